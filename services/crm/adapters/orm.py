@@ -1,0 +1,211 @@
+"""The CRM's tables (schema ``crm``), in SQLAlchemy 2 declarative style."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import inbox_model, metadata_for
+
+SCHEMA = "crm"
+
+
+class Base(DeclarativeBase):
+    metadata = metadata_for(SCHEMA)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin','secretary','manager','head_of_sales','executor','head_of_execution')",
+            name="role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    # sha256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InteractionStatus(Base):
+    __tablename__ = "interaction_statuses"
+    __table_args__ = (
+        CheckConstraint("applies_to IN ('lead','counterparty','both')", name="applies_to"),
+        CheckConstraint("call_interval_days >= 0", name="interval_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    applies_to: Mapped[str] = mapped_column(String(16), server_default="both")
+    sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
+    generate_calls: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    call_interval_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Bumped when the call rule (flag or interval) changes, so consumers can drop stale plans.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = _created()
+
+
+class RefusalReason(Base):
+    __tablename__ = "refusal_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = _created()
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = _created()
+
+
+class PartnerLink(Base):
+    __tablename__ = "partner_links"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "related_partner_id"),
+        CheckConstraint("partner_id <> related_partner_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    related_partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _created()
+
+
+class ContactPerson(Base):
+    __tablename__ = "contact_persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    phones: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
+    emails: Mapped[list[str]] = mapped_column(ARRAY(String(320)), server_default="{}")
+    created_at: Mapped[datetime] = _created()
+
+
+class _Subject:
+    """Columns shared by the two kinds of subject that carry an interaction status."""
+
+    name: Mapped[str] = mapped_column(String(300))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    status_id: Mapped[int | None] = mapped_column(ForeignKey("interaction_statuses.id"), index=True)
+    status_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = _created()
+
+
+class Lead(_Subject, Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(300))
+    phones: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
+    emails: Mapped[list[str]] = mapped_column(ARRAY(String(320)), server_default="{}")
+    note: Mapped[str | None] = mapped_column(Text)
+    converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    counterparty_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counterparties.id", use_alter=True)
+    )
+
+
+class Counterparty(_Subject, Base):
+    __tablename__ = "counterparties"
+    __table_args__ = (CheckConstraint("kind IN ('legal_entity','individual')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    tax_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The lead this counterparty was converted from, whose history it keeps.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), unique=True)
+
+
+class StatusAssignment(Base):
+    __tablename__ = "status_assignments"
+    __table_args__ = (
+        CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
+        Index("ix_status_assignments_subject", "subject_kind", "subject_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    from_status_id: Mapped[int | None] = mapped_column(ForeignKey("interaction_statuses.id"))
+    to_status_id: Mapped[int] = mapped_column(ForeignKey("interaction_statuses.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    assigned_at: Mapped[datetime] = _created()
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The relay reads only what is pending, oldest first: this index holds just those rows.
+        Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    aggregate: Mapped[str] = mapped_column(String(50))
+    aggregate_id: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+InboxMessage = inbox_model(Base)

@@ -1,0 +1,112 @@
+"""The CRM's Flask application: OpenAPI at /openapi.json, docs at /docs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from services.crm.entrypoints.api import (
+    auth,
+    counterparties,
+    employees,
+    errors,
+    health,
+    leads,
+    partners,
+    reference,
+)
+from services.crm.entrypoints.cli import register_cli
+from shared import config, logs
+from shared.db import make_engine, make_session_factory
+
+log = logging.getLogger("crm.api")
+
+BLUEPRINTS = (
+    health.blp,
+    employees.blp,
+    reference.statuses,
+    reference.refusal_reasons,
+    partners.blp,
+    partners.contacts,
+    leads.blp,
+    counterparties.blp,
+)
+
+
+def create_app(settings: config.Settings | None = None) -> Flask:
+    settings = settings or config.load()
+    app = Flask("crm")
+    app.config.update(
+        SETTINGS=settings,
+        API_TITLE="CRM",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["crm.engine"] = engine
+    app.extensions["crm.sessions"] = make_session_factory(engine)
+
+    api = Api(
+        app,
+        spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)},
+    )
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+    errors.register(app)
+    _correlate(app)
+    auth.register(app)
+    register_cli(app)
+    return app
+
+
+def _schema_name(schema) -> str:
+    """OpenAPI component names: ``LeadSchema(partial=True)`` becomes ``LeadPatch``."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    return f"{name}Patch" if getattr(schema, "partial", False) else name
+
+
+def _correlate(app: Flask) -> None:
+    """Give every request an id, echo it back, and log one line per request."""
+
+    @app.before_request
+    def start():
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.started = time.perf_counter()
+        logs.correlation_id.set(g.request_id)
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
+                ),
+            },
+        )
+        return response
+
+
+def wsgi() -> Flask:
+    """Entry point for gunicorn: ``gunicorn 'services.crm.entrypoints.api.app:wsgi()'``."""
+    settings = config.load()
+    logs.configure("crm-api", settings.log_level)
+    return create_app(settings)

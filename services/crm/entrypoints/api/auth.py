@@ -1,0 +1,32 @@
+"""Bearer-token authentication for every endpoint but health and the API docs."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.errors import body
+from services.crm.handlers.employees import authenticate
+
+PUBLIC_BLUEPRINTS = {"health", "api-docs"}
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def require_token():
+        if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+            return None  # public, or an unknown URL that Flask answers with 404
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return _unauthorized("missing bearer token")
+        with unit_of_work() as session:
+            g.actor = authenticate(session, token.strip())
+        if g.actor is None:
+            return _unauthorized("invalid or revoked token")
+        return None
+
+
+def _unauthorized(message: str):
+    response, code = body(401, message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+    return response, code

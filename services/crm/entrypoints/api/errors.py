@@ -1,0 +1,35 @@
+"""One error body for every failure: ``{"code", "status", "message"}`` plus ``errors`` for 422."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError
+
+from services.crm.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
+
+
+def body(code: int, message: str, **extra):
+    return jsonify(code=code, status=HTTPStatus(code).phrase, message=message, **extra), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        code = STATUS.get(type(exc), 400)
+        if isinstance(exc, Invalid):
+            return body(code, str(exc), errors={"json": {exc.field: [exc.reason]}})
+        return body(code, str(exc))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        # A race the handlers' own checks could not see (two requests creating the same name).
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        log.warning("integrity error", extra={"constraint": constraint})
+        return body(409, f"conflicts with existing data ({constraint or 'constraint'})")

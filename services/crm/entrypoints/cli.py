@@ -1,0 +1,33 @@
+"""Operator commands of the CRM: ``flask --app services.crm.entrypoints.api.app:wsgi <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from services.crm.handlers.employees import create_employee, issue_token
+from shared.db import transaction
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--name", default="Administrator", show_default=True)
+    @click.option("--email", required=True)
+    @click.option("--timezone", default="UTC", show_default=True)
+    def create_admin(name: str, email: str, timezone: str) -> None:
+        """Create an admin employee and print a bearer token for it."""
+        with transaction(current_app.extensions["crm.sessions"]) as session:
+            admin = create_employee(
+                session, None, {"name": name, "email": email, "role": "admin", "timezone": timezone}
+            )
+            token = issue_token(session, None, admin.id, "created by create-admin")
+        click.echo(token)
+
+    @app.cli.command("load-demo")
+    def load_demo() -> None:
+        """Load demo employees, partners, leads and counterparties; print the admin token."""
+        from services.crm.demo import load
+
+        with transaction(current_app.extensions["crm.sessions"]) as session:
+            token = load(session)
+        click.echo(token)

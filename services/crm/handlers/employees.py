@@ -1,0 +1,107 @@
+"""Employees, their bearer tokens and authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.orm import ApiToken, Employee
+from services.crm.domain.errors import Conflict, Forbidden, NotFound
+from services.crm.domain.roles import Actor, Permission, Role
+from services.crm.handlers.common import apply, get
+from shared.db import utcnow
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session: Session, token: str) -> Actor | None:
+    """The active employee a bearer token belongs to, or None."""
+    row = session.execute(
+        select(Employee.id, Employee.role, Employee.department)
+        .join(ApiToken, ApiToken.employee_id == Employee.id)
+        .where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), Employee.active
+        )
+    ).first()
+    return Actor(row.id, Role(row.role), row.department) if row else None
+
+
+def list_employees(
+    session: Session, *, role: str | None = None, department: str | None = None
+) -> list[Employee]:
+    stmt = select(Employee).order_by(Employee.id)
+    if role:
+        stmt = stmt.where(Employee.role == role)
+    if department:
+        stmt = stmt.where(Employee.department == department)
+    return list(session.scalars(stmt))
+
+
+def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any]) -> Employee:
+    """Add an employee; ``actor`` None is the operator's CLI, which may create the first admin."""
+    if actor is not None:
+        actor.require(Permission.MANAGE_EMPLOYEES)
+    _check_email_free(session, fields["email"])
+    employee = Employee(**fields)
+    session.add(employee)
+    session.flush()
+    return employee
+
+
+def update_employee(
+    session: Session, actor: Actor, employee_id: int, changes: dict[str, Any]
+) -> Employee:
+    actor.require(Permission.MANAGE_EMPLOYEES)
+    employee = get(session, Employee, employee_id, "employee", lock=True)
+    if changes.get("email", employee.email) != employee.email:
+        _check_email_free(session, changes["email"])
+    apply(employee, changes)
+    session.flush()
+    return employee
+
+
+def issue_token(
+    session: Session, actor: Actor | None, employee_id: int, label: str | None = None
+) -> str:
+    """A new bearer token for the employee; only its hash is stored, so it is shown once."""
+    if actor is not None and actor.id != employee_id:
+        actor.require(Permission.MANAGE_EMPLOYEES)
+    get(session, Employee, employee_id, "employee")
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(employee_id=employee_id, token_hash=hash_token(token), label=label))
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session, actor: Actor, employee_id: int) -> list[ApiToken]:
+    if actor.id != employee_id:
+        actor.require(Permission.MANAGE_EMPLOYEES)
+    get(session, Employee, employee_id, "employee")
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.employee_id == employee_id).order_by(ApiToken.id)
+        )
+    )
+
+
+def revoke_token(session: Session, actor: Actor, employee_id: int, token_id: int) -> ApiToken:
+    if actor.id != employee_id and not actor.can(Permission.MANAGE_EMPLOYEES):
+        raise Forbidden("only admins may revoke another employee's tokens")
+    token = session.get(ApiToken, token_id)
+    if token is None or token.employee_id != employee_id:
+        raise NotFound("token", token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def _check_email_free(session: Session, email: str) -> None:
+    if session.scalar(select(Employee.id).where(Employee.email == email)) is not None:
+        raise Conflict(f"email {email!r} is already taken")

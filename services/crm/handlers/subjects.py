@@ -1,0 +1,185 @@
+"""Use cases common to leads and counterparties: listing, editing, status assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters import outbox
+from services.crm.adapters.orm import (
+    Counterparty,
+    Employee,
+    InteractionStatus,
+    Lead,
+    StatusAssignment,
+)
+from services.crm.domain.roles import Actor, Permission
+from services.crm.domain.statuses import StatusRule, check_assignable, is_reassignment
+from services.crm.handlers.common import get, paginate, referenced, responsible
+
+MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
+
+
+def load(
+    session: Session, kind: str, subject_id: int, *, lock: bool = False
+) -> Lead | Counterparty:
+    return get(session, MODELS[kind], subject_id, kind, lock=lock)
+
+
+def list_subjects(
+    session: Session,
+    kind: str,
+    *,
+    page: int,
+    page_size: int,
+    status_id: int | None = None,
+    responsible_id: int | None = None,
+    archived: bool | None = False,
+    q: str | None = None,
+    **equal: Any,
+) -> tuple[list[Any], int]:
+    """Quick filters shared by the lead and counterparty lists, newest first."""
+    model = MODELS[kind]
+    stmt = select(model).order_by(model.id.desc())
+    if status_id is not None:
+        stmt = stmt.where(model.status_id == status_id)
+    if responsible_id is not None:
+        stmt = stmt.where(model.responsible_id == responsible_id)
+    if archived is not None:
+        stmt = stmt.where(model.archived.is_(archived))
+    if q:
+        stmt = stmt.where(model.name.ilike(f"%{q}%"))
+    for name, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(getattr(model, name) == value)
+    return paginate(session, stmt, page, page_size)
+
+
+def update(
+    session: Session, actor: Actor, kind: str, subject_id: int, changes: dict[str, Any]
+) -> Lead | Counterparty:
+    """Edit a subject; a new responsible manager and archiving are events the scheduler needs."""
+    actor.require(Permission.EDIT_CUSTOMERS)
+    subject = load(session, kind, subject_id, lock=True)
+    if "responsible_id" in changes:
+        manager = responsible(session, changes["responsible_id"])
+        if changes["responsible_id"] != subject.responsible_id:
+            outbox.record(
+                session,
+                kind,
+                subject.id,
+                "ResponsibleChanged",
+                {
+                    "subject_kind": kind,
+                    "subject_id": subject.id,
+                    "responsible_id": changes["responsible_id"],
+                    "responsible_timezone": manager.timezone if manager else "UTC",
+                },
+            )
+    if changes.get("archived") and not subject.archived:
+        outbox.record(
+            session,
+            kind,
+            subject.id,
+            "SubjectArchived",
+            {"subject_kind": kind, "subject_id": subject.id},
+        )
+    for name, value in changes.items():
+        setattr(subject, name, value)
+    session.flush()
+    return subject
+
+
+def registered(
+    session: Session, kind: str, subject: Lead | Counterparty, extra: dict[str, Any]
+) -> None:
+    """Record the SubjectRegistered event of a new lead or counterparty."""
+    outbox.record(
+        session,
+        kind,
+        subject.id,
+        "SubjectRegistered",
+        {
+            "subject_kind": kind,
+            "subject_id": subject.id,
+            "name": subject.name,
+            "responsible_id": subject.responsible_id,
+            **extra,
+        },
+    )
+
+
+def assign_status(
+    session: Session,
+    actor: Actor | None,
+    kind: str,
+    subject_id: int,
+    status_id: int,
+    reason: str | None = None,
+) -> tuple[Lead | Counterparty, bool]:
+    """Set a subject's interaction status, keep the history and emit StatusAssigned.
+
+    ``actor`` is None when another system assigns by message. Returns the subject and
+    whether anything changed: assigning the status it already holds is a no-op.
+    """
+    if actor is not None:
+        actor.require(Permission.ASSIGN_STATUSES)
+    subject = load(session, kind, subject_id, lock=True)
+    status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
+    check_assignable(StatusRule(status.id, status.name, status.applies_to, status.active), kind)
+    if is_reassignment(subject.status_id, status.id):
+        return subject, False
+    entry = StatusAssignment(
+        subject_kind=kind,
+        subject_id=subject.id,
+        from_status_id=subject.status_id,
+        to_status_id=status.id,
+        assigned_by_id=actor.id if actor else None,
+        reason=reason,
+    )
+    session.add(entry)
+    session.flush()
+    session.refresh(entry, ["assigned_at"])
+    subject.status_id = status.id
+    subject.status_assigned_at = entry.assigned_at
+    manager = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
+    outbox.record(
+        session,
+        kind,
+        subject.id,
+        "StatusAssigned",
+        {
+            "assignment_id": entry.id,
+            "subject_kind": kind,
+            "subject_id": subject.id,
+            "status_id": status.id,
+            "status_name": status.name,
+            "status_version": status.version,
+            "previous_status_id": entry.from_status_id,
+            "generate_calls": status.generate_calls,
+            "call_interval_days": status.call_interval_days,
+            "responsible_id": subject.responsible_id,
+            "responsible_timezone": manager.timezone if manager else "UTC",
+            "assigned_by_id": entry.assigned_by_id,
+            "assigned_at": entry.assigned_at.isoformat(),
+            "reason": reason,
+        },
+        occurred_at=entry.assigned_at,
+    )
+    session.flush()
+    return subject, True
+
+
+def status_history(session: Session, kind: str, subject_id: int) -> list[StatusAssignment]:
+    """Every assignment of the subject, oldest first; a converted lead's history included."""
+    subject = load(session, kind, subject_id)
+    mine = (StatusAssignment.subject_kind == kind) & (StatusAssignment.subject_id == subject.id)
+    lead_id = getattr(subject, "lead_id", None)
+    if lead_id is not None:
+        came_from = (StatusAssignment.subject_kind == "lead") & (
+            StatusAssignment.subject_id == lead_id
+        )
+        mine = or_(mine, came_from)
+    return list(session.scalars(select(StatusAssignment).where(mine).order_by(StatusAssignment.id)))

@@ -1,0 +1,9 @@
+"""Reference-book rows every installation starts with."""
+
+# The initial migration inserts these; tests reset the reference book to them.
+DEFAULT_STATUSES = (
+    {"name": "Hot", "sort_order": 10, "generate_calls": True, "call_interval_days": 3},
+    {"name": "Warm", "sort_order": 20, "generate_calls": True, "call_interval_days": 14},
+    {"name": "Cold", "sort_order": 30, "generate_calls": True, "call_interval_days": 60},
+    {"name": "Hopeless", "sort_order": 40, "generate_calls": False, "call_interval_days": 0},
+)

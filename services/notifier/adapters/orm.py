@@ -1,0 +1,16 @@
+"""The notifier's tables (schema ``notifier``)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import inbox_model, metadata_for
+
+SCHEMA = "notifier"
+
+
+class Base(DeclarativeBase):
+    metadata = metadata_for(SCHEMA)
+
+
+InboxMessage = inbox_model(Base)

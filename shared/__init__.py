@@ -1,0 +1,1 @@
+"""Code the three services share: contracts, config, broker and database set-up."""

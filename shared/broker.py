@@ -1,0 +1,61 @@
+"""The one place where the dramatiq broker is built and installed."""
+
+from __future__ import annotations
+
+import dramatiq
+import dramatiq.broker
+import pika
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from shared import config
+from shared.deadletter import ContractValidation
+
+
+def set_broker(settings: config.Settings) -> RabbitmqBroker:
+    """Build the RabbitMQ broker (durable queues, confirms, dead letters) and install it.
+
+    Parameters:
+      settings: where RabbitMQ is.
+
+    Returns:
+      RabbitmqBroker: the broker now returned by ``dramatiq.get_broker()``; it connects
+      lazily, on first use.
+    """
+    broker = RabbitmqBroker(url=settings.broker_url, confirm_delivery=True)
+    _add_middleware(broker)
+    dramatiq.set_broker(broker)
+    return broker
+
+
+def ensure_broker() -> dramatiq.Broker:
+    """The installed broker, or the RabbitMQ one from the environment when none is.
+
+    ``actors`` modules call this at import, so a test that installed a StubBroker first
+    keeps it, and the dramatiq CLI gets the RabbitMQ broker.
+    """
+    if dramatiq.broker.global_broker is None:
+        return set_broker(config.load())
+    return dramatiq.get_broker()
+
+
+def set_stub_broker() -> StubBroker:
+    """An in-memory broker with the same middleware, for unit tests of one actor."""
+    broker = StubBroker()
+    _add_middleware(broker)
+    broker.emit_after("process_boot")
+    dramatiq.set_broker(broker)
+    return broker
+
+
+def _add_middleware(broker: dramatiq.Broker) -> None:
+    broker.add_middleware(CurrentMessage())
+    broker.add_middleware(ContractValidation())
+
+
+def declare_events_exchange(
+    channel: pika.adapters.blocking_connection.BlockingChannel, name: str
+) -> None:
+    """Declare the durable topic exchange other systems bind their queues to."""
+    channel.exchange_declare(exchange=name, exchange_type="topic", durable=True)

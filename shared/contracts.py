@@ -1,0 +1,233 @@
+"""Message contracts: the envelope, one versioned marshmallow schema per message type.
+
+This module is the integration surface of the system. Every event published to the
+``crm.events`` exchange and every command sent between services is defined here once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from shared.db import utcnow
+
+SUBJECT_KINDS = ("lead", "counterparty")
+
+
+class ContractError(ValueError):
+    """A message does not match its contract; ``reason`` says which field and why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO-8601 instant that must carry its offset; naive times are rejected."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+class EnvelopeSchema(ma.Schema):
+    message_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = AwareDateTime(required=True)
+    data = fields.Dict(required=True)
+
+
+class _Data(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+SubjectKind = lambda **kw: fields.String(validate=validate.OneOf(SUBJECT_KINDS), **kw)  # noqa: E731
+Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1), **kw)  # noqa: E731
+
+
+class StatusAssignedV1(_Data):
+    assignment_id = Id(required=True)
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    status_id = Id(required=True)
+    status_name = fields.String(required=True)
+    status_version = fields.Integer(strict=True, required=True)
+    previous_status_id = Id(required=True, allow_none=True)
+    generate_calls = fields.Boolean(required=True)
+    call_interval_days = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    responsible_id = Id(required=True, allow_none=True)
+    responsible_timezone = fields.String(required=True)
+    assigned_by_id = Id(required=True, allow_none=True)
+    assigned_at = AwareDateTime(required=True)
+    reason = fields.String(required=True, allow_none=True)
+
+
+class InteractionStatusChangedV1(_Data):
+    status_id = Id(required=True)
+    name = fields.String(required=True)
+    applies_to = fields.String(
+        required=True, validate=validate.OneOf(("lead", "counterparty", "both"))
+    )
+    generate_calls = fields.Boolean(required=True)
+    call_interval_days = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    active = fields.Boolean(required=True)
+    version = fields.Integer(strict=True, required=True)
+
+
+class SubjectRegisteredV1(_Data):
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    name = fields.String(required=True)
+    responsible_id = Id(required=True, allow_none=True)
+    partner_id = Id(load_default=None, allow_none=True)
+    source = fields.String(load_default=None, allow_none=True)
+
+
+class ResponsibleChangedV1(_Data):
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    responsible_id = Id(required=True, allow_none=True)
+    responsible_timezone = fields.String(required=True)
+
+
+class SubjectArchivedV1(_Data):
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+
+
+class LeadConvertedV1(_Data):
+    lead_id = Id(required=True)
+    counterparty_id = Id(required=True)
+    partner_id = Id(required=True)
+
+
+class AssignStatusV1(_Data):
+    """Command to the CRM worker: other systems assign a status by message."""
+
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    status_id = Id(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One message type: its name, version, data schema and the internal queues it goes to."""
+
+    type: str
+    version: int
+    schema: type[ma.Schema]
+    event: str | None = None  # routing-key suffix for domain events; None for commands
+    subscribers: tuple[str, ...] = field(default=())
+
+
+SCHEDULER = "scheduler"
+NOTIFIER = "notifier"
+CRM = "crm"
+
+CONTRACTS: dict[str, Contract] = {
+    c.type: c
+    for c in (
+        Contract("StatusAssigned", 1, StatusAssignedV1, "status_assigned", (SCHEDULER,)),
+        Contract(
+            "InteractionStatusChanged", 1, InteractionStatusChangedV1, "changed", (SCHEDULER,)
+        ),
+        Contract("SubjectRegistered", 1, SubjectRegisteredV1, "registered"),
+        Contract(
+            "ResponsibleChanged", 1, ResponsibleChangedV1, "responsible_changed", (SCHEDULER,)
+        ),
+        Contract("SubjectArchived", 1, SubjectArchivedV1, "archived", (SCHEDULER,)),
+        Contract("LeadConverted", 1, LeadConvertedV1, "converted", (SCHEDULER,)),
+        Contract("AssignStatus", 1, AssignStatusV1),
+    )
+}
+
+# Every queue's event consumer is an actor of this name in that service.
+EVENT_ACTOR = "handle_event"
+
+
+def contract_for(type_: str) -> Contract:
+    """The contract of a message type.
+
+    Raises:
+      ContractError: the type is unknown.
+    """
+    try:
+        return CONTRACTS[type_]
+    except KeyError:
+        raise ContractError(f"type: unknown message type {type_!r}") from None
+
+
+def envelope(
+    type_: str,
+    data: dict[str, Any],
+    *,
+    message_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Build a JSON-ready envelope around ``data`` after checking it against its contract.
+
+    Parameters:
+      type_: the message type, a key of ``CONTRACTS``.
+      data: the payload, as JSON primitives.
+      message_id: kept when the caller already has one (the outbox does).
+      occurred_at: when the fact happened; now by default.
+
+    Returns:
+      dict: ``message_id``, ``type``, ``version``, ``occurred_at``, ``data``.
+
+    Raises:
+      ContractError: the payload does not match the contract.
+    """
+    contract = contract_for(type_)
+    _check(contract.schema(), data)
+    return {
+        "message_id": str(message_id or uuid.uuid4()),
+        "type": contract.type,
+        "version": contract.version,
+        "occurred_at": (occurred_at or utcnow()).isoformat(),
+        "data": data,
+    }
+
+
+def parse(message: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate a received envelope and its data.
+
+    Returns:
+      tuple: the envelope with typed ``message_id``/``occurred_at``, and the loaded data.
+
+    Raises:
+      ContractError: with the first failing field and the reason.
+    """
+    if not isinstance(message, dict):
+        raise ContractError(f"envelope: expected an object, got {type(message).__name__}")
+    env = _check(EnvelopeSchema(), message)
+    contract = contract_for(env["type"])
+    if env["version"] != contract.version:
+        raise ContractError(
+            f"version: {env['type']} version {env['version']} is not supported "
+            f"(expected {contract.version})"
+        )
+    return env, _check(contract.schema(), env["data"], prefix="data.")
+
+
+def _check(schema: ma.Schema, payload: Any, prefix: str = "") -> dict[str, Any]:
+    try:
+        return schema.load(payload)
+    except ma.ValidationError as exc:
+        raise ContractError(_reason(exc.messages, prefix)) from None
+
+
+def _reason(messages: Any, prefix: str) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(
+            f"{prefix}{name}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for name, msgs in sorted(messages.items(), key=lambda kv: str(kv[0]))
+        )
+    return f"{prefix.rstrip('.') or 'message'}: {messages}"

@@ -1,0 +1,105 @@
+"""Database helpers every service uses: engines, sessions, the UTC clock and the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+# Stable constraint names, so Alembic migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def metadata_for(schema: str) -> MetaData:
+    """A MetaData whose tables live in the service's own PostgreSQL schema.
+
+    Parameters:
+      schema: the schema the service owns (``crm``, ``scheduler``, ``notifier``).
+    """
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine with a pool sized for a worker process and pre-ping on checkout.
+
+    Parameters:
+      url: SQLAlchemy URL (``postgresql+psycopg://...``).
+      kwargs: passed on to :func:`sqlalchemy.create_engine`.
+    """
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 5)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session inside one transaction: committed on success, rolled back on error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def inbox_model(base: type[DeclarativeBase]) -> type:
+    """The table of message ids a service has already acted on, in the service's schema.
+
+    Parameters:
+      base: the service's declarative base.
+
+    Returns:
+      type: a mapped class ``InboxMessage`` with ``message_id`` as primary key.
+    """
+
+    class InboxMessage(base):  # type: ignore[misc, valid-type]
+        __tablename__ = "inbox"
+
+        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+        processed_at: Mapped[datetime] = mapped_column(
+            DateTime(timezone=True), server_default=func.now()
+        )
+
+    return InboxMessage
+
+
+def first_delivery(session: Session, inbox: type, message_id: uuid.UUID | str) -> bool:
+    """Record a message id in the inbox within the caller's transaction.
+
+    The caller applies its effect only when this returns True, so the effect and the
+    dedup key commit together or not at all.
+
+    Parameters:
+      session: the session whose transaction holds the consumer's effect.
+      inbox: the service's ``InboxMessage`` class.
+      message_id: the id of the message being consumed.
+
+    Returns:
+      bool: False when this message was processed before.
+    """
+    stmt = (
+        insert(inbox)
+        .values(message_id=uuid.UUID(str(message_id)))
+        .on_conflict_do_nothing()
+        .returning(inbox.message_id)
+    )
+    return session.execute(stmt).first() is not None

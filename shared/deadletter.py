@@ -1,0 +1,73 @@
+"""Dead-lettering of messages that break their contract, with the reason attached."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+import pika
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.common import xq_name
+from dramatiq.middleware import CurrentMessage, Middleware, SkipMessage
+
+from shared.contracts import ContractError, parse
+
+log = logging.getLogger(__name__)
+
+REASON_HEADER = "x-dead-letter-reason"
+
+
+class ContractValidation(Middleware):
+    """Checks the envelope of actors declared with ``envelope=True`` before they run.
+
+    A message that fails is copied to the queue's dead-letter queue (``<queue>.XQ``)
+    with the reason in its options and a header, then acknowledged, so the worker goes
+    on with the next message and an operator can read why it was refused.
+    """
+
+    @property
+    def actor_options(self):
+        return {"envelope"}
+
+    def before_process_message(self, broker, message):
+        actor = broker.get_actor(message.actor_name)
+        if not actor.options.get("envelope"):
+            return
+        try:
+            if len(message.args) != 1 or message.kwargs:
+                raise ContractError("args: expected exactly one envelope argument")
+            parse(message.args[0])
+        except ContractError as exc:
+            dead_letter(broker, message, exc.reason)
+            raise SkipMessage(exc.reason) from None
+
+
+def dead_letter(broker: dramatiq.Broker, message: dramatiq.Message, reason: str) -> None:
+    """Publish a copy of ``message`` to its dead-letter queue with ``reason`` attached."""
+    copy = message.copy(options={**message.options, "dead_letter_reason": reason})
+    queue = xq_name(message.queue_name)
+    log.warning(
+        "message dead-lettered",
+        extra={"message_id": message.message_id, "queue": queue, "reason": reason},
+    )
+    if not isinstance(broker, RabbitmqBroker):
+        message.fail()  # the stub broker keeps failed messages in its own dead-letter list
+        return
+    broker.channel.basic_publish(
+        exchange="",
+        routing_key=queue,
+        body=copy.encode(),
+        properties=pika.BasicProperties(delivery_mode=2, headers={REASON_HEADER: reason}),
+    )
+
+
+def reject(reason: str) -> None:
+    """Dead-letter the message being processed with ``reason``; the worker then acks it.
+
+    For messages that are well-formed but can never succeed (an unknown subject id):
+    retrying would not help, and the operator needs to read why.
+    """
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        raise RuntimeError("reject() called outside of a message")
+    dead_letter(dramatiq.get_broker(), message, reason)
