@@ -116,6 +116,74 @@ class AssignStatusV1(_Data):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class CallCompletedV1(_Data):
+    """The CRM recorded a completed call with a subject; the next call is planned from it."""
+
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    completed_at = AwareDateTime(required=True)
+    task_id = Id(load_default=None, allow_none=True)
+
+
+class RescheduleCallV1(_Data):
+    """Command to the scheduler: move the subject's next planned call to ``due_at``."""
+
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    due_at = AwareDateTime(required=True)
+    requested_by_id = Id(required=True, allow_none=True)
+
+
+class CallDueV1(_Data):
+    plan_id = Id(required=True)
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    responsible_id = Id(required=True, allow_none=True)
+    status_id = Id(required=True)
+    status_version = fields.Integer(strict=True, required=True)
+    due_at = AwareDateTime(required=True)
+
+
+class CallPlannedV1(_Data):
+    """The scheduler's view of one subject's plan, for the CRM's read model."""
+
+    plan_id = Id(required=True)
+    subject_kind = SubjectKind(required=True)
+    subject_id = Id(required=True)
+    responsible_id = Id(required=True, allow_none=True)
+    status_id = Id(required=True, allow_none=True)
+    next_call_at = AwareDateTime(required=True, allow_none=True)
+    state = fields.String(required=True, validate=validate.OneOf(("planned", "due", "removed")))
+    revision = fields.Integer(strict=True, required=True)
+
+
+class ScheduleTimerV1(_Data):
+    """Command to the scheduler: fire ``TimerFired`` to ``reply_to`` at ``fire_at``."""
+
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    fire_at = AwareDateTime(required=True)
+    reply_to = fields.String(required=True, validate=validate.OneOf(("crm", "notifier")))
+    payload = fields.Dict(load_default=dict)
+
+
+class CancelTimerV1(_Data):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TimerFiredV1(_Data):
+    key = fields.String(required=True)
+    fire_at = AwareDateTime(required=True)
+    fired_at = AwareDateTime(required=True)
+    payload = fields.Dict(required=True)
+
+
+class RunRoutineV1(_Data):
+    """Command from the scheduler's routine clock to the service that does the work."""
+
+    routine = fields.String(required=True)
+    period = fields.String(required=True, metadata={"description": "e.g. 2026-11-26T03:00Z"})
+
+
 @dataclass(frozen=True)
 class Contract:
     """One message type: its name, version, data schema and the internal queues it goes to."""
@@ -145,11 +213,19 @@ CONTRACTS: dict[str, Contract] = {
         Contract("SubjectArchived", 1, SubjectArchivedV1, "archived", (SCHEDULER,)),
         Contract("LeadConverted", 1, LeadConvertedV1, "converted", (SCHEDULER,)),
         Contract("AssignStatus", 1, AssignStatusV1),
+        Contract("CallCompleted", 1, CallCompletedV1, "call_completed", (SCHEDULER,)),
+        Contract("RescheduleCall", 1, RescheduleCallV1, None, (SCHEDULER,)),
+        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER,)),
+        Contract("CallPlanned", 1, CallPlannedV1, "planned", (CRM,)),
+        Contract("ScheduleTimer", 1, ScheduleTimerV1),
+        Contract("CancelTimer", 1, CancelTimerV1),
+        Contract("TimerFired", 1, TimerFiredV1),
+        Contract("RunRoutine", 1, RunRoutineV1),
     )
 }
 
-# Every queue's event consumer is an actor of this name in that service.
-EVENT_ACTOR = "handle_event"
+# Every service consumes its queue with one actor of this name, dispatching on ``type``.
+EVENT_ACTOR = "handle_message"
 
 
 def contract_for(type_: str) -> Contract:

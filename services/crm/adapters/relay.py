@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 
@@ -14,9 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters.orm import OutboxMessage
 from services.crm.adapters.outbox import to_envelope
-from shared.broker import declare_events_exchange
-from shared.contracts import EVENT_ACTOR, contract_for
 from shared.db import utcnow
+from shared.publisher import publish
 
 log = logging.getLogger(__name__)
 
@@ -54,36 +52,8 @@ class Relay:
 
     def publish(self, rows: list[OutboxMessage]) -> None:
         """Publish each row with publisher confirms; returns only when the broker has them all."""
-        channel = self.broker.channel
-        declare_events_exchange(channel, self.exchange)
         for row in rows:
-            env = to_envelope(row)
-            contract = contract_for(row.type)
-            body = json.dumps(env).encode()
-            if contract.event:
-                channel.basic_publish(
-                    exchange=self.exchange,
-                    routing_key=f"{row.aggregate}.{contract.event}",
-                    body=body,
-                    properties=pika.BasicProperties(
-                        content_type="application/json",
-                        delivery_mode=2,
-                        message_id=env["message_id"],
-                        type=row.type,
-                        timestamp=int(row.occurred_at.timestamp()),
-                    ),
-                )
-            for queue in contract.subscribers:
-                self.broker.enqueue(
-                    dramatiq.Message(
-                        queue_name=queue,
-                        actor_name=EVENT_ACTOR,
-                        args=(env,),
-                        kwargs={},
-                        options={},
-                        message_id=env["message_id"],
-                    )
-                )
+            publish(self.broker, self.exchange, row.aggregate, to_envelope(row))
 
     @staticmethod
     def mark(session: Session, rows: list[OutboxMessage]) -> None:

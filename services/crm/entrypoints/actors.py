@@ -1,4 +1,4 @@
-"""The CRM worker's actors: commands other services and systems send to the CRM.
+"""The CRM worker's actor: commands and events other services send to the CRM.
 
 Run with ``dramatiq services.crm.entrypoints.actors --queues crm``.
 """
@@ -15,9 +15,9 @@ from services.crm.domain.errors import DomainError
 from services.crm.handlers import subjects
 from shared import config, logs
 from shared.broker import ensure_broker
-from shared.contracts import CRM, parse
-from shared.db import first_delivery, make_engine, make_session_factory, transaction
-from shared.deadletter import reject
+from shared.consumer import consume
+from shared.contracts import CRM, EVENT_ACTOR
+from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
 logs.configure("crm-worker", config.load().log_level)
@@ -28,20 +28,24 @@ def sessions() -> sessionmaker[Session]:
     return make_session_factory(make_engine(config.load().database_url))
 
 
-@dramatiq.actor(queue_name=CRM, envelope=True, max_retries=10)
-def assign_status(message: dict) -> None:
+def assign_status(session: Session, env: dict, data: dict) -> None:
     """AssignStatus: another system sets a lead's or counterparty's interaction status."""
-    env, data = parse(message)
-    try:
-        with transaction(sessions()) as session:
-            if first_delivery(session, InboxMessage, env["message_id"]):
-                subjects.assign_status(
-                    session,
-                    None,
-                    data["subject_kind"],
-                    data["subject_id"],
-                    data["status_id"],
-                    data.get("reason"),
-                )
-    except DomainError as exc:
-        reject(str(exc))  # an unknown subject or status will not appear by retrying
+    subjects.assign_status(
+        session,
+        None,
+        data["subject_kind"],
+        data["subject_id"],
+        data["status_id"],
+        data.get("reason"),
+    )
+
+
+HANDLERS = {
+    "AssignStatus": assign_status,
+}
+
+
+@dramatiq.actor(actor_name=EVENT_ACTOR, queue_name=CRM, envelope=True, max_retries=20)
+def handle_message(message: dict) -> None:
+    # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
+    consume(message, HANDLERS, sessions(), InboxMessage, permanent=(DomainError,))

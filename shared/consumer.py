@@ -1,0 +1,57 @@
+"""The one way a service consumes a message: validate, dedupe, apply, commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import logs
+from shared.contracts import parse
+from shared.db import first_delivery, transaction
+from shared.deadletter import reject
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, dict[str, Any], dict[str, Any]], None]
+
+
+def consume(
+    message: Any,
+    handlers: dict[str, Handler],
+    sessions: sessionmaker[Session],
+    inbox: type,
+    permanent: tuple[type[Exception], ...] = (),
+) -> None:
+    """Apply a received envelope exactly once.
+
+    The handler's effect and the message id enter the service's inbox in one
+    transaction, so a redelivered message changes nothing.
+
+    Parameters:
+      message: the envelope as received (already checked by ContractValidation).
+      handlers: message type -> ``handler(session, envelope, data)``.
+      sessions: the service's session factory.
+      inbox: the service's ``InboxMessage`` class.
+      permanent: errors that retrying cannot fix; the message is dead-lettered with
+        the error as its reason instead of being retried.
+    """
+    env, data = parse(message)
+    token = logs.correlation_id.set(str(env["message_id"]))
+    try:
+        handler = handlers.get(env["type"])
+        if handler is None:
+            reject(f"type: {env['type']} is not handled by this service")
+            return
+        try:
+            with transaction(sessions) as session:
+                if first_delivery(session, inbox, env["message_id"]):
+                    handler(session, env, data)
+                else:
+                    log.info("duplicate ignored", extra={"type": env["type"]})
+        except permanent as exc:
+            reject(f"{type(exc).__name__}: {exc}")
+    finally:
+        logs.correlation_id.reset(token)

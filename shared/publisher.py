@@ -1,0 +1,75 @@
+"""Publishing an envelope: to the integration exchange and to the queues that subscribe."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import dramatiq
+import pika
+
+from shared.broker import declare_events_exchange
+from shared.contracts import EVENT_ACTOR, contract_for
+
+# Namespace of deterministic message ids (uuid5), so a re-sent effect keeps its id.
+MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-2b7a-4a57-9a51-4f3f0c5e2d10")
+
+
+def derived_id(*parts: object) -> uuid.UUID:
+    """A message id that is the same every time it is computed from the same parts.
+
+    Parameters:
+      parts: the natural key of the effect (e.g. plan id and due time).
+    """
+    return uuid.uuid5(MESSAGE_NAMESPACE, "/".join(map(str, parts)))
+
+
+def to_queue(broker: dramatiq.Broker, queue: str, env: dict[str, Any]) -> None:
+    """Enqueue an envelope for a service's ``handle_message`` actor, keeping its message id."""
+    broker.enqueue(
+        dramatiq.Message(
+            queue_name=queue,
+            actor_name=EVENT_ACTOR,
+            args=(env,),
+            kwargs={},
+            options={},
+            message_id=env["message_id"],
+        )
+    )
+
+
+def publish(broker: dramatiq.Broker, exchange: str, aggregate: str, env: dict[str, Any]) -> None:
+    """Publish an envelope with publisher confirms: to ``exchange`` under
+    ``<aggregate>.<event>`` when the type is a domain event, and to every subscribed queue.
+
+    Parameters:
+      broker: the RabbitMQ broker (its channel has confirms on).
+      exchange: the topic exchange, ``crm.events``.
+      aggregate: first part of the routing key (``lead``, ``call_plan``...).
+      env: a JSON-ready envelope from :func:`shared.contracts.envelope`.
+
+    Raises:
+      pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError: the broker did not
+      confirm; the caller must not mark the message sent.
+    """
+    contract = contract_for(env["type"])
+    if contract.event:
+        channel = broker.channel
+        declare_events_exchange(channel, exchange)
+        occurred = datetime.fromisoformat(env["occurred_at"])
+        channel.basic_publish(
+            exchange=exchange,
+            routing_key=f"{aggregate}.{contract.event}",
+            body=json.dumps(env).encode(),
+            properties=pika.BasicProperties(
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=env["message_id"],
+                type=env["type"],
+                timestamp=int(occurred.timestamp()),
+            ),
+        )
+    for queue in contract.subscribers:
+        to_queue(broker, queue, env)
