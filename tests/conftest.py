@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import uuid
-from dataclasses import replace
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from shared import config
 from shared.db import make_engine, make_session_factory
-from shared.migrations import create_database, upgrade_all
-
-RUN_ID = uuid.uuid4().hex[:8]
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
+from tests.sandbox import sandbox
 
 @pytest.fixture(scope="session")
 def settings() -> config.Settings:
-    """Settings pointing at a fresh database and vhost, both dropped after the run."""
-    base = config.load()
-    db_url = make_url(base.database_url).set(database=f"crm_test_{RUN_ID}")
-    database_url = db_url.render_as_string(hide_password=False)
-    vhost = f"crm_test_{RUN_ID}"
-    broker = make_url(base.broker_url.replace("amqp://", "postgresql://", 1))
-    broker_url = (
-        f"amqp://{broker.username}:{broker.password}@{broker.host}:{broker.port or 5672}/{vhost}"
-    )
-    create_database(database_url)
-    upgrade_all(database_url)
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, broker.username or "guest", ".*", ".*", ".*")
-    test_settings = replace(
-        base, database_url=database_url, broker_url=broker_url, relay_poll_seconds=0.1
-    )
-    os.environ.update(DATABASE_URL=database_url, BROKER_URL=broker_url)
-    yield test_settings
-    _rabbitmqctl("delete_vhost", vhost)
-    server = make_engine(db_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{db_url.database}" WITH (FORCE)'))
-    server.dispose()
+    """Settings pointing at this run's own database and vhost, both dropped after the run."""
+    with sandbox(relay_poll_seconds=0.1) as test_settings:
+        os.environ.update(DATABASE_URL=test_settings.database_url, BROKER_URL=test_settings.broker_url)
+        yield test_settings
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +52,23 @@ def clean_db(engine):
             list(DEFAULT_STATUSES),
         )
     yield
+
+
+@pytest.fixture(scope="session")
+def broker(settings):
+    """The RabbitMQ broker on the run's vhost, installed before any actors module is imported."""
+    from shared.broker import set_broker
+
+    broker = set_broker(settings)
+    yield broker
+    broker.close()
+
+
+@pytest.fixture()
+def amqp(settings):
+    """A plain pika channel on the run's vhost, as another system would open one."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    yield connection.channel()
+    connection.close()

@@ -1,0 +1,117 @@
+"""Real service processes, started as an operator would, on the run's database and vhost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.helpers import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+COMMANDS = {
+    "api": [str(BIN / "gunicorn"), "--workers", "2", "--bind", "127.0.0.1:{port}",
+            "services.crm.entrypoints.api.app:wsgi()"],
+    "worker": [str(BIN / "dramatiq"), "services.crm.entrypoints.actors", "--processes", "1",
+               "--threads", "2", "--queues", "crm"],
+    "relay": [str(BIN / "crm-relay")],
+    "scheduler": [str(BIN / "scheduler")],
+    "notifier": [str(BIN / "notifier")],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Service:
+    """One OS process of the system; logs go to a file beside the test's tmp dir."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None):
+        self.name = name
+        self.argv = [a.format(port=port) for a in COMMANDS[name]]
+        self.env = env
+        self.log_path = log_dir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Service:
+        log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
+        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log,
+                                     start_new_session=True)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no clean-up code runs."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            # Only the leader: dramatiq and gunicorn stop their children themselves.
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode if self.proc else None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture()
+def system(settings, tmp_path, clean_db):
+    """Start named services: ``system.start("api", "relay")``; all stopped after the test."""
+
+    class System:
+        def __init__(self):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.env = {
+                **os.environ,
+                "DATABASE_URL": settings.database_url,
+                "BROKER_URL": settings.broker_url,
+                "REDIS_URL": settings.redis_url,
+                "RELAY_POLL_SECONDS": "0.2",
+                "LOG_LEVEL": "INFO",
+            }
+            self.services: dict[str, Service] = {}
+
+        def start(self, *names: str) -> System:
+            for name in names:
+                service = Service(name, self.env, tmp_path, self.port)
+                self.services[name] = service.start()
+            if "api" in names:
+                eventually(self._api_up, timeout=30)
+            return self
+
+        def _api_up(self) -> bool:
+            try:
+                return requests.get(f"{self.url}/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        def restart(self, name: str) -> None:
+            self.services[name].kill()
+            self.services[name].start()
+
+        def stop_all(self) -> dict[str, int | None]:
+            return {name: s.stop() for name, s in self.services.items()}
+
+    system = System()
+    yield system
+    codes = system.stop_all()
+    for name, service in system.services.items():
+        if codes[name] not in (0, -15, None):
+            print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")

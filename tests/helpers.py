@@ -1,0 +1,40 @@
+"""Waiting and reading helpers for tests of asynchronous behaviour."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
+    """Call ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        time.sleep(interval)
+
+
+def bind_events(channel, exchange: str, routing_key: str = "#") -> str:
+    """A private queue bound to the events exchange, as an integrating system would make."""
+    channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True)
+    queue = channel.queue_declare(queue="", exclusive=True).method.queue
+    channel.queue_bind(queue=queue, exchange=exchange, routing_key=routing_key)
+    return queue
+
+
+def drain_queue(channel, queue: str) -> list[tuple[Any, Any, dict]]:
+    """Everything waiting in ``queue`` now: (method, properties, decoded JSON body)."""
+    received = []
+    while True:
+        method, props, body = channel.basic_get(queue=queue, auto_ack=True)
+        if method is None:
+            return received
+        received.append((method, props, json.loads(body)))
