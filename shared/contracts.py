@@ -184,6 +184,79 @@ class RunRoutineV1(_Data):
     period = fields.String(required=True, metadata={"description": "e.g. 2026-11-26T03:00Z"})
 
 
+CHANNELS = ("in_app", "email", "webhook")
+TASK_KINDS = ("call", "proposal", "visit", "approval", "assignment", "other")
+
+
+class EmployeeChangedV1(_Data):
+    """The CRM's employee directory, for the notifier's assignment rules and channels."""
+
+    employee_id = Id(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True)
+    department = fields.String(required=True, allow_none=True)
+    timezone = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True)
+    webhook_url = fields.String(required=True, allow_none=True)
+
+
+class ReminderScheduledV1(_Data):
+    reminder_id = Id(required=True)
+    recipient_id = Id(required=True)
+    text = fields.String(required=True)
+    basis_kind = fields.String(required=True, allow_none=True)
+    basis_id = Id(required=True, allow_none=True)
+    remind_at = AwareDateTime(required=True)
+
+
+class ReminderCancelledV1(_Data):
+    reminder_id = Id(required=True)
+
+
+class DocumentClosedV1(_Data):
+    """A task or document is done or cancelled: reminders based on it are no longer delivered."""
+
+    document_kind = fields.String(required=True)
+    document_id = Id(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(("done", "cancelled")))
+
+
+class TaskOverdueV1(_Data):
+    task_id = Id(required=True)
+    assignee_id = Id(required=True, allow_none=True)
+    title = fields.String(required=True)
+    due_at = AwareDateTime(required=True)
+
+
+class CreateTaskV1(_Data):
+    """Command to the CRM: a task for a person, created once per ``key``."""
+
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(TASK_KINDS))
+    # None lets the CRM title it from the kind and the subject ("Call Globex").
+    title = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=300)
+    )
+    assignee_id = Id(required=True)
+    subject_kind = SubjectKind(load_default=None, allow_none=True)
+    subject_id = Id(load_default=None, allow_none=True)
+    due_at = AwareDateTime(required=True)
+    plan_id = Id(load_default=None, allow_none=True)
+    status_id = Id(load_default=None, allow_none=True)
+
+
+class DeliverInAppV1(_Data):
+    """Command to the CRM: put a notification in an employee's in-app inbox, once per ``key``."""
+
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    recipient_id = Id(required=True)
+    text = fields.String(required=True)
+    reminder_id = Id(load_default=None, allow_none=True)
+    task_id = Id(load_default=None, allow_none=True)
+
+
 @dataclass(frozen=True)
 class Contract:
     """One message type: its name, version, data schema and the internal queues it goes to."""
@@ -221,6 +294,13 @@ CONTRACTS: dict[str, Contract] = {
         Contract("CancelTimer", 1, CancelTimerV1),
         Contract("TimerFired", 1, TimerFiredV1),
         Contract("RunRoutine", 1, RunRoutineV1),
+        Contract("EmployeeChanged", 1, EmployeeChangedV1, "changed", (NOTIFIER,)),
+        Contract("ReminderScheduled", 1, ReminderScheduledV1, "scheduled", (NOTIFIER,)),
+        Contract("ReminderCancelled", 1, ReminderCancelledV1, "cancelled", (NOTIFIER,)),
+        Contract("DocumentClosed", 1, DocumentClosedV1, "closed", (NOTIFIER,)),
+        Contract("TaskOverdue", 1, TaskOverdueV1, "overdue", (NOTIFIER,)),
+        Contract("CreateTask", 1, CreateTaskV1),
+        Contract("DeliverInApp", 1, DeliverInAppV1),
     )
 }
 

@@ -1,16 +1,14 @@
-"""Writing domain events into the outbox, inside the caller's transaction."""
+"""Writing the CRM's domain events into its outbox, inside the caller's transaction."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import OutboxMessage
-from shared.contracts import envelope
-from shared.db import utcnow
+from shared import outbox
 
 
 def record(
@@ -20,33 +18,16 @@ def record(
     type_: str,
     data: dict[str, Any],
     occurred_at: datetime | None = None,
+    **kwargs: Any,
 ) -> OutboxMessage:
-    """Add one event to the outbox; it is published after the transaction commits.
-
-    The payload is checked against its contract here, so a bad event fails the
-    business transaction instead of reaching consumers.
-    """
-    occurred_at = occurred_at or utcnow()
-    env = envelope(type_, data, message_id=uuid.uuid4(), occurred_at=occurred_at)
-    row = OutboxMessage(
-        message_id=uuid.UUID(env["message_id"]),
-        aggregate=aggregate,
-        aggregate_id=str(aggregate_id),
-        type=env["type"],
-        version=env["version"],
+    """Add one event (or, with ``queue=``, one command) to the CRM outbox."""
+    return outbox.record(
+        session,
+        OutboxMessage,
+        aggregate,
+        aggregate_id,
+        type_,
+        data,
         occurred_at=occurred_at,
-        data=env["data"],
+        **kwargs,
     )
-    session.add(row)
-    return row
-
-
-def to_envelope(row: OutboxMessage) -> dict[str, Any]:
-    """The published form of an outbox row: the same envelope every time it is sent."""
-    return {
-        "message_id": str(row.message_id),
-        "type": row.type,
-        "version": row.version,
-        "occurred_at": row.occurred_at.isoformat(),
-        "data": row.data,
-    }

@@ -1,0 +1,252 @@
+"""The transactional outbox every producing service uses, and its relay.
+
+A service writes each message it produces into its own ``outbox`` table in the same
+transaction as the state change; the relay publishes committed rows in order, with
+publisher confirms, and marks them sent. A crash between publish and mark re-sends the
+row with the same ``message_id``, which consumers deduplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import datetime
+from typing import Any
+
+import dramatiq
+import pika
+import psycopg
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from shared.contracts import envelope
+from shared.db import utcnow
+from shared.publisher import publish, to_queue
+
+log = logging.getLogger(__name__)
+
+
+def outbox_model(base: type[DeclarativeBase]) -> type:
+    """The outbox table in the service's schema.
+
+    Parameters:
+      base: the service's declarative base.
+
+    Returns:
+      type: a mapped class ``OutboxMessage``. ``queue`` set means a command for that one
+      queue; unset means an event for the exchange and the contract's subscribers.
+    """
+
+    class OutboxMessage(base):  # type: ignore[misc, valid-type]
+        __tablename__ = "outbox"
+        __table_args__ = (
+            # The relay reads only what is pending, oldest first: this index holds just those rows.
+            Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+        )
+
+        id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+        aggregate: Mapped[str] = mapped_column(String(50))
+        aggregate_id: Mapped[str] = mapped_column(String(50))
+        type: Mapped[str] = mapped_column(String(100))
+        version: Mapped[int] = mapped_column(Integer)
+        occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+        data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+        queue: Mapped[str | None] = mapped_column(String(100))
+        published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+        created_at: Mapped[datetime] = mapped_column(
+            DateTime(timezone=True), server_default=func.now()
+        )
+
+    return OutboxMessage
+
+
+def notify_trigger_sql(schema: str) -> tuple[str, str]:
+    """SQL for a migration: (create, drop) of the trigger that wakes the relay on insert.
+
+    The NOTIFY is delivered when the inserting transaction commits, never before.
+    """
+    create = f"""
+        CREATE FUNCTION {schema}.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('{schema}_outbox', ''); RETURN NULL; END $$;
+        CREATE TRIGGER outbox_notify AFTER INSERT ON {schema}.outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_outbox();
+    """
+    drop = f"DROP TRIGGER outbox_notify ON {schema}.outbox; DROP FUNCTION {schema}.notify_outbox()"
+    return create, drop
+
+
+def record(
+    session: Session,
+    model: type,
+    aggregate: str,
+    aggregate_id: int | str,
+    type_: str,
+    data: dict[str, Any],
+    *,
+    occurred_at: datetime | None = None,
+    message_id: uuid.UUID | None = None,
+    queue: str | None = None,
+) -> Any:
+    """Add one message to the outbox; it is published after the transaction commits.
+
+    Parameters:
+      session: the session whose transaction holds the state change.
+      model: the service's ``OutboxMessage`` class.
+      aggregate: the routing key's first part (``lead``, ``reminder``...).
+      aggregate_id: id of the aggregate; rows of one aggregate are published in order.
+      type_: the message type; ``data`` is checked against its contract here, so a bad
+        message fails the business transaction instead of reaching consumers.
+      occurred_at: when it happened; now by default.
+      message_id: a deterministic id when the same effect may be recorded twice.
+      queue: send to this queue only (a command) instead of exchange + subscribers.
+
+    Raises:
+      ContractError: ``data`` does not match the contract.
+    """
+    occurred_at = occurred_at or utcnow()
+    env = envelope(type_, data, message_id=message_id or uuid.uuid4(), occurred_at=occurred_at)
+    row = model(
+        message_id=uuid.UUID(env["message_id"]),
+        aggregate=aggregate,
+        aggregate_id=str(aggregate_id),
+        type=env["type"],
+        version=env["version"],
+        occurred_at=occurred_at,
+        data=env["data"],
+        queue=queue,
+    )
+    session.add(row)
+    return row
+
+
+def to_envelope(row: Any) -> dict[str, Any]:
+    """The published form of an outbox row: the same envelope every time it is sent."""
+    return {
+        "message_id": str(row.message_id),
+        "type": row.type,
+        "version": row.version,
+        "occurred_at": row.occurred_at.isoformat(),
+        "data": row.data,
+    }
+
+
+class Relay:
+    """Publishes a service's pending outbox rows to RabbitMQ, then marks them sent.
+
+    Parameters:
+      sessions: the service's session factory.
+      broker: the RabbitMQ broker (confirms on).
+      exchange: the integration exchange, ``crm.events``.
+      model: the service's ``OutboxMessage`` class.
+      batch_size: rows per transaction.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        broker: dramatiq.Broker,
+        exchange: str,
+        model: type,
+        batch_size: int = 200,
+    ):
+        self.sessions = sessions
+        self.broker = broker
+        self.exchange = exchange
+        self.model = model
+        self.batch_size = batch_size
+        schema = model.__table__.schema
+        self.channel = f"{schema}_outbox"
+        # One relay per service publishes at a time so that an aggregate's messages keep
+        # their order; others wait on this lock and take over when its holder's connection drops.
+        self.lock_key = uuid.uuid5(uuid.NAMESPACE_URL, f"outbox/{schema}").int % (2**63)
+
+    def claim(self, session: Session) -> list[Any]:
+        """The oldest pending rows, locked for this transaction."""
+        stmt = (
+            select(self.model)
+            .where(self.model.published_at.is_(None))
+            .order_by(self.model.id)
+            .limit(self.batch_size)
+            .with_for_update()
+        )
+        return list(session.scalars(stmt))
+
+    def publish(self, rows: list[Any]) -> None:
+        """Publish each row with publisher confirms; returns only when the broker has them all."""
+        for row in rows:
+            if row.queue:
+                to_queue(self.broker, row.queue, to_envelope(row))
+            else:
+                publish(self.broker, self.exchange, row.aggregate, to_envelope(row))
+
+    def mark(self, session: Session, rows: list[Any]) -> None:
+        session.execute(
+            update(self.model)
+            .where(self.model.id.in_([r.id for r in rows]))
+            .values(published_at=utcnow())
+        )
+
+    def relay_batch(self) -> int:
+        """Claim, publish and mark one batch; returns how many rows were sent."""
+        with self.sessions() as session, session.begin():
+            rows = self.claim(session)
+            if rows:
+                self.publish(rows)
+                self.mark(session, rows)
+        return len(rows)
+
+    def drain(self) -> int:
+        """Send batches until nothing is pending."""
+        total = 0
+        while sent := self.relay_batch():
+            total += sent
+        return total
+
+    def pending(self) -> int:
+        with self.sessions() as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(self.model)
+                .where(self.model.published_at.is_(None))
+            )
+
+    def run(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set: drain, then sleep until NOTIFY or the poll interval."""
+        with psycopg.connect(listen_dsn, autocommit=True) as listener:
+            while not stop.is_set():
+                if listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()[
+                    0
+                ]:
+                    break
+                stop.wait(max(poll_seconds, 1.0))
+            listener.execute(f"LISTEN {self.channel}")
+            log.info("relay active", extra={"channel": self.channel})
+            while not stop.is_set():
+                try:
+                    if sent := self.drain():
+                        log.info("relayed", extra={"count": sent})
+                except (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError) as exc:
+                    log.warning("broker unavailable, retrying", extra={"error": str(exc)})
+                    del self.broker.connection
+                    stop.wait(1)
+                for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
+                    pass
+
+
+def libpq_dsn(url: str) -> str:
+    """psycopg wants ``postgresql://``; SQLAlchemy URLs carry the driver name."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
