@@ -42,6 +42,30 @@ class Settings:
       relay_batch_size: outbox rows the relay publishes per transaction.
       relay_poll_seconds: the relay's fallback poll when no NOTIFY arrives.
       log_level: level name for the root logger.
+      scheduler_batch_size: due plans or timers the scheduler claims per transaction.
+      scheduler_max_sleep_seconds: longest the scheduler's tick sleeps without a NOTIFY.
+      scheduler_workdays: default working week, e.g. ``mon-fri`` or ``mon,tue,thu``.
+      scheduler_work_hours: default working hours, ``HH:MM-HH:MM``; calls land at the start.
+      scheduler_holidays: comma-separated ISO dates, on top of the holidays table.
+      scheduler_routines: default routines, ``name@queue=cron; ...`` (cron in UTC); rows
+        already in the routines table keep their own schedule; empty adds none.
+      refusal_status: the status a subject gets when a call, proposal or visit ends in refusal.
+      call_back_minutes: delay of a new call after "no answer" when the manager picks no time.
+      escalate_after_minutes: how long a task may be overdue before its head is told.
+      reminder_delay_seconds: delay of the reminders a document creates (5 minutes).
+      message_retention_days: published outbox rows and inbox ids older than this are deleted
+        by the cleanup routine; keep it above the longest time a message may be redelivered.
+      smtp_host, smtp_port, smtp_from: the SMTP server reminders are e-mailed through.
+      smtp_timeout_seconds, webhook_timeout_seconds: how long one send may take.
+      webhook_secret: key of the HMAC-SHA256 signature of each webhook body.
+      notifier_default_department: the sales department whose managers take due calls in
+        turn when the responsible manager is unknown or inactive.
+      notifier_escalation_fallback_id: employee who gets overdue-task escalations when no
+        head of the right kind is active; 0 means nobody.
+      delivery_workers: threads of the notifier that send e-mails and webhooks.
+      delivery_max_attempts: sends of one e-mail or webhook before it is marked failed.
+      delivery_backoff_seconds, delivery_backoff_max_seconds: the wait after the first
+        failed send, doubling each attempt up to the maximum.
     """
 
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
@@ -52,15 +76,47 @@ class Settings:
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"
     api_url: str = "http://127.0.0.1:8000"
+    scheduler_batch_size: int = 200
+    scheduler_max_sleep_seconds: float = 5.0
+    scheduler_workdays: str = "mon-fri"
+    scheduler_work_hours: str = "09:00-18:00"
+    scheduler_holidays: str = ""
+    scheduler_routines: str = (
+        "reclassify_buyers@crm=0 2 * * *; cleanup_outbox@crm=30 3 * * *; "
+        "escalate_overdue@crm=*/5 * * * *; scheduler_cleanup@scheduler=45 3 * * *"
+    )
+    message_retention_days: int = 7
+    refusal_status: str = "Cold"
+    call_back_minutes: int = 120
+    escalate_after_minutes: int = 60
+    reminder_delay_seconds: int = 300
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "crm@localhost"
+    smtp_timeout_seconds: float = 10.0
+    webhook_secret: str = "change-me-webhook-secret"
+    webhook_timeout_seconds: float = 5.0
+    notifier_default_department: str = "Sales"
+    notifier_escalation_fallback_id: int = 0
+    delivery_workers: int = 4
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 2.0
+    delivery_backoff_max_seconds: float = 600.0
 
 
 def load() -> Settings:
     """Read the settings from the environment.
 
     Returns:
-      Settings: defaults overridden by ``DATABASE_URL``, ``BROKER_URL``, ``REDIS_URL``,
-      ``EVENTS_EXCHANGE``, ``RELAY_BATCH_SIZE``, ``RELAY_POLL_SECONDS``, ``LOG_LEVEL``
-      and ``API_URL``.
+      Settings: defaults overridden by ``SCHEDULER_*`` (``BATCH_SIZE``, ``MAX_SLEEP_SECONDS``,
+      ``WORKDAYS``, ``WORK_HOURS``, ``HOLIDAYS``, ``ROUTINES``),
+      ``DATABASE_URL``, ``BROKER_URL``, ``REDIS_URL``,
+      ``EVENTS_EXCHANGE``, ``RELAY_BATCH_SIZE``, ``RELAY_POLL_SECONDS``, ``LOG_LEVEL``,
+      ``API_URL`` and ``MESSAGE_RETENTION_DAYS``.
+      The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
+      ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
+      ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
+      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -75,4 +131,37 @@ def load() -> Settings:
         relay_poll_seconds=_float("RELAY_POLL_SECONDS", defaults.relay_poll_seconds),
         log_level=_str("LOG_LEVEL", defaults.log_level).upper(),
         api_url=_str("API_URL", defaults.api_url),
+        scheduler_batch_size=_int("SCHEDULER_BATCH_SIZE", defaults.scheduler_batch_size),
+        scheduler_max_sleep_seconds=_float(
+            "SCHEDULER_MAX_SLEEP_SECONDS", defaults.scheduler_max_sleep_seconds
+        ),
+        scheduler_workdays=_str("SCHEDULER_WORKDAYS", defaults.scheduler_workdays),
+        scheduler_work_hours=_str("SCHEDULER_WORK_HOURS", defaults.scheduler_work_hours),
+        scheduler_holidays=os.environ.get("SCHEDULER_HOLIDAYS", defaults.scheduler_holidays),
+        scheduler_routines=os.environ.get("SCHEDULER_ROUTINES", defaults.scheduler_routines),
+        message_retention_days=_int("MESSAGE_RETENTION_DAYS", defaults.message_retention_days),
+        refusal_status=_str("REFUSAL_STATUS", defaults.refusal_status),
+        call_back_minutes=_int("CALL_BACK_MINUTES", defaults.call_back_minutes),
+        escalate_after_minutes=_int("ESCALATE_AFTER_MINUTES", defaults.escalate_after_minutes),
+        reminder_delay_seconds=_int("REMINDER_DELAY_SECONDS", defaults.reminder_delay_seconds),
+        smtp_host=_str("SMTP_HOST", defaults.smtp_host),
+        smtp_port=_int("SMTP_PORT", defaults.smtp_port),
+        smtp_from=_str("SMTP_FROM", defaults.smtp_from),
+        smtp_timeout_seconds=_float("SMTP_TIMEOUT_SECONDS", defaults.smtp_timeout_seconds),
+        webhook_secret=_str("WEBHOOK_SECRET", defaults.webhook_secret),
+        webhook_timeout_seconds=_float("WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds),
+        notifier_default_department=_str(
+            "NOTIFIER_DEFAULT_DEPARTMENT", defaults.notifier_default_department
+        ),
+        notifier_escalation_fallback_id=_int(
+            "NOTIFIER_ESCALATION_FALLBACK_ID", defaults.notifier_escalation_fallback_id
+        ),
+        delivery_workers=_int("DELIVERY_WORKERS", defaults.delivery_workers),
+        delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", defaults.delivery_max_attempts),
+        delivery_backoff_seconds=_float(
+            "DELIVERY_BACKOFF_SECONDS", defaults.delivery_backoff_seconds
+        ),
+        delivery_backoff_max_seconds=_float(
+            "DELIVERY_BACKOFF_MAX_SECONDS", defaults.delivery_backoff_max_seconds
+        ),
     )

@@ -304,8 +304,12 @@ CONTRACTS: dict[str, Contract] = {
     )
 }
 
-# Every service consumes its queue with one actor of this name, dispatching on ``type``.
-EVENT_ACTOR = "handle_message"
+def consumer_actor(queue: str) -> str:
+    """Name of the one actor that consumes ``queue``, dispatching on the envelope's ``type``.
+
+    Names differ per queue, since dramatiq actor names are unique within a broker.
+    """
+    return f"handle_{queue}_message"
 
 
 def contract_for(type_: str) -> Contract:

@@ -11,7 +11,7 @@ import dramatiq
 import pika
 
 from shared.broker import declare_events_exchange
-from shared.contracts import EVENT_ACTOR, contract_for
+from shared.contracts import consumer_actor, contract_for
 
 # Namespace of deterministic message ids (uuid5), so a re-sent effect keeps its id.
 MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-2b7a-4a57-9a51-4f3f0c5e2d10")
@@ -27,11 +27,11 @@ def derived_id(*parts: object) -> uuid.UUID:
 
 
 def to_queue(broker: dramatiq.Broker, queue: str, env: dict[str, Any]) -> None:
-    """Enqueue an envelope for a service's ``handle_message`` actor, keeping its message id."""
+    """Enqueue an envelope for the actor consuming ``queue``, keeping its message id."""
     broker.enqueue(
         dramatiq.Message(
             queue_name=queue,
-            actor_name=EVENT_ACTOR,
+            actor_name=consumer_actor(queue),
             args=(env,),
             kwargs={},
             options={},

@@ -11,6 +11,7 @@ from shared import config
 from shared.db import make_engine, make_session_factory
 from tests.sandbox import sandbox
 
+
 @pytest.fixture(scope="session")
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""

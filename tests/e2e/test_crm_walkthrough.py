@@ -29,7 +29,7 @@ def create_admin(system) -> dict[str, str]:
 def command_message(env: dict) -> bytes:
     """A dramatiq message for the CRM worker, as another system would publish it with pika."""
     return json.dumps({
-        "queue_name": "crm", "actor_name": "handle_message", "args": [env], "kwargs": {},
+        "queue_name": "crm", "actor_name": "handle_crm_message", "args": [env], "kwargs": {},
         "options": {}, "message_id": env["message_id"], "message_timestamp": 0,
     }).encode()
 

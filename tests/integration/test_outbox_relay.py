@@ -110,5 +110,5 @@ def test_subscribed_internal_queue_gets_a_dramatiq_message_with_the_same_id(
     status_messages = [b for _, _, b in messages if b["args"][0]["type"] == "StatusAssigned"]
     assert len(status_messages) == 1
     [message] = status_messages
-    assert message["actor_name"] == "handle_message"
+    assert message["actor_name"] == "handle_scheduler_message"
     assert message["message_id"] == message["args"][0]["message_id"]

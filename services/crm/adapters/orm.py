@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -17,14 +14,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    Uuid,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import inbox_model, metadata_for
+from shared.outbox import outbox_model
 
 SCHEMA = "crm"
 
@@ -53,6 +50,9 @@ class Employee(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # How the employee wants reminders delivered: in_app, email, webhook.
+    channels: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{in_app}")
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = _created()
 
 
@@ -144,6 +144,8 @@ class _Subject:
     status_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = _created()
+    # Set by the reclassify_buyers routine (services/crm/domain/relationship.py).
+    relationship_stage: Mapped[str | None] = mapped_column(String(16))
 
 
 class Lead(_Subject, Base):
@@ -190,22 +192,34 @@ class StatusAssignment(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-class OutboxMessage(Base):
-    __tablename__ = "outbox"
+OutboxMessage = outbox_model(Base)
+InboxMessage = inbox_model(Base)
+
+
+class CallPlanView(Base):
+    """The CRM's read model of the scheduler's call plans (see services/crm/handlers/calls.py)."""
+
+    __tablename__ = "call_plans"
     __table_args__ = (
-        # The relay reads only what is pending, oldest first: this index holds just those rows.
-        Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+        CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
+        CheckConstraint("state IN ('planned','due','removed')", name="state"),
+        # The calls panel: one manager's or one status's calls in due order.
+        Index("ix_call_plans_responsible", "responsible_id", "next_call_at"),
+        Index("ix_call_plans_status", "status_id", "next_call_at"),
+        Index("ix_call_plans_next_call_at", "next_call_at"),
+        Index("ix_call_plans_subject", "subject_kind", "subject_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
-    aggregate: Mapped[str] = mapped_column(String(50))
-    aggregate_id: Mapped[str] = mapped_column(String(50))
-    type: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(Integer)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-InboxMessage = inbox_model(Base)
+    # The scheduler's ids, not ours: no sequence, and no foreign keys, since a plan may name
+    # a manager or status the CRM has not committed yet or no longer holds.
+    plan_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    responsible_id: Mapped[int | None] = mapped_column(Integer)
+    status_id: Mapped[int | None] = mapped_column(Integer)
+    next_call_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

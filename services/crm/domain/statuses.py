@@ -27,6 +27,15 @@ def check_assignable(status: StatusRule, subject_kind: str) -> None:
         raise Invalid("status_id", f"status {status.name!r} applies to {status.applies_to} only")
 
 
+def check_carried_over(status: StatusRule) -> None:
+    """A converting lead hands its status to a counterparty, which must be allowed to hold it."""
+    if status.applies_to not in ("both", "counterparty"):
+        raise Conflict(
+            f"status {status.name!r} applies to leads only: assign one a counterparty may hold "
+            "before converting"
+        )
+
+
 def is_reassignment(current_status_id: int | None, new_status_id: int) -> bool:
     """Assigning the status a subject already holds changes nothing."""
     return current_status_id == new_status_id
@@ -38,5 +47,6 @@ def call_rule_changed(before: dict, after: dict) -> bool:
 
 
 def check_not_converted(converted: bool, lead_id: int) -> None:
+    """A converted lead is kept as history; its life goes on as the counterparty."""
     if converted:
         raise Conflict(f"lead {lead_id} is already converted")

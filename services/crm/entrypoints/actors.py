@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters.orm import InboxMessage
 from services.crm.domain.errors import DomainError
-from services.crm.handlers import subjects
+from services.crm.handlers import calls, inbox, routines, subjects, tasks
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import consume
-from shared.contracts import CRM, EVENT_ACTOR
+from shared.contracts import CRM, consumer_actor
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
@@ -42,10 +42,21 @@ def assign_status(session: Session, env: dict, data: dict) -> None:
 
 HANDLERS = {
     "AssignStatus": assign_status,
+    "CallPlanned": calls.on_call_planned,
+    "RunRoutine": routines.on_run_routine,
+    "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
+    "DeliverInApp": lambda session, env, data: inbox.notify(
+        session,
+        data["key"],
+        data["recipient_id"],
+        data["text"],
+        task_id=data.get("task_id"),
+        reminder_id=data.get("reminder_id"),
+    ),
 }
 
 
-@dramatiq.actor(actor_name=EVENT_ACTOR, queue_name=CRM, envelope=True, max_retries=20)
+@dramatiq.actor(actor_name=consumer_actor(CRM), queue_name=CRM, envelope=True, max_retries=20)
 def handle_message(message: dict) -> None:
     # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
     consume(message, HANDLERS, sessions(), InboxMessage, permanent=(DomainError,))

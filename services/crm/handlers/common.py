@@ -12,10 +12,20 @@ from services.crm.domain.errors import Invalid, NotFound
 
 T = TypeVar("T")
 
+# The largest PostgreSQL integer, the type of every id: a larger number (say from a URL)
+# names no row and must not reach SQL, where it would fail as out of range.
+INT_MAX = 2**31 - 1
+
+
+def _find(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T | None:
+    if not 0 < id_ <= INT_MAX:
+        return None
+    return session.get(model, id_, with_for_update=lock)
+
 
 def get(session: Session, model: type[T], id_: int, what: str, *, lock: bool = False) -> T:
     """Load a row by id or raise NotFound; ``lock`` takes a row lock for the transaction."""
-    obj = session.get(model, id_, with_for_update=lock)
+    obj = _find(session, model, id_, lock=lock)
     if obj is None:
         raise NotFound(what, id_)
     return obj
@@ -27,7 +37,7 @@ def referenced(
     """Load a row a request refers to by id; an unknown id is the request's fault (422)."""
     if id_ is None:
         return None
-    obj = session.get(model, id_)
+    obj = _find(session, model, id_)
     if obj is None:
         raise Invalid(field, f"no {what} with id {id_}")
     return obj
@@ -44,9 +54,12 @@ def responsible(
 
 def paginate(session: Session, stmt: Select, page: int, page_size: int) -> tuple[list[Any], int]:
     """One page of ``stmt``'s rows and the total count."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
-    return list(rows), total or 0
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:
+        # Past the end: nothing to read, and a huge page number never reaches SQL's OFFSET.
+        return [], total
+    return list(session.scalars(stmt.limit(page_size).offset(offset))), total
 
 
 def apply(obj: object, changes: dict[str, Any]) -> dict[str, Any]:

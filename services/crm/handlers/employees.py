@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.crm.adapters import outbox
 from services.crm.adapters.orm import ApiToken, Employee
 from services.crm.domain.errors import Conflict, Forbidden, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers.common import apply, get
 from shared.db import utcnow
+
+SELF_SERVICE = {"channels", "webhook_url", "timezone"}
 
 
 def hash_token(token: str) -> str:
@@ -51,18 +54,22 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
     employee = Employee(**fields)
     session.add(employee)
     session.flush()
+    changed(session, employee)
     return employee
 
 
 def update_employee(
     session: Session, actor: Actor, employee_id: int, changes: dict[str, Any]
 ) -> Employee:
-    actor.require(Permission.MANAGE_EMPLOYEES)
+    """Admins edit anyone; an employee edits their own preferences (channels, time zone)."""
+    if not (actor.id == employee_id and set(changes) <= SELF_SERVICE):
+        actor.require(Permission.MANAGE_EMPLOYEES)
     employee = get(session, Employee, employee_id, "employee", lock=True)
     if changes.get("email", employee.email) != employee.email:
         _check_email_free(session, changes["email"])
     apply(employee, changes)
     session.flush()
+    changed(session, employee)
     return employee
 
 
@@ -93,13 +100,34 @@ def list_tokens(session: Session, actor: Actor, employee_id: int) -> list[ApiTok
 def revoke_token(session: Session, actor: Actor, employee_id: int, token_id: int) -> ApiToken:
     if actor.id != employee_id and not actor.can(Permission.MANAGE_EMPLOYEES):
         raise Forbidden("only admins may revoke another employee's tokens")
-    token = session.get(ApiToken, token_id)
-    if token is None or token.employee_id != employee_id:
+    token = get(session, ApiToken, token_id, "token", lock=True)
+    if token.employee_id != employee_id:
         raise NotFound("token", token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     session.flush()
     return token
+
+
+def changed(session: Session, employee: Employee) -> None:
+    """Tell the notifier's directory who the employee is now and how to reach them."""
+    outbox.record(
+        session,
+        "employee",
+        employee.id,
+        "EmployeeChanged",
+        {
+            "employee_id": employee.id,
+            "name": employee.name,
+            "email": employee.email,
+            "role": employee.role,
+            "department": employee.department,
+            "timezone": employee.timezone or "UTC",
+            "active": employee.active if employee.active is not None else True,
+            "channels": list(employee.channels or ["in_app"]),
+            "webhook_url": employee.webhook_url,
+        },
+    )
 
 
 def _check_email_free(session: Session, email: str) -> None:

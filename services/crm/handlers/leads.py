@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
-from services.crm.adapters.orm import Counterparty, Lead, Partner
+from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, Partner
 from services.crm.domain.roles import Actor, Permission
-from services.crm.domain.statuses import check_not_converted
+from services.crm.domain.statuses import check_carried_over
 from services.crm.handlers import subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
@@ -29,6 +29,10 @@ def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
     return lead
 
 
+def update_lead(session: Session, actor: Actor, lead_id: int, changes: dict[str, Any]) -> Lead:
+    return subjects.update(session, actor, "lead", lead_id, changes)
+
+
 def convert_lead(
     session: Session, actor: Actor, lead_id: int, fields: dict[str, Any]
 ) -> Counterparty:
@@ -38,8 +42,9 @@ def convert_lead(
     marked converted, and points to the counterparty.
     """
     actor.require(Permission.EDIT_CUSTOMERS)
-    lead = subjects.load(session, "lead", lead_id, lock=True)
-    check_not_converted(lead.counterparty_id is not None, lead.id)
+    lead = subjects.load_for_change(session, "lead", lead_id)
+    if lead.status_id is not None:
+        check_carried_over(subjects.rule_of(session.get(InteractionStatus, lead.status_id)))
     check_tax_id_free(session, fields.get("tax_id"))
     partner = referenced(session, Partner, fields.get("partner_id"), "partner_id", "partner")
     if partner is None:

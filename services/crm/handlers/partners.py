@@ -23,7 +23,7 @@ def list_partners(
 ) -> tuple[list[Partner], int]:
     stmt = select(Partner).order_by(Partner.id.desc())
     if q:
-        stmt = stmt.where(Partner.name.ilike(f"%{q}%"))
+        stmt = stmt.where(Partner.name.icontains(q, autoescape=True))
     if responsible_id is not None:
         stmt = stmt.where(Partner.responsible_id == responsible_id)
     return paginate(session, stmt, page, page_size)

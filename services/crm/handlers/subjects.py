@@ -16,7 +16,12 @@ from services.crm.adapters.orm import (
     StatusAssignment,
 )
 from services.crm.domain.roles import Actor, Permission
-from services.crm.domain.statuses import StatusRule, check_assignable, is_reassignment
+from services.crm.domain.statuses import (
+    StatusRule,
+    check_assignable,
+    check_not_converted,
+    is_reassignment,
+)
 from services.crm.handlers.common import get, paginate, referenced, responsible
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
@@ -26,6 +31,17 @@ def load(
     session: Session, kind: str, subject_id: int, *, lock: bool = False
 ) -> Lead | Counterparty:
     return get(session, MODELS[kind], subject_id, kind, lock=lock)
+
+
+def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty:
+    """Load and lock a subject about to change; a converted lead no longer does."""
+    subject = load(session, kind, subject_id, lock=True)
+    check_not_converted(getattr(subject, "counterparty_id", None) is not None, subject.id)
+    return subject
+
+
+def rule_of(status: InteractionStatus) -> StatusRule:
+    return StatusRule(status.id, status.name, status.applies_to, status.active)
 
 
 def list_subjects(
@@ -50,7 +66,7 @@ def list_subjects(
     if archived is not None:
         stmt = stmt.where(model.archived.is_(archived))
     if q:
-        stmt = stmt.where(model.name.ilike(f"%{q}%"))
+        stmt = stmt.where(model.name.icontains(q, autoescape=True))
     for name, value in equal.items():
         if value is not None:
             stmt = stmt.where(getattr(model, name) == value)
@@ -62,7 +78,7 @@ def update(
 ) -> Lead | Counterparty:
     """Edit a subject; a new responsible manager and archiving are events the scheduler needs."""
     actor.require(Permission.EDIT_CUSTOMERS)
-    subject = load(session, kind, subject_id, lock=True)
+    subject = load_for_change(session, kind, subject_id)
     if "responsible_id" in changes:
         manager = responsible(session, changes["responsible_id"])
         if changes["responsible_id"] != subject.responsible_id:
@@ -126,9 +142,9 @@ def assign_status(
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
-    subject = load(session, kind, subject_id, lock=True)
+    subject = load_for_change(session, kind, subject_id)
     status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
-    check_assignable(StatusRule(status.id, status.name, status.applies_to, status.active), kind)
+    check_assignable(rule_of(status), kind)
     if is_reassignment(subject.status_id, status.id):
         return subject, False
     entry = StatusAssignment(

@@ -1,8 +1,33 @@
-"""The scheduler's tables (schema ``scheduler``)."""
+"""The scheduler's tables (schema ``scheduler``).
+
+Rows are their own outbox: a plan whose call is due, a plan with an unpublished revision
+and a pending timer are each found through a partial index that holds only those rows, so
+a tick reads what is due and never what merely exists.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import inbox_model, metadata_for
 
@@ -11,6 +36,131 @@ SCHEMA = "scheduler"
 
 class Base(DeclarativeBase):
     metadata = metadata_for(SCHEMA)
+
+
+def _stamp(**kwargs: Any) -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
+
+
+class CallPlan(Base):
+    """One subject's next call (see services/scheduler/domain/plans.py)."""
+
+    __tablename__ = "call_plans"
+    __table_args__ = (
+        UniqueConstraint("subject_kind", "subject_id"),
+        CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
+        CheckConstraint("state IN ('planned','due','removed')", name="state"),
+        # The tick's claim: planned calls in due order, nothing else.
+        Index("ix_call_plans_due", "next_call_at", postgresql_where=text("state = 'planned'")),
+        # Plans whose latest revision the CRM has not been told about yet.
+        Index(
+            "ix_call_plans_unpublished",
+            "id",
+            postgresql_where=text("published_revision < revision"),
+        ),
+        Index("ix_call_plans_status_id", "status_id"),
+        Index("ix_call_plans_lead_id", "lead_id", postgresql_where=text("lead_id IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    lead_id: Mapped[int | None] = mapped_column(Integer)  # the lead a counterparty came from
+    responsible_id: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    status_id: Mapped[int | None] = mapped_column(Integer)
+    status_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    assignment_id: Mapped[int | None] = mapped_column(Integer)
+    interval_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    anchor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_call_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16))
+    archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    rescheduled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    published_revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = _stamp(onupdate=func.now())
+
+
+class StatusRuleRow(Base):
+    """The newest version of each interaction status's call rule the scheduler has seen."""
+
+    __tablename__ = "status_rules"
+
+    status_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    generate_calls: Mapped[bool] = mapped_column(Boolean)
+    interval_days: Mapped[int] = mapped_column(Integer)
+
+
+class Timer(Base):
+    """A one-shot timer; fired and cancelled rows stay as tombstones until the clean-up."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending','fired','cancelled')", name="state"),
+        Index("ix_timers_due", "fire_at", postgresql_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    fire_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reply_to: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(String(16))
+    # The command that set the timer: TimerFired's id derives from it, so a re-fire keeps it.
+    set_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoutineRow(Base):
+    """A periodic routine: its cron schedule (UTC), the queue that does the work, last period."""
+
+    __tablename__ = "routines"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    schedule: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    last_period: Mapped[str | None] = mapped_column(String(32))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoutineRun(Base):
+    """One run of a routine; the unique (routine, period) makes it one per period overall."""
+
+    __tablename__ = "routine_runs"
+    __table_args__ = (UniqueConstraint("routine", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    routine: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    started_at: Mapped[datetime] = _stamp()
+
+
+class CalendarSettings(Base):
+    """The company's working week; absent means the defaults from the configuration."""
+
+    __tablename__ = "calendar_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    workdays: Mapped[str] = mapped_column(String(64))  # "mon,tue,wed,thu,fri"
+    work_start: Mapped[time] = mapped_column(Time)
+    work_end: Mapped[time] = mapped_column(Time)
+    call_time: Mapped[time | None] = mapped_column(Time)  # None: the start of working hours
+
+
+class Holiday(Base):
+    """A company holiday: no call lands on it."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
 
 
 InboxMessage = inbox_model(Base)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from services.crm.adapters.orm import ApiToken
 from services.crm.entrypoints.api.app import create_app
+from shared.db import transaction, utcnow
 from tests import factories
 
 
@@ -55,3 +58,14 @@ def manager(as_role):
 @pytest.fixture()
 def anonymous(app, clean_db):
     return Client(app, None, None)
+
+
+@pytest.fixture()
+def unauthenticated(app, sessions, clean_db) -> list[Client]:
+    """Clients the API must answer with 401: no token, an unknown token, a revoked token."""
+    employee_id, token = factories.employee(sessions, "admin")
+    with transaction(sessions) as session:
+        session.execute(
+            update(ApiToken).where(ApiToken.employee_id == employee_id).values(revoked_at=utcnow())
+        )
+    return [Client(app, None, None), Client(app, None, "not-a-token"), Client(app, None, token)]

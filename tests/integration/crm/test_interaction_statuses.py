@@ -1,13 +1,6 @@
 """The interaction-status reference book through the API."""
 
-from sqlalchemy import select
-
-from services.crm.adapters.orm import OutboxMessage
-
-
-def outbox_of(sessions, type_):
-    with sessions() as s:
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.type == type_)))
+from tests.integration.crm.support import assert_all_unauthorized, outbox_of
 
 
 def test_seeded_statuses_are_listed_in_sort_order(manager):
@@ -90,3 +83,18 @@ def test_refusal_reasons_are_edited_by_admins_only(admin, as_role):
     r = admin.patch(f"/api/refusal-reasons/{r.json['id']}", json={"active": False})
     assert r.json["active"] is False
     assert admin.get("/api/refusal-reasons?active=true").json == []
+
+
+def test_a_sort_order_beyond_the_database_range_is_refused_with_the_field(admin):
+    r = admin.post("/api/interaction-statuses", json={"name": "Far", "sort_order": 10**12})
+    assert r.status_code == 422
+    assert "sort_order" in r.json["errors"]["json"]
+
+
+def test_reference_books_need_a_valid_token(unauthenticated):
+    assert_all_unauthorized(
+        unauthenticated,
+        ("get", "/api/interaction-statuses"),
+        ("patch", "/api/interaction-statuses/1"),
+        ("get", "/api/refusal-reasons"),
+    )

@@ -12,13 +12,16 @@ from flask_smorest import Api
 
 from services.crm.entrypoints.api import (
     auth,
+    calls,
     counterparties,
     employees,
     errors,
     health,
+    inbox,
     leads,
     partners,
     reference,
+    tasks,
 )
 from services.crm.entrypoints.cli import register_cli
 from shared import config, logs
@@ -35,6 +38,9 @@ BLUEPRINTS = (
     partners.contacts,
     leads.blp,
     counterparties.blp,
+    calls.blp,
+    tasks.blp,
+    inbox.blp,
 )
 
 

@@ -6,7 +6,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from services.crm.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -33,3 +33,14 @@ def register(app: Flask) -> None:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         log.warning("integrity error", extra={"constraint": constraint})
         return body(409, f"conflicts with existing data ({constraint or 'constraint'})")
+
+    @app.errorhandler(DataError)
+    def data_error(exc: DataError):
+        # A value the schemas let through but PostgreSQL cannot store: still the request's fault.
+        log.warning("data error", extra={"error": str(exc.orig).splitlines()[0]})
+        return body(422, "a value cannot be stored (out of range or malformed)")
+
+    @app.errorhandler(RecursionError)
+    def too_deep(exc: RecursionError):
+        # The JSON parser gives up on a body nested thousands of levels deep.
+        return body(400, "request body is nested too deeply")

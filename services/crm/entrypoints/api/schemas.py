@@ -2,45 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from services.crm.domain.relationship import Stage
 from services.crm.domain.roles import Role
+from services.crm.handlers.common import INT_MAX
+from shared.contracts import CHANNELS
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number")
 Name = lambda n=300, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
-Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1), **kw)  # noqa: E731
+Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=INT_MAX), **kw)  # noqa: E731
+# Query strings carry text, so ids there are parsed from "12" (strict would refuse every value).
+QueryId = lambda: fields.Integer(validate=validate.Range(min=1, max=INT_MAX))  # noqa: E731
+SortOrder = lambda: fields.Integer(  # noqa: E731
+    strict=True, load_default=0, validate=validate.Range(min=-INT_MAX, max=INT_MAX)
+)
+# A plain string, not fields.Enum: the ORM holds the role as text, which Enum cannot dump.
+RoleField = lambda **kw: fields.String(validate=validate.OneOf([r.value for r in Role]), **kw)  # noqa: E731
+Email = lambda **kw: fields.Email(validate=validate.Length(max=320), **kw)  # noqa: E731
 Phones = lambda: fields.List(fields.String(validate=PHONE), load_default=list)  # noqa: E731
-Emails = lambda: fields.List(fields.Email(), load_default=list)  # noqa: E731
+Emails = lambda: fields.List(Email(), load_default=list)  # noqa: E731
 
 
 def _zone(value: str) -> None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a directory of the zone database ("Europe") or a name too long for a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ma.ValidationError("unknown IANA time zone") from None
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_has_nul(v) for v in value.values())
+    return False
 
 
 class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
+    @ma.pre_load
+    def refuse_nul_characters(self, data, **kwargs):
+        """PostgreSQL text cannot hold NUL: refuse it as bad input, naming the field."""
+        if isinstance(data, Mapping):
+            bad = {
+                name: ["must not contain NUL characters"] for name in data if _has_nul(data[name])
+            }
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
+
 
 class EmployeeSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Name(200, required=True)
-    email = fields.Email(required=True)
-    role = fields.Enum(Role, by_value=True, required=True)
+    email = Email(required=True)
+    role = RoleField(required=True)
     department = fields.String(validate=validate.Length(max=200), allow_none=True)
-    timezone = fields.String(load_default="UTC", validate=_zone)
+    timezone = fields.String(load_default="UTC", validate=[validate.Length(max=64), _zone])
     active = fields.Boolean(load_default=True)
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)),
+        load_default=lambda: ["in_app"],
+        validate=validate.Length(min=1),
+        metadata={"description": "How reminders reach the employee: in_app, email, webhook."},
+    )
+    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
     created_at = fields.AwareDateTime(dump_only=True)
 
 
 class EmployeeQuerySchema(Schema):
-    role = fields.Enum(Role, by_value=True)
+    role = RoleField()
     department = fields.String()
 
 
@@ -65,7 +106,7 @@ class InteractionStatusSchema(Schema):
     applies_to = fields.String(
         load_default="both", validate=validate.OneOf(["lead", "counterparty", "both"])
     )
-    sort_order = fields.Integer(strict=True, load_default=0)
+    sort_order = SortOrder()
     generate_calls = fields.Boolean(load_default=True)
     call_interval_days = fields.Integer(
         strict=True,
@@ -85,7 +126,7 @@ class ReferenceQuerySchema(Schema):
 class RefusalReasonSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Name(200, required=True)
-    sort_order = fields.Integer(strict=True, load_default=0)
+    sort_order = SortOrder()
     active = fields.Boolean(load_default=True)
 
 
@@ -99,7 +140,7 @@ class PartnerSchema(Schema):
 
 class PartnerQuerySchema(Schema):
     q = fields.String()
-    responsible_id = Id()
+    responsible_id = QueryId()
 
 
 class ContactPersonSchema(Schema):
@@ -126,6 +167,11 @@ class SubjectSchema(Schema):
     status_assigned_at = fields.AwareDateTime(dump_only=True)
     archived = fields.Boolean(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    relationship_stage = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "prospect, new, regular or dormant: see reclassify_buyers."},
+    )
 
 
 class _Registration:
@@ -172,14 +218,15 @@ class CounterpartyUpdateSchema(CounterpartySchema):
 
 
 class SubjectQuerySchema(Schema):
-    status_id = Id()
-    responsible_id = Id()
+    status_id = QueryId()
+    responsible_id = QueryId()
     archived = fields.Boolean(load_default=False)
     q = fields.String(metadata={"description": "Part of the name."})
+    relationship_stage = fields.String(validate=validate.OneOf([s.value for s in Stage]))
 
 
 class CounterpartyQuerySchema(SubjectQuerySchema):
-    partner_id = Id()
+    partner_id = QueryId()
 
 
 class ConvertLeadSchema(Schema):

@@ -1,0 +1,130 @@
+"""Tables of the work people do: tasks, interactions (calls, e-mails, meetings), reminders and
+the in-app inbox (schema ``crm``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.crm.adapters.orm import Base
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint("state IN ('open','done','cancelled')", name="state"),
+        CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
+        # "My tasks": an assignee's open work in due order.
+        Index("ix_tasks_assignee_state_due", "assignee_id", "state", "due_at"),
+        # The escalation routine reads open, not yet escalated tasks in due order only.
+        Index(
+            "ix_tasks_escalation",
+            "due_at",
+            postgresql_where=text("state = 'open' AND escalated_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Idempotency key of the command that created it (e.g. call:<plan>:<due>); unique.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    subject_kind: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    basis_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    plan_id: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), server_default="open")
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Contacts and last interactions of the subject when the task was made.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('call','email','meeting')", name="kind"),
+        CheckConstraint("direction IN ('incoming','outgoing')", name="direction"),
+        CheckConstraint("state IN ('planned','in_progress','completed','cancelled')", name="state"),
+        Index("ix_interactions_subject", "subject_kind", "subject_id", "id"),
+        Index("ix_interactions_responsible_kind", "responsible_id", "kind", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(300))
+    subject_kind: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # A table of {contact_person_id, presentation, phone, email}.
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    content: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    state: Mapped[str] = mapped_column(String(16), server_default="planned")
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    refusal_reason_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_reasons.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint("state IN ('scheduled','cancelled')", name="state"),
+        Index("ix_reminders_recipient", "recipient_id", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(Text)
+    basis_kind: Mapped[str | None] = mapped_column(String(32))
+    basis_id: Mapped[int | None] = mapped_column(Integer)
+    remind_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), server_default="scheduled")
+    created_at: Mapped[datetime] = _created()
+
+
+class Notification(Base):
+    """One entry of an employee's in-app inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Idempotency key of the delivery (reminder:<id>:in_app, task:<id>, ...); unique.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(Text)
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()

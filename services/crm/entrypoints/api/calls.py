@@ -1,0 +1,92 @@
+"""The calls panel (planned calls from the scheduler's read model) and rescheduling a call."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.schemas import QueryId, Schema
+from services.crm.handlers import calls
+from shared.contracts import SUBJECT_KINDS
+
+blp = Blueprint(
+    "calls",
+    __name__,
+    url_prefix="/api",
+    description="Planned calls: the calls panel and rescheduling",
+)
+
+
+class CallPlanQuerySchema(Schema):
+    # A manager gets their own calls without responsible_id (domain/calls.py).
+    responsible_id = QueryId()
+    status_id = QueryId()
+    subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
+    overdue = fields.Boolean(metadata={"description": "Only overdue (true) or only on time."})
+
+
+class CallPlanSchema(Schema):
+    plan_id = fields.Integer()
+    subject_kind = fields.String()
+    subject_id = fields.Integer()
+    subject_name = fields.String(allow_none=True)
+    responsible_id = fields.Integer(allow_none=True)
+    status_id = fields.Integer(allow_none=True)
+    status_name = fields.String(allow_none=True)
+    next_call_at = fields.AwareDateTime(allow_none=True)
+    state = fields.String(metadata={"description": "planned, or due (emitted, not yet done)"})
+    overdue = fields.Boolean()
+    revision = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class RescheduleCallSchema(Schema):
+    due_at = fields.AwareDateTime(
+        required=True,
+        format="iso",
+        metadata={"description": "When to call, with its offset: 2026-12-01T10:00:00+01:00."},
+    )
+
+
+class RescheduleRequestedSchema(Schema):
+    subject_kind = fields.String()
+    subject_id = fields.Integer()
+    plan_id = fields.Integer()
+    due_at = fields.AwareDateTime()
+    requested_by_id = fields.Integer()
+    message_id = fields.UUID(metadata={"description": "Id of the command sent to the scheduler."})
+
+
+@blp.route("/call-plans")
+class CallPlans(MethodView):
+    @blp.arguments(CallPlanQuerySchema, location="query")
+    @blp.response(200, CallPlanSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List planned and due calls by due time, with the overdue ones flagged"""
+        with unit_of_work() as session:
+            items, pagination_parameters.item_count = calls.list_plans(
+                session,
+                actor(),
+                page=pagination_parameters.page,
+                page_size=pagination_parameters.page_size,
+                **filters,
+            )
+            return items
+
+
+def _add_reschedule_route(kind: str, collection: str) -> None:
+    @blp.route(f"/{collection}/<int:subject_id>/reschedule-call", endpoint=f"{kind}_reschedule")
+    class RescheduleCall(MethodView):
+        @blp.arguments(RescheduleCallSchema)
+        @blp.response(202, RescheduleRequestedSchema)
+        def post(self, data, subject_id):
+            """Ask the scheduler to move the planned call; the panel shows it once re-planned"""
+            with unit_of_work() as session:
+                return calls.request_reschedule(session, actor(), kind, subject_id, data["due_at"])
+
+
+_add_reschedule_route("lead", "leads")
+_add_reschedule_route("counterparty", "counterparties")

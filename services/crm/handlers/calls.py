@@ -1,0 +1,180 @@
+"""Planned calls as the CRM shows them: the calls panel and rescheduling.
+
+The scheduler owns the call plans and is the only service that knows the time;
+the CRM never reads its tables. The CRM keeps a read model instead (``crm.call_plans``,
+``CallPlanView``), fed by the scheduler's ``CallPlanned`` events: each carries the
+whole plan and a revision that grows with every change, so applying it is an upsert
+that keeps the newest revision and ignores older or repeated ones, in whatever order
+they arrive. Answering the panel from a local table keeps it fast and available when
+the scheduler is not, and joins the subject's name here, where names live.
+
+Moving a call goes the other way, as a ``RescheduleCall`` command written to the CRM
+outbox in the request's transaction; the relay delivers it to the scheduler's queue.
+The API answers 202: the read model shows the new time once the scheduler has
+re-planned and sent the next ``CallPlanned``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.crm.adapters import outbox
+from services.crm.adapters.orm import CallPlanView, Counterparty, InteractionStatus, Lead
+from services.crm.domain.calls import (
+    ACTIVE_STATES,
+    check_may_reschedule,
+    is_overdue,
+    plans_scope,
+)
+from services.crm.domain.errors import Conflict, Invalid
+from services.crm.domain.roles import Actor
+from services.crm.handlers import subjects
+from shared.db import utcnow
+
+log = logging.getLogger(__name__)
+
+PLAN_FIELDS = (
+    "plan_id",
+    "subject_kind",
+    "subject_id",
+    "responsible_id",
+    "status_id",
+    "next_call_at",
+    "state",
+    "revision",
+)
+
+
+def apply_call_planned(session: Session, data: dict[str, Any]) -> bool:
+    """Store a plan unless a newer or equal revision is already stored; True if applied."""
+    values = {name: data[name] for name in PLAN_FIELDS}
+    stmt = insert(CallPlanView).values(**values, updated_at=func.now())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CallPlanView.plan_id],
+        set_={name: stmt.excluded[name] for name in (*PLAN_FIELDS[1:], "updated_at")},
+        # The row lock of the conflict serialises concurrent revisions of one plan.
+        where=CallPlanView.revision < stmt.excluded.revision,
+    ).returning(CallPlanView.plan_id)
+    return session.execute(stmt).first() is not None
+
+
+def on_call_planned(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """CallPlanned: the scheduler planned, moved, emitted or removed a subject's call."""
+    if not apply_call_planned(session, data):
+        log.info(
+            "stale call plan ignored",
+            extra={"plan_id": data["plan_id"], "revision": data["revision"]},
+        )
+
+
+def list_plans(
+    session: Session,
+    actor: Actor,
+    *,
+    page: int,
+    page_size: int,
+    responsible_id: int | None = None,
+    status_id: int | None = None,
+    subject_kind: str | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Live plans (planned or due) in due order, with the subject's name and an overdue flag."""
+    now = now or utcnow()
+    responsible_id = plans_scope(actor, responsible_id)
+    base = select(CallPlanView).where(CallPlanView.state.in_(ACTIVE_STATES))
+    if responsible_id is not None:
+        base = base.where(CallPlanView.responsible_id == responsible_id)
+    if status_id is not None:
+        base = base.where(CallPlanView.status_id == status_id)
+    if subject_kind is not None:
+        base = base.where(CallPlanView.subject_kind == subject_kind)
+    if overdue is True:
+        base = base.where(CallPlanView.next_call_at < now)
+    elif overdue is False:
+        base = base.where(
+            or_(CallPlanView.next_call_at >= now, CallPlanView.next_call_at.is_(None))
+        )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:  # as in common.paginate: a huge page number never reaches OFFSET
+        return [], total
+    rows = session.execute(
+        _with_names(base)
+        .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
+        .limit(page_size)
+        .offset(offset)
+    ).all()
+    return [
+        _item(plan, subject_name, status_name, now) for plan, subject_name, status_name in rows
+    ], total
+
+
+def _with_names(base: Select) -> Select:
+    lead = (CallPlanView.subject_kind == "lead") & (Lead.id == CallPlanView.subject_id)
+    counterparty = (CallPlanView.subject_kind == "counterparty") & (
+        Counterparty.id == CallPlanView.subject_id
+    )
+    return (
+        base.add_columns(func.coalesce(Lead.name, Counterparty.name), InteractionStatus.name)
+        .outerjoin(Lead, lead)
+        .outerjoin(Counterparty, counterparty)
+        .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
+    )
+
+
+def _item(
+    plan: CallPlanView, subject_name: str | None, status_name: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        **{name: getattr(plan, name) for name in (*PLAN_FIELDS, "updated_at")},
+        "subject_name": subject_name,
+        "status_name": status_name,
+        "overdue": is_overdue(plan.next_call_at, plan.state, now),
+    }
+
+
+def live_plan(session: Session, kind: str, subject_id: int) -> CallPlanView | None:
+    """The subject's planned or due call, if the scheduler has one."""
+    return session.scalar(
+        select(CallPlanView)
+        .where(
+            CallPlanView.subject_kind == kind,
+            CallPlanView.subject_id == subject_id,
+            CallPlanView.state.in_(ACTIVE_STATES),
+        )
+        .order_by(CallPlanView.revision.desc(), CallPlanView.plan_id.desc())
+        .limit(1)
+    )
+
+
+def request_reschedule(
+    session: Session, actor: Actor, kind: str, subject_id: int, due_at: datetime
+) -> dict[str, Any]:
+    """Ask the scheduler to move the subject's planned call to ``due_at`` (via the outbox)."""
+    if due_at.tzinfo is None or due_at.utcoffset() is None:
+        raise Invalid("due_at", "must carry a time zone offset, e.g. 2026-12-01T10:00:00+01:00")
+    subject = subjects.load(session, kind, subject_id)
+    check_may_reschedule(actor, subject.responsible_id)
+    plan = live_plan(session, kind, subject.id)
+    if plan is None:
+        raise Conflict(f"{kind} {subject.id} has no planned call to reschedule")
+    request = {
+        "subject_kind": kind,
+        "subject_id": subject.id,
+        "due_at": due_at.astimezone(UTC).isoformat(),
+        "requested_by_id": actor.id,
+    }
+    row = outbox.record(session, kind, subject.id, "RescheduleCall", request)
+    return {
+        **request,
+        "due_at": due_at.astimezone(UTC),
+        "plan_id": plan.plan_id,
+        "message_id": row.message_id,
+    }

@@ -1,0 +1,131 @@
+"""Reminders: a text for an employee at a moment, based on a document; the notifier delivers it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters import outbox
+from services.crm.adapters.work import Interaction, Reminder, Task
+from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from services.crm.domain.roles import Actor, Role
+from services.crm.handlers.common import paginate, responsible
+from shared.db import utcnow
+
+# Documents a reminder can be based on, and the table each lives in.
+BASES: dict[str, type] = {"task": Task, "interaction": Interaction}
+
+
+SELF_ONLY = (Role.EXECUTOR,)
+
+
+def register_basis(kind: str, model: type) -> None:
+    """Let another kind of document (an order, an event) be the basis of reminders."""
+    BASES[kind] = model
+
+
+def schedule(
+    session: Session,
+    recipient_id: int,
+    text: str,
+    remind_at: datetime,
+    *,
+    basis_kind: str | None = None,
+    basis_id: int | None = None,
+    author_id: int | None = None,
+) -> Reminder:
+    """Record a reminder and ask the notifier (through the outbox) to deliver it on time."""
+    if remind_at.tzinfo is None:
+        raise Invalid("remind_at", "must carry a time zone offset")
+    responsible(session, recipient_id, "recipient_id")
+    if (basis_kind is None) != (basis_id is None):
+        raise Invalid("basis_id", "basis_kind and basis_id go together")
+    if basis_kind is not None:
+        model = BASES.get(basis_kind)
+        if model is None:
+            raise Invalid("basis_kind", f"must be one of: {', '.join(BASES)}")
+        if session.get(model, basis_id) is None:
+            raise Invalid("basis_id", f"no {basis_kind} with id {basis_id}")
+    reminder = Reminder(
+        recipient_id=recipient_id,
+        author_id=author_id,
+        text=text,
+        basis_kind=basis_kind,
+        basis_id=basis_id,
+        remind_at=remind_at,
+    )
+    session.add(reminder)
+    session.flush()
+    outbox.record(
+        session,
+        "reminder",
+        reminder.id,
+        "ReminderScheduled",
+        {
+            "reminder_id": reminder.id,
+            "recipient_id": recipient_id,
+            "text": text,
+            "basis_kind": basis_kind,
+            "basis_id": basis_id,
+            "remind_at": remind_at.isoformat(),
+        },
+    )
+    return reminder
+
+
+def remind_later(
+    session: Session,
+    recipient_id: int,
+    text: str,
+    delay_seconds: int,
+    basis_kind: str,
+    basis_id: int,
+) -> Reminder:
+    """The reminder a new document sets for its responsible (5 minutes by default)."""
+    return schedule(
+        session,
+        recipient_id,
+        text,
+        utcnow() + timedelta(seconds=delay_seconds),
+        basis_kind=basis_kind,
+        basis_id=basis_id,
+    )
+
+
+def create(session: Session, actor: Actor, fields: dict[str, Any]) -> Reminder:
+    """A reminder set through the API: executors remind themselves; sales staff remind anyone."""
+    if fields["recipient_id"] != actor.id and actor.role not in (
+        Role.ADMIN,
+        Role.HEAD_OF_SALES,
+        Role.HEAD_OF_EXECUTION,
+        Role.MANAGER,
+        Role.SECRETARY,
+    ):
+        raise Forbidden("you may set reminders for yourself only")
+    return schedule(session, author_id=actor.id, **fields)
+
+
+def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:
+    reminder = session.get(Reminder, reminder_id, with_for_update=True)
+    mine = reminder is not None and actor.id in (reminder.recipient_id, reminder.author_id)
+    if reminder is None or not (mine or actor.role == Role.ADMIN):
+        raise NotFound("reminder", reminder_id)
+    if reminder.state == "cancelled":
+        raise Conflict("reminder is already cancelled")
+    reminder.state = "cancelled"
+    outbox.record(
+        session, "reminder", reminder.id, "ReminderCancelled", {"reminder_id": reminder.id}
+    )
+    return reminder
+
+
+def list_mine(
+    session: Session, actor: Actor, *, page: int, page_size: int, upcoming: bool | None = None
+) -> tuple[list[Reminder], int]:
+    stmt = select(Reminder).where(Reminder.recipient_id == actor.id).order_by(Reminder.remind_at)
+    if upcoming:
+        stmt = stmt.where(Reminder.state == "scheduled", Reminder.remind_at >= utcnow())
+    return paginate(session, stmt, page, page_size)

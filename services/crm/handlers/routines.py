@@ -1,0 +1,74 @@
+"""Periodic routines the scheduler triggers with ``RunRoutine`` on the CRM's queue.
+
+The scheduler decides when (one run per period across its instances); the CRM does
+the work inside the consumer's transaction, so a redelivered run changes nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.orm import InboxMessage, OutboxMessage
+from services.crm.domain.errors import DomainError
+from services.crm.handlers.buyers import reclassify_buyers
+from services.crm.handlers.tasks import escalate_overdue
+from shared import config
+from shared.db import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class UnknownRoutine(DomainError):
+    """A routine name the CRM does not run; dead-lettered, since retrying cannot help."""
+
+
+def cleanup_messages(
+    session: Session, retention_days: int, now: datetime | None = None
+) -> dict[str, int]:
+    """Delete outbox rows published and inbox ids recorded more than ``retention_days`` ago.
+
+    Pending outbox rows stay whatever their age. An inbox id older than the retention
+    no longer deduplicates, so the retention must outlast any redelivery.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    no_sync = {"synchronize_session": False}
+    outbox = session.execute(
+        delete(OutboxMessage).where(OutboxMessage.published_at < cutoff), execution_options=no_sync
+    ).rowcount
+    inbox = session.execute(
+        delete(InboxMessage).where(InboxMessage.processed_at < cutoff), execution_options=no_sync
+    ).rowcount
+    counts = {"outbox_deleted": outbox, "inbox_deleted": inbox}
+    log.info("messages cleaned up", extra={**counts, "retention_days": retention_days})
+    return counts
+
+
+ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {
+    "reclassify_buyers": lambda session, settings: reclassify_buyers(session),
+    "cleanup_outbox": lambda session, settings: cleanup_messages(
+        session, settings.message_retention_days
+    ),
+    "escalate_overdue": lambda session, settings: escalate_overdue(
+        session, settings.escalate_after_minutes
+    ),
+}
+
+
+def run_routine(session: Session, routine: str, period: str, settings: config.Settings) -> Any:
+    """Run one routine by name; an unknown name raises UnknownRoutine."""
+    job = ROUTINES.get(routine)
+    if job is None:
+        raise UnknownRoutine(f"routine {routine!r} is not run by the CRM")
+    log.info("routine started", extra={"routine": routine, "period": period})
+    return job(session, settings)
+
+
+def on_run_routine(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """RunRoutine: the scheduler's clock says a routine's period has come."""
+    run_routine(session, data["routine"], data["period"], config.load())

@@ -1,0 +1,88 @@
+"""Loading and saving call plans and status rules inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.scheduler.adapters.orm import CallPlan, StatusRuleRow
+from services.scheduler.domain.plans import Plan, StatusRule
+
+PLAN_FIELDS = tuple(f.name for f in fields(Plan))
+
+
+def find(session: Session, kind: str, subject_id: int) -> CallPlan | None:
+    """The subject's plan row, locked until the transaction ends."""
+    stmt = (
+        select(CallPlan)
+        .where(CallPlan.subject_kind == kind, CallPlan.subject_id == subject_id)
+        .with_for_update()
+    )
+    return session.scalars(stmt).first()
+
+
+def converted_lead(session: Session, kind: str, subject_id: int) -> bool:
+    """Whether news about this subject concerns a lead whose plan moved to its counterparty."""
+    if kind != "lead":
+        return False
+    stmt = select(CallPlan.id).where(CallPlan.lead_id == subject_id).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def holding_status(session: Session, status_id: int, older_than: int) -> list[CallPlan]:
+    """Plans planned from an older version of a status, locked, in id order."""
+    stmt = (
+        select(CallPlan)
+        .where(CallPlan.status_id == status_id, CallPlan.status_version < older_than)
+        .order_by(CallPlan.id)
+        .with_for_update()
+    )
+    return list(session.scalars(stmt))
+
+
+def plan_of(row: CallPlan) -> Plan:
+    return Plan(**{name: getattr(row, name) for name in PLAN_FIELDS})
+
+
+def to_plan(row: CallPlan | None) -> Plan | None:
+    return None if row is None else plan_of(row)
+
+
+def save(session: Session, row: CallPlan | None, plan: Plan) -> CallPlan:
+    """Write the plan into its row (a new row when ``row`` is None)."""
+    if row is None:
+        row = CallPlan()
+        session.add(row)
+    for name in PLAN_FIELDS:
+        setattr(row, name, getattr(plan, name))
+    session.flush()
+    return row
+
+
+def newest_rule(session: Session, seen: StatusRule) -> StatusRule:
+    """Record a version of a status's rule and return the newest one known.
+
+    Locks the status's row first, so every handler touching a status takes its locks in the
+    same order (status, then plans) and two of them never deadlock.
+    """
+    table = StatusRuleRow.__table__
+    values = {
+        "status_id": seen.status_id,
+        "version": seen.version,
+        "generate_calls": seen.generate_calls,
+        "interval_days": seen.interval_days,
+    }
+    stmt = insert(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.status_id],
+        set_={k: stmt.excluded[k] for k in values if k != "status_id"},
+        where=table.c.version < stmt.excluded.version,
+    )
+    session.execute(stmt)
+    row = session.execute(
+        select(table).where(table.c.status_id == seen.status_id).with_for_update()
+    ).one()
+    return StatusRule(row.status_id, row.version, row.generate_calls, row.interval_days)

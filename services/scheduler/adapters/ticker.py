@@ -1,0 +1,122 @@
+"""The tick loop: emit what is due, then sleep until the next due time or a NOTIFY."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import dramatiq
+import pika
+import psycopg
+import sqlalchemy.exc
+from sqlalchemy import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.scheduler.adapters.plan_emitter import PlanEmitter
+from services.scheduler.adapters.routine_runner import RoutineRunner
+from services.scheduler.adapters.timer_emitter import TimerEmitter
+from services.scheduler.domain.routines import parse_routines
+from shared import config
+from shared.db import utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "scheduler_wakeup"
+# When rows are due but another instance holds them, wait this long instead of spinning.
+CONTENDED_WAIT = 0.05
+STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
+
+BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError)
+
+
+class Ticker:
+    """Emits due calls, plan revisions, fired timers and routine runs of one instance."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], broker: dramatiq.Broker, settings: config.Settings
+    ):
+        self.sessions = sessions
+        self.broker = broker
+        self.max_sleep = settings.scheduler_max_sleep_seconds
+        batch = settings.scheduler_batch_size
+        self.plans = PlanEmitter(sessions, broker, settings.events_exchange, batch)
+        self.timers = TimerEmitter(sessions, broker, batch)
+        self.routines = RoutineRunner(sessions, broker)
+        self.routines.install_defaults(parse_routines(settings.scheduler_routines))
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Emit everything due by ``now`` (the clock when omitted), batch after batch."""
+        clock: Callable[[], datetime] = (lambda: now) if now else utcnow
+        total = 0
+        while True:
+            at = clock()
+            sent = self.timers.fire_due(at) + self.plans.emit_due(at)
+            sent += self.plans.publish_revisions()
+            total += sent
+            if not sent:
+                break
+        return total + self.routines.run_due(clock())
+
+    def seconds_to_next(self, now: datetime) -> float:
+        """How long the loop may sleep: until the earliest plan, timer or routine run."""
+        with self.sessions() as session:
+            if self.plans.has_unpublished(session):
+                return 0.0
+            candidates = [
+                self.plans.next_due(session),
+                self.timers.next_due(session),
+                self.routines.next_run(now),
+                now + timedelta(seconds=self.max_sleep),
+            ]
+        earliest = min(c for c in candidates if c is not None)
+        return max(0.0, (earliest - now).total_seconds())
+
+    def run(self, stop: threading.Event, listen_dsn: str) -> None:
+        """Tick until ``stop`` is set; a NOTIFY on ``scheduler_wakeup`` cuts a sleep short."""
+        while not stop.is_set():
+            try:
+                with psycopg.connect(listen_dsn, autocommit=True) as listener:
+                    listener.execute(f"LISTEN {CHANNEL}")
+                    log.info("tick loop active")
+                    while not stop.is_set():
+                        self._sleep(listener, self._step(stop), stop)
+            except psycopg.OperationalError as exc:
+                log.warning("listen connection lost, reconnecting", extra={"error": str(exc)})
+                stop.wait(1)
+
+    @staticmethod
+    def _sleep(listener: psycopg.Connection, seconds: float, stop: threading.Event) -> None:
+        """Wait for a NOTIFY or ``seconds``, in slices short enough to notice ``stop``."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            # Notifications that came while ticking are buffered and end the wait at once.
+            if any(listener.notifies(timeout=min(remaining, STOP_CHECK), stop_after=1)):
+                return
+
+    def _step(self, stop: threading.Event) -> float:
+        """One tick and the sleep that should follow it."""
+        try:
+            sent = self.tick()
+            if sent:
+                log.info("emitted", extra={"count": sent})
+            self.broker.connection.process_data_events(time_limit=0)  # heartbeats
+            sleep = self.seconds_to_next(utcnow())
+            return sleep if sent or sleep > 0 else CONTENDED_WAIT
+        except BROKER_ERRORS as exc:
+            log.warning("broker unavailable, retrying", extra={"error": str(exc)})
+            del self.broker.connection
+        except sqlalchemy.exc.OperationalError as exc:
+            log.warning("database unavailable, retrying", extra={"error": str(exc)})
+        stop.wait(1)
+        return 0.0
+
+
+def libpq_dsn(url: str) -> str:
+    """psycopg's DSN for a SQLAlchemy URL (which names the driver)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,64 @@
+"""Firing due timers: ``TimerFired`` to the requester's queue, claimed like due plans."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import dramatiq
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.scheduler.adapters.orm import Timer
+from services.scheduler.domain.timers import FIRED, PENDING
+from shared.contracts import envelope
+from shared.db import utcnow
+from shared.publisher import derived_id, to_queue
+
+
+def timer_fired(timer: Timer, fired_at: datetime) -> dict[str, Any]:
+    """The TimerFired envelope; its id derives from the command that set the timer."""
+    data = {
+        "key": timer.key,
+        "fire_at": timer.fire_at.isoformat(),
+        "fired_at": fired_at.isoformat(),
+        "payload": timer.payload,
+    }
+    message_id = derived_id("TimerFired", timer.set_by)
+    return envelope("TimerFired", data, message_id=message_id, occurred_at=fired_at)
+
+
+class TimerEmitter:
+    """Fires pending timers whose time has come, one batch per transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session], broker: dramatiq.Broker, batch_size: int):
+        self.sessions = sessions
+        self.broker = broker
+        self.batch_size = batch_size
+
+    def fire_due(self, now: datetime) -> int:
+        with self.sessions() as session, session.begin():
+            timers = list(
+                session.scalars(
+                    select(Timer)
+                    .where(Timer.state == PENDING, Timer.fire_at <= now)
+                    .order_by(Timer.fire_at)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for timer in timers:
+                to_queue(self.broker, timer.reply_to, timer_fired(timer, utcnow()))
+            if timers:
+                session.execute(
+                    update(Timer)
+                    .where(Timer.id.in_([t.id for t in timers]))
+                    .values(state=FIRED, fired_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+        return len(timers)
+
+    def next_due(self, session: Session) -> datetime | None:
+        return session.scalar(
+            select(Timer.fire_at).where(Timer.state == PENDING).order_by(Timer.fire_at).limit(1)
+        )

@@ -1,0 +1,124 @@
+"""Use cases of call plans: each event loads the subject's plan, applies a rule and saves it.
+
+Saving bumps the plan's revision; the tick publishes ``CallPlanned`` for it after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.scheduler.adapters import calendar_store, plan_store
+from services.scheduler.domain import plans
+from services.scheduler.domain.plans import Plan, StatusRule
+
+log = logging.getLogger(__name__)
+
+
+def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """StatusAssigned: plan the subject's next call from its new status, or remove the plan."""
+    rule = plan_store.newest_rule(
+        session,
+        StatusRule(
+            data["status_id"],
+            data["status_version"],
+            data["generate_calls"],
+            data["call_interval_days"],
+        ),
+    )
+    kind, subject_id = data["subject_kind"], data["subject_id"]
+    row = plan_store.find(session, kind, subject_id)
+    if row is None and plan_store.converted_lead(session, kind, subject_id):
+        log.info("assignment to a converted lead ignored", extra={"lead_id": subject_id})
+        return
+    plan = plans.assign_status(
+        plan_store.to_plan(row),
+        subject_kind=kind,
+        subject_id=subject_id,
+        assignment_id=data["assignment_id"],
+        rule=rule,
+        responsible_id=data["responsible_id"],
+        timezone=data["responsible_timezone"],
+        assigned_at=data["assigned_at"],
+        calendar=calendar_store.load(session),
+    )
+    _save(session, row, plan)
+
+
+def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """InteractionStatusChanged: re-plan every subject planned from an older version."""
+    rule = plan_store.newest_rule(
+        session,
+        StatusRule(
+            data["status_id"], data["version"], data["generate_calls"], data["call_interval_days"]
+        ),
+    )
+    calendar = calendar_store.load(session)
+    changed = 0
+    for row in plan_store.holding_status(session, rule.status_id, rule.version):
+        plan = plans.change_status_rule(plan_store.plan_of(row), rule, calendar)
+        changed += _save(session, row, plan)
+    log.info("status re-planned", extra={"status_id": rule.status_id, "plans": changed})
+
+
+def responsible_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """ResponsibleChanged: the plan follows the new manager and their working day."""
+    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
+    plan = plans.change_responsible(
+        plan_store.to_plan(row),
+        data["responsible_id"],
+        data["responsible_timezone"],
+        calendar_store.load(session),
+    )
+    _save(session, row, plan)
+
+
+def subject_archived(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """SubjectArchived: no more calls to an archived lead or counterparty."""
+    kind, subject_id = data["subject_kind"], data["subject_id"]
+    row = plan_store.find(session, kind, subject_id)
+    if row is None and plan_store.converted_lead(session, kind, subject_id):
+        return
+    _save(session, row, plans.archive(plan_store.to_plan(row), kind, subject_id))
+
+
+def lead_converted(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """LeadConverted: the lead's plan moves to the counterparty made from it."""
+    row = plan_store.find(session, "lead", data["lead_id"])
+    if row is None:
+        return
+    has_plan = plan_store.find(session, "counterparty", data["counterparty_id"]) is not None
+    plan = plans.convert_lead(plan_store.plan_of(row), has_plan, data["counterparty_id"])
+    if not has_plan:
+        row.lead_id = data["lead_id"]
+    _save(session, row, plan)
+
+
+def call_completed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """CallCompleted: plan the next call one interval after this one."""
+    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
+    plan = plans.complete_call(
+        plan_store.to_plan(row), data["completed_at"], calendar_store.load(session)
+    )
+    _save(session, row, plan)
+
+
+def reschedule_call(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """RescheduleCall: a manager moves the subject's next call to ``due_at``."""
+    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
+    plan = plans.reschedule(plan_store.to_plan(row), data["due_at"])
+    if plan is None and (row is None or row.state == plans.REMOVED):
+        log.warning(
+            "reschedule of a subject without a plan ignored",
+            extra={"subject_kind": data["subject_kind"], "subject_id": data["subject_id"]},
+        )
+    _save(session, row, plan)
+
+
+def _save(session: Session, row: Any, plan: Plan | None) -> int:
+    if plan is None:
+        return 0
+    plan_store.save(session, row, plan)
+    return 1

@@ -1,0 +1,270 @@
+"""Tasks of the calling loop: created once per due call, completed with an outcome that leads on."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.crm.handlers import tasks
+from shared.contracts import envelope, parse
+from shared.db import transaction, utcnow
+from tests.integration.crm.support import created, field_errors, outbox_of
+
+
+def run_command(sessions, type_, data):
+    """Apply a command as the CRM worker does, with the data loaded through its contract."""
+    from services.crm.entrypoints.actors import HANDLERS
+
+    env, loaded = parse(envelope(type_, data))
+    with transaction(sessions) as session:
+        return HANDLERS[type_](session, env, loaded)
+
+
+@pytest.fixture()
+def lead(manager):
+    return created(
+        manager,
+        "/api/leads",
+        name="Globex",
+        responsible_id=manager.id,
+        phones=["+1 555 0101"],
+        contact_name="Hank Scorpio",
+        status_id=1,
+    )
+
+
+def call_due(sessions, lead, assignee_id, *, plan_id=7, status_id=1, due_at=None):
+    due_at = due_at or utcnow() - timedelta(minutes=1)
+    run_command(
+        sessions,
+        "CreateTask",
+        {
+            "key": f"call:{plan_id}:{due_at.isoformat()}",
+            "kind": "call",
+            "assignee_id": assignee_id,
+            "subject_kind": "lead",
+            "subject_id": lead["id"],
+            "due_at": due_at.isoformat(),
+            "plan_id": plan_id,
+            "status_id": status_id,
+        },
+    )
+    return due_at
+
+
+def my_tasks(client, **query):
+    r = client.get("/api/tasks", query_string=query)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_call_due_creates_one_call_task_with_contacts_and_a_notification(sessions, manager, lead):
+    due_at = call_due(sessions, lead, manager.id)
+    call_due(sessions, lead, manager.id, due_at=due_at)  # redelivered command
+
+    [task] = my_tasks(manager)
+    assert task["title"] == "Call Globex"
+    assert task["kind"] == "call" and task["state"] == "open" and task["overdue"] is True
+    assert task["details"]["contacts"][0]["name"] == "Hank Scorpio"
+    assert "prepare_proposal" in task["outcomes"]
+    [note] = manager.get("/api/inbox").json
+    assert note["task_id"] == task["id"] and "Call Globex" in note["text"]
+
+
+def test_call_due_for_a_status_changed_meanwhile_creates_nothing(sessions, manager, lead):
+    manager.post(f"/api/leads/{lead['id']}/status", json={"status_id": 2})
+    call_due(sessions, lead, manager.id, status_id=1)
+    assert my_tasks(manager) == []
+
+
+def complete(client, task_id, **body):
+    return client.post(f"/api/tasks/{task_id}/complete", json=body)
+
+
+def open_call(sessions, manager, lead):
+    call_due(sessions, lead, manager.id)
+    return my_tasks(manager, state="open")[0]
+
+
+def test_talked_records_the_call_and_plans_the_next_one(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    r = complete(manager, task["id"], outcome="talked", result="Discussed the spring catalogue")
+    assert r.status_code == 200, r.json
+    assert r.json["task"]["state"] == "done" and r.json["created_tasks"] == []
+    [completed] = outbox_of(sessions, "CallCompleted")
+    assert completed.data["subject_id"] == lead["id"] and completed.data["task_id"] == task["id"]
+    [closed] = outbox_of(sessions, "DocumentClosed")
+    assert closed.data == {"document_kind": "task", "document_id": task["id"], "state": "done"}
+    assert my_tasks(manager, state="done")[0]["result"] == "Discussed the spring catalogue"
+
+
+def test_prepare_proposal_opens_a_proposal_task_for_the_same_manager(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    r = complete(manager, task["id"], outcome="prepare_proposal", result="Wants prices")
+    [proposal] = r.json["created_tasks"]
+    assert proposal["kind"] == "proposal" and proposal["assignee_id"] == manager.id
+    assert proposal["title"] == "Prepare a commercial proposal for Globex"
+    assert set(proposal["outcomes"]) == {"sent", "refused"}
+
+
+def test_personal_visit_goes_to_the_partners_main_manager(sessions, manager, as_role):
+    main = as_role("manager")
+    partner = created(manager, "/api/partners", name="Initech", responsible_id=main.id)
+    cp = created(
+        manager,
+        "/api/counterparties",
+        name="Initech LLC",
+        kind="legal_entity",
+        partner_id=partner["id"],
+        responsible_id=manager.id,
+        status_id=1,
+    )
+    run_command(
+        sessions,
+        "CreateTask",
+        {
+            "key": "call:9:x",
+            "kind": "call",
+            "assignee_id": manager.id,
+            "subject_kind": "counterparty",
+            "subject_id": cp["id"],
+            "due_at": utcnow().isoformat(),
+            "status_id": 1,
+        },
+    )
+    [task] = my_tasks(manager)
+    r = complete(manager, task["id"], outcome="personal_visit", result="Wants to meet")
+    [visit] = r.json["created_tasks"]
+    assert visit["kind"] == "visit" and visit["assignee_id"] == main.id
+    assert my_tasks(main)[0]["title"] == "Personal visit to the client Initech LLC"
+
+
+def test_refusal_needs_a_reason_and_turns_the_subject_cold(sessions, manager, admin, lead):
+    reason = created(admin, "/api/refusal-reasons", name="Too expensive")
+    task = open_call(sessions, manager, lead)
+    assert "refusal_reason_id" in field_errors(
+        complete(manager, task["id"], outcome="refusal", result="No")
+    )
+    r = complete(
+        manager, task["id"], outcome="refusal", result="No budget", refusal_reason_id=reason["id"]
+    )
+    assert r.status_code == 200, r.json
+    assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 3  # Cold
+    history = manager.get(f"/api/leads/{lead['id']}/status-history").json
+    assert "Too expensive" in history[-1]["reason"]
+
+
+def test_visit_failure_and_refused_proposal_also_turn_the_subject_cold(
+    sessions, manager, admin, lead
+):
+    reason = created(admin, "/api/refusal-reasons", name="Chose a competitor")
+    task = open_call(sessions, manager, lead)
+    [visit] = complete(manager, task["id"], outcome="personal_visit", result="Meet").json[
+        "created_tasks"
+    ]
+    r = complete(
+        manager,
+        visit["id"],
+        outcome="failure",
+        result="Nobody came",
+        refusal_reason_id=reason["id"],
+    )
+    assert r.status_code == 200, r.json
+    assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 3
+
+
+def test_no_answer_reschedules_the_call_after_the_short_delay(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    before = utcnow()
+    complete(manager, task["id"], outcome="no_answer", result="Voicemail")
+    [command] = outbox_of(sessions, "RescheduleCall")
+    due = datetime.fromisoformat(command.data["due_at"])
+    assert timedelta(minutes=119) < due - before < timedelta(minutes=121)
+    assert outbox_of(sessions, "CallCompleted") == []
+
+
+def test_call_back_later_uses_the_time_the_manager_picks(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    r = complete(
+        manager,
+        task["id"],
+        outcome="call_back_later",
+        result="Busy",
+        call_back_at="2030-01-02T10:00:00+01:00",
+    )
+    assert r.status_code == 200
+    [command] = outbox_of(sessions, "RescheduleCall")
+    assert command.data["due_at"] == "2030-01-02T10:00:00+01:00"
+
+
+def test_set_cyclicality_assigns_the_chosen_status(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    assert "status_id" in field_errors(
+        complete(manager, task["id"], outcome="set_cyclicality", result="x")
+    )
+    complete(
+        manager, task["id"], outcome="set_cyclicality", result="Monthly is enough", status_id=2
+    )
+    assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 2
+
+
+def test_completion_is_refused_without_result_with_a_foreign_outcome_or_twice(
+    sessions, manager, lead
+):
+    task = open_call(sessions, manager, lead)
+    assert "result" in field_errors(complete(manager, task["id"], outcome="talked"))
+    errors = field_errors(complete(manager, task["id"], outcome="sent", result="x"))
+    assert "prepare_proposal" in errors["outcome"][0]
+    assert complete(manager, task["id"], outcome="talked", result="ok").status_code == 200
+    assert complete(manager, task["id"], outcome="talked", result="again").status_code == 409
+
+
+def test_managers_see_their_own_tasks_and_heads_their_departments(sessions, as_role, lead, manager):
+    mine = as_role("manager", department="Sales")
+    other = as_role("manager", department="Sales")
+    head = as_role("head_of_sales", department="Sales")
+    outsider = as_role("head_of_sales", department="Export")
+    call_due(sessions, lead, mine.id, plan_id=1)
+    call_due(sessions, lead, other.id, plan_id=2)
+    [task] = my_tasks(mine)
+    assert other.get(f"/api/tasks/{task['id']}").status_code == 404
+    assert other.get("/api/tasks", query_string={"assignee_id": mine.id}).status_code == 403
+    assert {t["assignee_id"] for t in my_tasks(head)} == {mine.id, other.id}
+    assert my_tasks(outsider) == []
+
+
+def test_overdue_filter_and_escalation_once_per_task(sessions, manager, lead):
+    call_due(sessions, lead, manager.id, plan_id=1, due_at=utcnow() - timedelta(hours=3))
+    call_due(sessions, lead, manager.id, plan_id=2, due_at=utcnow() + timedelta(hours=3))
+    assert len(my_tasks(manager, state="overdue")) == 1
+    for _ in range(2):
+        with transaction(sessions) as session:
+            tasks.escalate_overdue(session, overdue_minutes=60)
+    [event] = outbox_of(sessions, "TaskOverdue")
+    assert event.data["assignee_id"] == manager.id
+
+
+def test_manual_task_for_an_executor(manager, as_role):
+    executor = as_role("executor", department="Execution")
+    r = manager.post(
+        "/api/tasks",
+        json={
+            "kind": "assignment",
+            "title": "Consultation of a potential client",
+            "assignee_id": executor.id,
+            "due_at": "2030-01-01T10:00:00+00:00",
+        },
+    )
+    assert r.status_code == 201, r.json
+    assert my_tasks(executor)[0]["author_id"] == manager.id
+    assert "due_at" in field_errors(
+        manager.post(
+            "/api/tasks",
+            json={
+                "kind": "assignment",
+                "assignee_id": executor.id,
+                "due_at": "2030-01-01T10:00:00",
+            },
+        )
+    )
