@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
 from services.crm.adapters.orm import CallPlanView, Counterparty, InteractionStatus, Lead
+from services.crm.adapters.work import Interaction
 from services.crm.domain.calls import (
     ACTIVE_STATES,
     check_may_reschedule,
@@ -178,3 +179,55 @@ def request_reschedule(
         "plan_id": plan.plan_id,
         "message_id": row.message_id,
     }
+
+
+def list_done_calls(
+    session: Session,
+    actor: Actor,
+    *,
+    page: int,
+    page_size: int,
+    responsible_id: int | None = None,
+    status_id: int | None = None,
+    subject_kind: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Calls made (recorded call interactions), most recent first, with the same filters."""
+    responsible_id = plans_scope(actor, responsible_id)
+    lead = (Interaction.subject_kind == "lead") & (Lead.id == Interaction.subject_id)
+    counterparty = (Interaction.subject_kind == "counterparty") & (
+        Counterparty.id == Interaction.subject_id
+    )
+    status = func.coalesce(Lead.status_id, Counterparty.status_id)
+    stmt = (
+        select(Interaction, func.coalesce(Lead.name, Counterparty.name), status)
+        .outerjoin(Lead, lead)
+        .outerjoin(Counterparty, counterparty)
+        .where(Interaction.kind == "call", Interaction.state == "completed")
+    )
+    if responsible_id is not None:
+        stmt = stmt.where(Interaction.responsible_id == responsible_id)
+    if status_id is not None:
+        stmt = stmt.where(status == status_id)
+    if subject_kind is not None:
+        stmt = stmt.where(Interaction.subject_kind == subject_kind)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Interaction.ended_at.desc(), Interaction.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return [
+        {
+            "interaction_id": call.id,
+            "subject_kind": call.subject_kind,
+            "subject_id": call.subject_id,
+            "subject_name": name,
+            "status_id": current_status,
+            "responsible_id": call.responsible_id,
+            "outcome": call.outcome,
+            "result": call.content,
+            "task_id": call.task_id,
+            "done_at": call.ended_at,
+        }
+        for call, name, current_status in rows
+    ], total

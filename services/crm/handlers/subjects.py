@@ -40,6 +40,15 @@ def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Coun
     return subject
 
 
+def successor(session: Session, kind: str, subject_id: int) -> tuple[str, int]:
+    """Where a subject lives now: a converted lead's work continues on its counterparty."""
+    if kind == "lead":
+        lead = load(session, kind, subject_id)
+        if lead.counterparty_id is not None:
+            return "counterparty", lead.counterparty_id
+    return kind, subject_id
+
+
 def rule_of(status: InteractionStatus) -> StatusRule:
     return StatusRule(status.id, status.name, status.applies_to, status.active)
 

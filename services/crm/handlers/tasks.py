@@ -13,10 +13,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import (
     Counterparty,
     Employee,
-    InteractionStatus,
     Lead,
-    Partner,
-    RefusalReason,
 )
 from services.crm.adapters.work import Interaction, Task
 from services.crm.domain import tasks as rules
@@ -54,9 +51,9 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
         subject_id=data.get("subject_id"),
         plan_id=data.get("plan_id"),
         due_at=data["due_at"],
-        details=_details(session, subject, data.get("subject_kind")) if subject else {},
+        details=details(session, subject, data.get("subject_kind")) if subject else {},
     )
-    return _open(session, task)
+    return open_task(session, task)
 
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
@@ -71,7 +68,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
         author_id=actor.id,
         title=fields.get("title")
         or rules.title_for(fields["kind"], subject.name if subject else None),
-        details=_details(session, subject, fields.get("subject_kind")) if subject else {},
+        details=details(session, subject, fields.get("subject_kind")) if subject else {},
         **{k: v for k, v in fields.items() if k != "title"},
     )
     if (
@@ -80,10 +77,10 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
         and fields["kind"] == "call"
     ):
         raise Forbidden("only heads assign calls to others")
-    return _open(session, task)
+    return open_task(session, task)
 
 
-def _open(session: Session, task: Task) -> Task:
+def open_task(session: Session, task: Task) -> Task:
     session.add(task)
     session.flush()
     inbox.notify(
@@ -92,7 +89,7 @@ def _open(session: Session, task: Task) -> Task:
     return task
 
 
-def _details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[str, Any]:
+def details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[str, Any]:
     """The contacts and last interactions a manager needs at hand for the call."""
     if kind == "lead":
         contacts = [
@@ -184,66 +181,6 @@ def list_tasks(
     return paginate(session, stmt, page, page_size)
 
 
-def complete_task(
-    session: Session,
-    actor: Actor,
-    task_id: int,
-    completion: rules.Completion,
-    *,
-    refusal_status: str,
-    call_back_minutes: int,
-) -> tuple[Task, list[Task]]:
-    """Close a task with its outcome and carry out what the outcome leads to."""
-    task = load_visible(session, actor, task_id, lock=True)
-    step = rules.check_completion(task.kind, task.state, completion)
-    now = utcnow()
-    task.state, task.outcome, task.result, task.completed_at = (
-        rules.DONE,
-        completion.outcome,
-        completion.result,
-        now,
-    )
-    if step.interaction:
-        _record_interaction(session, actor, task, step.interaction, completion, now)
-    if step.call_completed:
-        outbox.record(
-            session,
-            task.subject_kind,
-            task.subject_id,
-            "CallCompleted",
-            {
-                "subject_kind": task.subject_kind,
-                "subject_id": task.subject_id,
-                "completed_at": now.isoformat(),
-                "task_id": task.id,
-            },
-        )
-    created = []
-    if step.next_task:
-        created.append(_next_task(session, task, step, now))
-    if step.refusal:
-        _refuse(session, actor, task, completion, refusal_status)
-    if step.set_status:
-        subjects.assign_status(
-            session,
-            actor,
-            task.subject_kind,
-            task.subject_id,
-            completion.status_id,
-            f"set from task {task.id}: {completion.result}",
-        )
-    if step.call_back:
-        _call_back(
-            session,
-            actor,
-            task,
-            completion.call_back_at or now + timedelta(minutes=call_back_minutes),
-        )
-    closed(session, "task", task.id, rules.DONE)
-    session.flush()
-    return task, created
-
-
 def cancel_task(session: Session, actor: Actor, task_id: int) -> Task:
     task = load_visible(session, actor, task_id, lock=True)
     if task.state == rules.OPEN:
@@ -260,95 +197,6 @@ def closed(session: Session, kind: str, document_id: int, state: str) -> None:
         document_id,
         "DocumentClosed",
         {"document_kind": kind, "document_id": document_id, "state": state},
-    )
-
-
-def _record_interaction(session, actor, task, kind, completion, now) -> None:
-    session.add(
-        Interaction(
-            kind=kind,
-            direction="outgoing",
-            topic=task.title,
-            subject_kind=task.subject_kind,
-            subject_id=task.subject_id,
-            content=completion.result,
-            responsible_id=actor.id,
-            state="completed",
-            outcome=completion.outcome,
-            refusal_reason_id=completion.refusal_reason_id,
-            task_id=task.id,
-            started_at=now,
-            ended_at=now,
-        )
-    )
-
-
-def _next_task(session: Session, task: Task, step: rules.Step, now: datetime) -> Task:
-    assignee = task.assignee_id
-    if step.next_assignee == "main_manager":
-        assignee = main_manager(session, task.subject_kind, task.subject_id) or assignee
-    subject = subjects.load(session, task.subject_kind, task.subject_id)
-    return _open(
-        session,
-        Task(
-            key=f"task:{task.id}:{step.next_task}",
-            kind=step.next_task,
-            title=rules.title_for(step.next_task, subject.name),
-            assignee_id=assignee,
-            subject_kind=task.subject_kind,
-            subject_id=task.subject_id,
-            basis_task_id=task.id,
-            due_at=now + timedelta(days=1),
-            details=_details(session, subject, task.subject_kind),
-        ),
-    )
-
-
-def main_manager(session: Session, kind: str, subject_id: int) -> int | None:
-    """The subject's main manager: the partner's responsible for a counterparty, else its own."""
-    subject = subjects.load(session, kind, subject_id)
-    if isinstance(subject, Counterparty):
-        partner = session.get(Partner, subject.partner_id)
-        if partner is not None and partner.responsible_id is not None:
-            return partner.responsible_id
-    return subject.responsible_id
-
-
-def _refuse(
-    session: Session, actor: Actor, task: Task, completion: rules.Completion, status_name: str
-) -> None:
-    reason = session.get(RefusalReason, completion.refusal_reason_id)
-    if reason is None:
-        raise Invalid(
-            "refusal_reason_id", f"no refusal reason with id {completion.refusal_reason_id}"
-        )
-    status = session.scalar(select(InteractionStatus).where(InteractionStatus.name == status_name))
-    if status is None:
-        raise Invalid("outcome", f"the refusal status {status_name!r} is not in the reference book")
-    subjects.assign_status(
-        session,
-        actor,
-        task.subject_kind,
-        task.subject_id,
-        status.id,
-        f"refusal: {reason.name}. {completion.result}",
-    )
-
-
-def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> None:
-    if due_at.tzinfo is None:
-        raise Invalid("call_back_at", "must carry a time zone offset")
-    outbox.record(
-        session,
-        task.subject_kind,
-        task.subject_id,
-        "RescheduleCall",
-        {
-            "subject_kind": task.subject_kind,
-            "subject_id": task.subject_id,
-            "due_at": due_at.isoformat(),
-            "requested_by_id": actor.id,
-        },
     )
 
 

@@ -268,3 +268,29 @@ def test_manual_task_for_an_executor(manager, as_role):
             },
         )
     )
+
+
+def test_a_task_about_a_lead_converted_meanwhile_carries_on_with_its_counterparty(
+    sessions, manager, admin, lead
+):
+    reason = created(admin, "/api/refusal-reasons", name="Went bankrupt")
+    task = open_call(sessions, manager, lead)
+    counterparty = created(manager, f"/api/leads/{lead['id']}/convert", kind="legal_entity")
+    r = complete(manager, task["id"], outcome="refusal", result="Closed", refusal_reason_id=reason["id"])
+    assert r.status_code == 200, r.json
+    assert r.json["task"]["subject_kind"] == "counterparty"
+    assert manager.get(f"/api/counterparties/{counterparty['id']}").json["status_id"] == 3
+    [completed] = outbox_of(sessions, "CallCompleted")
+    assert completed.data["subject_kind"] == "counterparty"
+
+
+def test_the_calls_panel_lists_done_calls_with_their_outcome(sessions, manager, as_role, lead):
+    task = open_call(sessions, manager, lead)
+    complete(manager, task["id"], outcome="talked", result="Agreed on a demo")
+    other = as_role("manager")
+    [done] = manager.get("/api/calls/done").json
+    assert done["subject_name"] == "Globex" and done["outcome"] == "talked"
+    assert done["result"] == "Agreed on a demo" and done["status_id"] == 1
+    assert manager.get("/api/calls/done", query_string={"subject_kind": "counterparty"}).json == []
+    assert manager.get("/api/calls/done", query_string={"status_id": 2}).json == []
+    assert other.get("/api/calls/done").json == []

@@ -77,6 +77,45 @@ class CallPlans(MethodView):
             return items
 
 
+class DoneCallQuerySchema(Schema):
+    responsible_id = QueryId()
+    status_id = QueryId()
+    subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
+
+
+class DoneCallSchema(Schema):
+    interaction_id = fields.Integer()
+    subject_kind = fields.String()
+    subject_id = fields.Integer()
+    subject_name = fields.String(allow_none=True)
+    status_id = fields.Integer(
+        allow_none=True, metadata={"description": "The subject's status now."}
+    )
+    responsible_id = fields.Integer(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+
+
+@blp.route("/calls/done")
+class DoneCalls(MethodView):
+    @blp.arguments(DoneCallQuerySchema, location="query")
+    @blp.response(200, DoneCallSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List calls made, most recent first, with their outcome"""
+        with unit_of_work() as session:
+            items, pagination_parameters.item_count = calls.list_done_calls(
+                session,
+                actor(),
+                page=pagination_parameters.page,
+                page_size=pagination_parameters.page_size,
+                **filters,
+            )
+            return items
+
+
 def _add_reschedule_route(kind: str, collection: str) -> None:
     @blp.route(f"/{collection}/<int:subject_id>/reschedule-call", endpoint=f"{kind}_reschedule")
     class RescheduleCall(MethodView):

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from services.crm.domain.tasks import OUTCOMES, Completion
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
-from services.crm.handlers import tasks
+from services.crm.handlers import outcomes, tasks
 from shared.contracts import SUBJECT_KINDS, TASK_KINDS
 from shared.db import utcnow
 
@@ -115,7 +115,7 @@ class CompleteTask(MethodView):
         """Complete a task with its outcome and result; the outcome opens the next step"""
         settings = current_app.config["SETTINGS"]
         with unit_of_work() as session:
-            task, created = tasks.complete_task(
+            task, created = outcomes.complete_task(
                 session,
                 actor(),
                 task_id,

@@ -1,0 +1,174 @@
+"""Completing a task: its outcome records what happened and opens the next step.
+
+A task about a lead converted meanwhile carries on with the lead's counterparty.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters import outbox
+from services.crm.adapters.orm import Counterparty, InteractionStatus, Partner, RefusalReason
+from services.crm.adapters.work import Interaction, Task
+from services.crm.domain import tasks as rules
+from services.crm.domain.errors import Invalid
+from services.crm.domain.roles import Actor
+from services.crm.handlers import subjects
+from services.crm.handlers.tasks import closed, details, load_visible, open_task
+from shared.db import utcnow
+
+
+def complete_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    completion: rules.Completion,
+    *,
+    refusal_status: str,
+    call_back_minutes: int,
+) -> tuple[Task, list[Task]]:
+    """Close a task with its outcome and carry out what the outcome leads to."""
+    task = load_visible(session, actor, task_id, lock=True)
+    step = rules.check_completion(task.kind, task.state, completion)
+    if task.subject_kind is not None:
+        task.subject_kind, task.subject_id = subjects.successor(
+            session, task.subject_kind, task.subject_id
+        )
+    now = utcnow()
+    task.state, task.outcome, task.result, task.completed_at = (
+        rules.DONE,
+        completion.outcome,
+        completion.result,
+        now,
+    )
+    if step.interaction:
+        _record_interaction(session, actor, task, step.interaction, completion, now)
+    if step.call_completed:
+        outbox.record(
+            session,
+            task.subject_kind,
+            task.subject_id,
+            "CallCompleted",
+            {
+                "subject_kind": task.subject_kind,
+                "subject_id": task.subject_id,
+                "completed_at": now.isoformat(),
+                "task_id": task.id,
+            },
+        )
+    created = []
+    if step.next_task:
+        created.append(_next_task(session, task, step, now))
+    if step.refusal:
+        _refuse(session, actor, task, completion, refusal_status)
+    if step.set_status:
+        subjects.assign_status(
+            session,
+            actor,
+            task.subject_kind,
+            task.subject_id,
+            completion.status_id,
+            f"set from task {task.id}: {completion.result}",
+        )
+    if step.call_back:
+        _call_back(
+            session,
+            actor,
+            task,
+            completion.call_back_at or now + timedelta(minutes=call_back_minutes),
+        )
+    closed(session, "task", task.id, rules.DONE)
+    session.flush()
+    return task, created
+
+
+def _record_interaction(session, actor, task, kind, completion, now) -> None:
+    session.add(
+        Interaction(
+            kind=kind,
+            direction="outgoing",
+            topic=task.title,
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            content=completion.result,
+            responsible_id=actor.id,
+            state="completed",
+            outcome=completion.outcome,
+            refusal_reason_id=completion.refusal_reason_id,
+            task_id=task.id,
+            started_at=now,
+            ended_at=now,
+        )
+    )
+
+
+def _next_task(session: Session, task: Task, step: rules.Step, now: datetime) -> Task:
+    assignee = task.assignee_id
+    if step.next_assignee == "main_manager":
+        assignee = main_manager(session, task.subject_kind, task.subject_id) or assignee
+    subject = subjects.load(session, task.subject_kind, task.subject_id)
+    return open_task(
+        session,
+        Task(
+            key=f"task:{task.id}:{step.next_task}",
+            kind=step.next_task,
+            title=rules.title_for(step.next_task, subject.name),
+            assignee_id=assignee,
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            basis_task_id=task.id,
+            due_at=now + timedelta(days=1),
+            details=details(session, subject, task.subject_kind),
+        ),
+    )
+
+
+def main_manager(session: Session, kind: str, subject_id: int) -> int | None:
+    """The subject's main manager: the partner's responsible for a counterparty, else its own."""
+    subject = subjects.load(session, kind, subject_id)
+    if isinstance(subject, Counterparty):
+        partner = session.get(Partner, subject.partner_id)
+        if partner is not None and partner.responsible_id is not None:
+            return partner.responsible_id
+    return subject.responsible_id
+
+
+def _refuse(
+    session: Session, actor: Actor, task: Task, completion: rules.Completion, status_name: str
+) -> None:
+    reason = session.get(RefusalReason, completion.refusal_reason_id)
+    if reason is None:
+        raise Invalid(
+            "refusal_reason_id", f"no refusal reason with id {completion.refusal_reason_id}"
+        )
+    status = session.scalar(select(InteractionStatus).where(InteractionStatus.name == status_name))
+    if status is None:
+        raise Invalid("outcome", f"the refusal status {status_name!r} is not in the reference book")
+    subjects.assign_status(
+        session,
+        actor,
+        task.subject_kind,
+        task.subject_id,
+        status.id,
+        f"refusal: {reason.name}. {completion.result}",
+    )
+
+
+def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> None:
+    if due_at.tzinfo is None:
+        raise Invalid("call_back_at", "must carry a time zone offset")
+    outbox.record(
+        session,
+        task.subject_kind,
+        task.subject_id,
+        "RescheduleCall",
+        {
+            "subject_kind": task.subject_kind,
+            "subject_id": task.subject_id,
+            "due_at": due_at.isoformat(),
+            "requested_by_id": actor.id,
+        },
+    )
