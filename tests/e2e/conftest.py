@@ -24,8 +24,14 @@ COMMANDS = {
                "--threads", "2", "--queues", "crm"],
     "relay": [str(BIN / "crm-relay")],
     "scheduler": [str(BIN / "scheduler")],
+    "scheduler-worker": [str(BIN / "dramatiq"), "services.scheduler.entrypoints.actors",
+                         "--processes", "1", "--threads", "2", "--queues", "scheduler"],
     "notifier": [str(BIN / "notifier")],
+    "notifier-worker": [str(BIN / "dramatiq"), "services.notifier.entrypoints.actors",
+                        "--processes", "1", "--threads", "2", "--queues", "notifier"],
 }
+# Everything `make run` starts, as separate OS processes.
+ALL = ("api", "worker", "relay", "scheduler", "scheduler-worker", "notifier", "notifier-worker")
 
 
 def free_port() -> int:

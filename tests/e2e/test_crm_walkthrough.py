@@ -52,7 +52,7 @@ def test_status_lead_assignment_walkthrough_publishes_one_event(system, amqp, se
                              timeout=10)
     assert assigned.json()["changed"] is True
 
-    [(method, _, body)] = eventually(lambda: drain_queue(amqp, queue))
+    [(_, _, body)] = eventually(lambda: drain_queue(amqp, queue))
     assert body["data"]["status_name"] == "Negotiating"
     assert body["data"]["subject_id"] == lead.json()["id"]
     assert requests.get(f"{system.url}/health", timeout=10).json()["status"] == "ok"

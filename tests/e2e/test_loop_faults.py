@@ -1,0 +1,116 @@
+"""Every process of the system killed with SIGKILL at random moments during a run of 200
+subjects: after restarts, every due call produced exactly one task and every reminder
+exactly one delivery."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from services.crm.adapters.orm import InteractionStatus
+from services.crm.adapters.work import Notification, Reminder, Task
+from services.crm.domain.roles import Actor, Role
+from services.crm.handlers import leads, reference, reminders
+from shared.db import transaction, utcnow
+from tests import factories
+from tests.e2e.conftest import ALL
+from tests.helpers import eventually
+
+SUBJECTS = 200
+REMINDERS = 40
+
+
+def test_random_kills_lose_and_duplicate_nothing(system, sessions):
+    system.env["REMINDER_DELAY_SECONDS"] = "1"
+    system.start(*ALL)
+    manager_id, _ = factories.employee(sessions, "manager", department="Sales")
+    admin = Actor(factories.employee(sessions, "admin")[0], Role.ADMIN)
+    manager = Actor(manager_id, Role.MANAGER)
+    with transaction(sessions) as session:
+        status = reference.create_entry(
+            session,
+            admin,
+            InteractionStatus,
+            {
+                "name": "Call now",
+                "call_interval_days": 0,
+                "generate_calls": True,
+            },
+        )
+
+    def produce():
+        for n in range(SUBJECTS):
+            with transaction(sessions) as session:
+                leads.create_lead(
+                    session,
+                    manager,
+                    {
+                        "name": f"Subject {n}",
+                        "responsible_id": manager_id,
+                        "status_id": status.id,
+                    },
+                )
+            if n % (SUBJECTS // REMINDERS) == 0:
+                with transaction(sessions) as session:
+                    reminders.schedule(
+                        session,
+                        manager_id,
+                        f"Reminder {n}",
+                        utcnow() + timedelta(seconds=random.uniform(1, 15)),
+                    )
+            time.sleep(0.05)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    rng = random.Random(2026)
+    deadline = time.monotonic() + 25
+    killed = []
+    while time.monotonic() < deadline or producer.is_alive():
+        # Rounds in a random order, so every process dies at least once at a random moment.
+        for name in rng.sample(ALL, len(ALL)):
+            time.sleep(rng.uniform(0.2, 1.5))
+            system.restart(name)
+            killed.append(name)
+    producer.join()
+
+    def count(stmt):
+        with sessions() as session:
+            return session.scalar(stmt)
+
+    eventually(lambda: count(select(func.count()).select_from(Task)) >= SUBJECTS, timeout=120)
+    eventually(
+        lambda: (
+            count(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.reminder_id.is_not(None))
+            )
+            >= REMINDERS
+        ),
+        timeout=120,
+    )
+    time.sleep(3)  # anything late and duplicated would land now
+
+    with sessions() as session:
+        per_subject = session.execute(
+            select(Task.subject_id, func.count())
+            .where(Task.kind == "call")
+            .group_by(Task.subject_id)
+        ).all()
+        assert len(per_subject) == SUBJECTS
+        assert {n for _, n in per_subject} == {1}, "exactly one task per due call"
+        delivered = session.execute(
+            select(Notification.reminder_id, func.count())
+            .where(Notification.reminder_id.is_not(None))
+            .group_by(Notification.reminder_id)
+        ).all()
+        assert (
+            len(delivered)
+            == session.scalar(select(func.count()).select_from(Reminder))
+            == REMINDERS
+        )
+        assert {n for _, n in delivered} == {1}, "exactly one in-app delivery per reminder"
