@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -24,17 +23,13 @@ import pika
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import latency_line  # noqa: E402
 from services.crm.domain.roles import Actor, Role  # noqa: E402
 from services.crm.handlers import leads, subjects  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.helpers import bind_events  # noqa: E402
 from tests.sandbox import sandbox  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -44,16 +39,23 @@ def main() -> None:
     args = parser.parse_args()
 
     with sandbox("crm_bench") as settings:
-        env = {**os.environ, "DATABASE_URL": settings.database_url, "BROKER_URL": settings.broker_url}
-        relay = subprocess.Popen([str(Path(sys.executable).parent / "crm-relay")], env=env,
-                                 stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "BROKER_URL": settings.broker_url,
+        }
+        relay = subprocess.Popen(
+            [str(Path(sys.executable).parent / "crm-relay")], env=env, stderr=subprocess.DEVNULL
+        )
         engine = make_engine(settings.database_url)
         sessions = make_session_factory(engine)
         manager_id, _ = factories.employee(sessions, "manager")
         actor = Actor(manager_id, Role.MANAGER)
         with transaction(sessions) as session:
-            lead_ids = [leads.create_lead(session, actor, {"name": f"Bench {n}"}).id
-                        for n in range(args.events)]
+            lead_ids = [
+                leads.create_lead(session, actor, {"name": f"Bench {n}"}).id
+                for n in range(args.events)
+            ]
 
         connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
         channel = connection.channel()
@@ -87,10 +89,8 @@ def main() -> None:
         relay.wait()
         engine.dispose()
 
-    ms = [lag * 1000 for lag in lags]
-    print(f"outbox publish lag at rest over {len(ms)} events (pause {args.pause}s):")
-    print(f"  p50 {statistics.median(ms):.1f} ms   p99 {percentile(ms, 0.99):.1f} ms   "
-          f"max {max(ms):.1f} ms   (target p99 < 1000 ms)")
+    print(f"outbox publish lag at rest over {len(lags)} events (pause {args.pause}s):")
+    print(f"  {latency_line([lag * 1000 for lag in lags])}   (target p99 < 1000 ms)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,19 @@
+"""Summaries the benchmark scripts print."""
+
+from __future__ import annotations
+
+import statistics
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def latency_line(ms: list[float]) -> str:
+    """``p50 .. ms   p99 .. ms   max .. ms`` of a list of milliseconds."""
+    return (
+        f"p50 {statistics.median(ms):.1f} ms   p99 {percentile(ms, 0.99):.1f} ms   "
+        f"max {max(ms):.1f} ms"
+    )

@@ -1,0 +1,75 @@
+"""Reading and writing the employee directory the CRM keeps the notifier told about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.notifier.adapters.orm import Employee
+from services.notifier.domain.directory import Person
+
+
+def to_person(row: Employee) -> Person:
+    return Person(
+        id=row.id,
+        role=row.role,
+        department=row.department,
+        active=row.active,
+        name=row.name,
+        email=row.email,
+        channels=tuple(row.channels),
+        webhook_url=row.webhook_url,
+    )
+
+
+def save(session: Session, data: dict[str, Any], changed_at: datetime) -> None:
+    """Upsert one employee; a description older than the stored one is ignored."""
+    values = {
+        "id": data["employee_id"],
+        "name": data["name"],
+        "email": data["email"],
+        "role": data["role"],
+        "department": data["department"],
+        "timezone": data["timezone"],
+        "active": data["active"],
+        "channels": list(data["channels"]),
+        "webhook_url": data["webhook_url"],
+        "changed_at": changed_at,
+    }
+    stmt = insert(Employee).values(**values)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Employee.id],
+            set_={k: stmt.excluded[k] for k in values if k != "id"},
+            where=Employee.changed_at <= stmt.excluded.changed_at,
+        )
+    )
+
+
+def find(session: Session, employee_id: int | None) -> Person | None:
+    """The employee, active or not; None when the directory does not know them."""
+    row = session.get(Employee, employee_id) if employee_id else None
+    return to_person(row) if row else None
+
+
+def in_department(session: Session, department: str) -> list[Person]:
+    """Everyone the directory has in ``department``, active or not."""
+    rows = session.scalars(
+        select(Employee).where(Employee.department == department).order_by(Employee.id)
+    )
+    return [to_person(r) for r in rows]
+
+
+def active_with_role(session: Session, role: str, also: Iterable[int] = ()) -> list[Person]:
+    """Active employees holding ``role``, plus the active ones among ``also``."""
+    rows = session.scalars(
+        select(Employee)
+        .where(Employee.active.is_(True), or_(Employee.role == role, Employee.id.in_(list(also))))
+        .order_by(Employee.id)
+    )
+    return [to_person(r) for r in rows]

@@ -1,0 +1,29 @@
+"""The notifier's outbox: commands to the CRM and the scheduler, sent after the commit."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.notifier.adapters.orm import OutboxMessage
+from shared import outbox
+
+Relay = partial(outbox.Relay, model=OutboxMessage)
+
+
+def record(
+    session: Session,
+    aggregate: str,
+    aggregate_id: int | str,
+    type_: str,
+    data: dict[str, Any],
+    *,
+    queue: str,
+    **kwargs: Any,
+) -> OutboxMessage:
+    """Add one command for ``queue`` to the notifier's outbox, in the caller's transaction."""
+    return outbox.record(
+        session, OutboxMessage, aggregate, aggregate_id, type_, data, queue=queue, **kwargs
+    )

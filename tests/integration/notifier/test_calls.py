@@ -1,0 +1,98 @@
+"""Due calls become tasks: one per due call, for the right manager."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shared.publisher import derived_id
+from tests.integration.notifier.conftest import employee
+
+DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def call_due(plan_id: int, responsible_id: int | None, due_at: datetime = DUE) -> dict:
+    return {
+        "plan_id": plan_id,
+        "subject_kind": "lead",
+        "subject_id": plan_id + 500,
+        "responsible_id": responsible_id,
+        "status_id": 2,
+        "status_version": 1,
+        "due_at": due_at.isoformat(),
+    }
+
+
+def assignees(notifier) -> list[int]:
+    return [row.data["assignee_id"] for row in notifier.outbox("CreateTask")]
+
+
+def test_a_due_call_becomes_exactly_one_task_for_the_responsible_even_when_redelivered(notifier):
+    notifier.employees(employee(11), employee(12))
+    env = notifier.send("CallDue", call_due(7, responsible_id=11))
+    notifier.resend(env)  # the broker redelivers the same message
+    notifier.send("CallDue", call_due(7, responsible_id=11))  # the scheduler re-emits it
+    notifier.settle()
+
+    [row] = notifier.outbox("CreateTask")
+    key = f"call:7:{DUE.isoformat()}"
+    assert row.queue == "crm"
+    assert row.message_id == derived_id("CreateTask", key)
+    assert row.data == {
+        "key": key,
+        "kind": "call",
+        "title": None,
+        "assignee_id": 11,
+        "subject_kind": "lead",
+        "subject_id": 507,
+        "due_at": DUE.isoformat(),
+        "plan_id": 7,
+        "status_id": 2,
+    }
+
+
+def test_the_next_due_time_of_the_same_plan_is_a_new_task(notifier):
+    notifier.employees(employee(11))
+    notifier.send("CallDue", call_due(7, 11))
+    notifier.send("CallDue", call_due(7, 11, DUE + timedelta(days=3)))
+    notifier.settle()
+    assert len(notifier.outbox("CreateTask")) == 2
+
+
+def test_calls_of_an_inactive_or_unknown_responsible_go_round_the_departments_managers(notifier):
+    notifier.employees(
+        employee(21),
+        employee(23),
+        employee(22),
+        employee(24, active=False),  # the responsible, who left
+        employee(25, role="head_of_sales"),
+        employee(31, department="Retail"),
+        employee(32, department="Retail", active=False),
+    )
+    for plan_id in range(1, 5):
+        notifier.send("CallDue", call_due(plan_id, responsible_id=24))
+    notifier.send("CallDue", call_due(5, responsible_id=None))  # default department: Sales
+    notifier.send("CallDue", call_due(6, responsible_id=999))  # not in the directory
+    notifier.send("CallDue", call_due(7, responsible_id=32))  # Retail's own rotation
+    notifier.settle()
+
+    assert assignees(notifier) == [21, 22, 23, 21, 22, 23, 31]
+
+
+def test_rotation_state_survives_and_skips_a_manager_who_was_deactivated_meanwhile(notifier):
+    notifier.employees(employee(21), employee(22), employee(23), employee(24, active=False))
+    notifier.send("CallDue", call_due(1, responsible_id=24))
+    notifier.settle()
+    notifier.employees(employee(22, active=False))
+    notifier.send("CallDue", call_due(2, responsible_id=24))
+    notifier.settle()
+    assert assignees(notifier) == [21, 23]
+
+
+def test_a_late_older_directory_change_does_not_undo_a_newer_one(notifier):
+    now = datetime.now(UTC)
+    notifier.send("EmployeeChanged", employee(41, active=False), occurred_at=now)
+    notifier.send("EmployeeChanged", employee(41), occurred_at=now - timedelta(minutes=1))
+    notifier.employees(employee(42))
+    notifier.send("CallDue", call_due(1, responsible_id=41))
+    notifier.settle()
+    assert assignees(notifier) == [42]

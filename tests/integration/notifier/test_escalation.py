@@ -1,0 +1,52 @@
+"""Overdue tasks are escalated to the head of the assignee's department, once."""
+
+from __future__ import annotations
+
+from tests.helpers import eventually
+from tests.integration.notifier.conftest import employee
+
+
+def overdue(task_id: int, assignee_id: int | None) -> dict:
+    return {
+        "task_id": task_id,
+        "assignee_id": assignee_id,
+        "title": "Call Globex",
+        "due_at": "2026-11-26T09:00:00+00:00",
+    }
+
+
+def test_an_overdue_task_is_escalated_once_to_the_head_of_the_assignees_department(
+    notifier, delivery_workers, smtp
+):
+    notifier.employees(
+        employee(11, name="Maria"),
+        employee(15, role="head_of_sales", channels=["in_app", "email"]),
+        employee(16, role="head_of_sales", department="Retail"),
+        employee(21, role="executor", department="Execution"),
+        employee(25, role="head_of_execution", department="Execution"),
+    )
+    env = notifier.send("TaskOverdue", overdue(3, 11))
+    notifier.resend(env)
+    notifier.send("TaskOverdue", overdue(3, 11))
+    notifier.send("TaskOverdue", overdue(4, 21))
+    notifier.settle()
+
+    [to_head_of_sales, to_head_of_execution] = notifier.outbox("DeliverInApp")
+    assert to_head_of_sales.data["key"] == "escalation:3"
+    assert to_head_of_sales.data["recipient_id"] == 15
+    assert to_head_of_sales.data["task_id"] == 3
+    assert "Call Globex" in to_head_of_sales.data["text"]
+    assert "Maria" in to_head_of_sales.data["text"]
+    assert (to_head_of_execution.data["key"], to_head_of_execution.data["recipient_id"]) == (
+        "escalation:4",
+        25,
+    )
+    [mail] = eventually(lambda: smtp.to("e15@example.com"))
+    assert mail["Subject"] == "Overdue: Call Globex"
+
+
+def test_an_overdue_task_with_no_head_to_tell_notifies_nobody(notifier):
+    notifier.employees(employee(11), employee(15, role="head_of_sales", active=False))
+    notifier.send("TaskOverdue", overdue(3, 11))
+    notifier.settle()
+    assert notifier.outbox("DeliverInApp") == []
