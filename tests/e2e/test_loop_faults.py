@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from services.crm.adapters.orm import InteractionStatus
@@ -19,15 +20,31 @@ from shared.db import transaction, utcnow
 from tests import factories
 from tests.e2e.conftest import ALL
 from tests.helpers import eventually
+from tests.integration.notifier.sinks import SmtpSink, WebhookServer
 
 SUBJECTS = 200
 REMINDERS = 40
 
 
-def test_random_kills_lose_and_duplicate_nothing(system, sessions):
-    system.env["REMINDER_DELAY_SECONDS"] = "1"
+@pytest.fixture()
+def sinks():
+    smtp, webhook = SmtpSink().start(), WebhookServer().start()
+    yield smtp, webhook
+    smtp.stop()
+    webhook.stop()
+
+
+def test_random_kills_lose_and_duplicate_nothing(system, sessions, sinks):
+    smtp, webhook = sinks
+    system.env.update(SMTP_PORT=str(smtp.port), DELIVERY_BACKOFF_SECONDS="0.2")
     system.start(*ALL)
-    manager_id, _ = factories.employee(sessions, "manager", department="Sales")
+    manager_id, _ = factories.employee(
+        sessions,
+        "manager",
+        department="Sales",
+        channels=["in_app", "email", "webhook"],
+        webhook_url=f"{webhook.url}/hooks/manager",
+    )
     admin = Actor(factories.employee(sessions, "admin")[0], Role.ADMIN)
     manager = Actor(manager_id, Role.MANAGER)
     with transaction(sessions) as session:
