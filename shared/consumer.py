@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import logs
-from shared.contracts import parse
+from shared.contracts import consumer_actor, parse
 from shared.db import first_delivery, transaction
 from shared.deadletter import reject
 
@@ -55,3 +55,14 @@ def consume(
             reject(f"{type(exc).__name__}: {exc}")
     finally:
         logs.correlation_id.reset(token)
+
+
+# Transient failures (a database restart, a directory entry still on its way) are retried
+# soon at first and then at most every 30 s, for about a quarter of an hour before the
+# message is dead-lettered; dramatiq's default backoff would reach days.
+RETRIES = {"max_retries": 30, "min_backoff": 250, "max_backoff": 30_000}
+
+
+def actor_options(queue: str) -> dict[str, Any]:
+    """Options of a service's one consumer actor: its name, queue, contract check and retries."""
+    return {"actor_name": consumer_actor(queue), "queue_name": queue, "envelope": True, **RETRIES}

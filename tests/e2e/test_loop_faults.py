@@ -4,13 +4,15 @@ exactly one delivery."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.crm.adapters.orm import InteractionStatus
 from services.crm.adapters.work import Notification, Reminder, Task
@@ -24,6 +26,28 @@ from tests.integration.notifier.sinks import SmtpSink, WebhookServer
 
 SUBJECTS = 200
 REMINDERS = 40
+
+
+PIPELINE = {
+    "plans due (scheduler)": "SELECT count(*) FROM scheduler.call_plans WHERE state = 'due'",
+    "calls assigned (notifier)": "SELECT count(*) FROM notifier.call_assignments",
+    "pending in notifier outbox": "SELECT count(*) FROM notifier.outbox WHERE published_at IS NULL",
+    "pending in crm outbox": "SELECT count(*) FROM crm.outbox WHERE published_at IS NULL",
+    "tasks (crm)": "SELECT count(*) FROM crm.tasks",
+}
+
+
+@contextmanager
+def where_it_stopped(sessions, system):
+    """On a timeout, say how far the due calls got through the pipeline, and show the logs."""
+    try:
+        yield
+    except AssertionError:
+        with sessions() as session:
+            counts = {name: session.scalar(text(sql)) for name, sql in PIPELINE.items()}
+        for name, service in system.services.items():
+            print(f"--- {name}:\n{service.logs()[-2000:]}")
+        raise AssertionError(f"pipeline stopped at {counts}") from None
 
 
 @pytest.fixture()
@@ -98,7 +122,8 @@ def test_random_kills_lose_and_duplicate_nothing(system, sessions, sinks):
         with sessions() as session:
             return session.scalar(stmt)
 
-    eventually(lambda: count(select(func.count()).select_from(Task)) >= SUBJECTS, timeout=120)
+    with where_it_stopped(sessions, system):
+        eventually(lambda: count(select(func.count()).select_from(Task)) >= SUBJECTS, timeout=120)
     eventually(
         lambda: (
             count(
@@ -131,3 +156,23 @@ def test_random_kills_lose_and_duplicate_nothing(system, sessions, sinks):
             == REMINDERS
         )
         assert {n for _, n in delivered} == {1}, "exactly one in-app delivery per reminder"
+
+    # E-mail and webhook: one delivery logged per reminder and channel, and each received;
+    # a copy re-sent by a kill between the receiver's accept and the log's commit keeps its key.
+    keys = {f"reminder:{r}" for r, _ in delivered}
+    eventually(lambda: {m["X-Notification-Key"] for m in smtp.messages} >= keys, timeout=120)
+    eventually(
+        lambda: {json.loads(r["body"])["notification"] for r in webhook.requests} >= keys,
+        timeout=120,
+    )
+    with sessions() as session:
+        log = session.execute(
+            text(
+                "SELECT channel, count(*), count(DISTINCT notification) FROM notifier.deliveries "
+                "WHERE state = 'delivered' AND notification LIKE 'reminder:%' GROUP BY channel"
+            )
+        ).all()
+    assert {channel: (n, distinct) for channel, n, distinct in log} == {
+        channel: (REMINDERS, REMINDERS) for channel in ("in_app", "email", "webhook")
+    }
+    assert len({m["Message-ID"] for m in smtp.messages}) == REMINDERS

@@ -15,8 +15,8 @@ from services.crm.domain.errors import DomainError
 from services.crm.handlers import calls, inbox, routines, subjects, tasks
 from shared import config, logs
 from shared.broker import ensure_broker
-from shared.consumer import consume
-from shared.contracts import CRM, consumer_actor
+from shared.consumer import actor_options, consume
+from shared.contracts import CRM
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
@@ -56,7 +56,7 @@ HANDLERS = {
 }
 
 
-@dramatiq.actor(actor_name=consumer_actor(CRM), queue_name=CRM, envelope=True, max_retries=20)
+@dramatiq.actor(**actor_options(CRM))
 def handle_message(message: dict) -> None:
     # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
     consume(message, HANDLERS, sessions(), InboxMessage, permanent=(DomainError,))

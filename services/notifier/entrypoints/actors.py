@@ -15,8 +15,8 @@ from services.notifier.adapters.orm import InboxMessage
 from services.notifier.handlers import calls, directory, escalation, reminders
 from shared import config, logs
 from shared.broker import ensure_broker
-from shared.consumer import consume
-from shared.contracts import NOTIFIER, consumer_actor
+from shared.consumer import actor_options, consume
+from shared.contracts import NOTIFIER
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
@@ -40,8 +40,6 @@ HANDLERS = {
 
 
 # NoAssignee is retried on purpose: the employee directory may still be arriving.
-@dramatiq.actor(
-    actor_name=consumer_actor(NOTIFIER), queue_name=NOTIFIER, envelope=True, max_retries=20
-)
+@dramatiq.actor(**actor_options(NOTIFIER))
 def handle_message(message: dict) -> None:
     consume(message, HANDLERS, sessions(), InboxMessage)

@@ -15,8 +15,8 @@ from services.scheduler.adapters.orm import InboxMessage
 from services.scheduler.handlers import plans, routines, timers
 from shared import config, logs
 from shared.broker import ensure_broker
-from shared.consumer import consume
-from shared.contracts import SCHEDULER, consumer_actor
+from shared.consumer import actor_options, consume
+from shared.contracts import SCHEDULER
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
@@ -42,7 +42,7 @@ HANDLERS = {
 }
 
 
-@dramatiq.actor(actor_name=consumer_actor(SCHEDULER), queue_name=SCHEDULER, envelope=True, max_retries=20)
+@dramatiq.actor(**actor_options(SCHEDULER))
 def handle_message(message: dict) -> None:
     # A routine the scheduler does not do will not appear by retrying: dead-letter it.
     consume(message, HANDLERS, sessions(), InboxMessage, permanent=(routines.UnknownRoutine,))
