@@ -11,6 +11,7 @@ from dramatiq.middleware import CurrentMessage
 
 from shared import config
 from shared.deadletter import ContractValidation
+from shared.worker_metrics import WorkerMetrics
 
 
 def set_broker(settings: config.Settings) -> RabbitmqBroker:
@@ -33,10 +34,15 @@ def ensure_broker() -> dramatiq.Broker:
     """The installed broker, or the RabbitMQ one from the environment when none is.
 
     ``actors`` modules call this at import, so a test that installed a StubBroker first
-    keeps it, and the dramatiq CLI gets the RabbitMQ broker.
+    keeps it, and the dramatiq CLI gets the RabbitMQ broker, with Prometheus metrics and
+    ``/health`` on ``METRICS_PORT`` when that is set.
     """
     if dramatiq.broker.global_broker is None:
-        return set_broker(config.load())
+        settings = config.load()
+        broker = set_broker(settings)
+        if settings.metrics_port:
+            broker.add_middleware(WorkerMetrics())
+        return broker
     return dramatiq.get_broker()
 
 

@@ -66,6 +66,8 @@ class Settings:
       delivery_max_attempts: sends of one e-mail or webhook before it is marked failed.
       delivery_backoff_seconds, delivery_backoff_max_seconds: the wait after the first
         failed send, doubling each attempt up to the maximum.
+      metrics_port: port of the process's ``/metrics`` and ``/health`` HTTP server (relay,
+        scheduler, notifier, dramatiq workers); 0 starts none. The API serves both itself.
     """
 
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
@@ -102,6 +104,7 @@ class Settings:
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 2.0
     delivery_backoff_max_seconds: float = 600.0
+    metrics_port: int = 0
 
 
 def load() -> Settings:
@@ -116,7 +119,7 @@ def load() -> Settings:
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
-      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise.
+      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -164,4 +167,5 @@ def load() -> Settings:
         delivery_backoff_max_seconds=_float(
             "DELIVERY_BACKOFF_MAX_SECONDS", defaults.delivery_backoff_max_seconds
         ),
+        metrics_port=_int("METRICS_PORT", defaults.metrics_port),
     )

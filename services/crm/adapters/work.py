@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -68,11 +69,13 @@ class Task(Base):
 class Interaction(Base):
     __tablename__ = "interactions"
     __table_args__ = (
-        CheckConstraint("kind IN ('call','email','meeting')", name="kind"),
+        # "event": an approval in the sales process (services/crm/domain/process.py).
+        CheckConstraint("kind IN ('call','email','meeting','event')", name="kind"),
         CheckConstraint("direction IN ('incoming','outgoing')", name="direction"),
         CheckConstraint("state IN ('planned','in_progress','completed','cancelled')", name="state"),
         Index("ix_interactions_subject", "subject_kind", "subject_id", "id"),
         Index("ix_interactions_responsible_kind", "responsible_id", "kind", "ended_at"),
+        Index("ix_interactions_process", "process_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +96,18 @@ class Interaction(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
+    # The sales process (services/crm/adapters/sales.py): the instance (no foreign key, so
+    # this module stands without that one), the step, and the document this one is based on.
+    process_id: Mapped[int | None] = mapped_column(Integer)
+    step: Mapped[str | None] = mapped_column(String(32))
+    basis_kind: Mapped[str | None] = mapped_column(String(16))
+    basis_id: Mapped[int | None] = mapped_column(Integer)
+    # The employee a registered call was transferred to: responsible of the first contact.
+    transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    # Who approves an approval event; a proposal's need for approval and where it stands.
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    needs_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    approval: Mapped[str | None] = mapped_column(String(16))
 
 
 class Reminder(Base):

@@ -17,6 +17,7 @@ from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
+from services.crm.handlers.process_documents import approval_task_completed
 from services.crm.handlers.tasks import closed, details, load_visible, open_task
 from shared.db import utcnow
 
@@ -29,6 +30,7 @@ def complete_task(
     *,
     refusal_status: str,
     call_back_minutes: int,
+    reminder_delay_seconds: int = 300,
 ) -> tuple[Task, list[Task]]:
     """Close a task with its outcome and carry out what the outcome leads to."""
     task = load_visible(session, actor, task_id, lock=True)
@@ -81,6 +83,11 @@ def complete_task(
             completion.call_back_at or now + timedelta(minutes=call_back_minutes),
         )
     closed(session, "task", task.id, rules.DONE)
+    if task.kind == "approval":
+        # The approver answered through the task: the approval event it stands for follows.
+        approval_task_completed(
+            session, actor, task.id, completion.outcome, delay_seconds=reminder_delay_seconds
+        )
     session.flush()
     return task, created
 

@@ -13,13 +13,18 @@ from flask_smorest import Api
 from services.crm.entrypoints.api import (
     auth,
     calls,
+    catalogue,
     counterparties,
+    documents,
     employees,
     errors,
     health,
     inbox,
     leads,
+    metrics,
+    orders,
     partners,
+    processes,
     reference,
     tasks,
 )
@@ -41,6 +46,12 @@ BLUEPRINTS = (
     calls.blp,
     tasks.blp,
     inbox.blp,
+    metrics.blp,
+    processes.blp,
+    documents.blp,
+    orders.blp,
+    catalogue.items,
+    catalogue.contracts,
 )
 
 
@@ -73,6 +84,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         api.register_blueprint(blp)
     errors.register(app)
     _correlate(app)
+    metrics.register(app)
     auth.register(app)
     register_cli(app)
     return app

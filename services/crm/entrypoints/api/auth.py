@@ -8,7 +8,7 @@ from services.crm.entrypoints.api.context import unit_of_work
 from services.crm.entrypoints.api.errors import body
 from services.crm.handlers.employees import authenticate
 
-PUBLIC_BLUEPRINTS = {"health", "api-docs"}
+PUBLIC_BLUEPRINTS = {"health", "metrics", "api-docs"}
 
 
 def register(app: Flask) -> None:

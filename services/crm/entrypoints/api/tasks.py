@@ -122,6 +122,7 @@ class CompleteTask(MethodView):
                 Completion(**data),
                 refusal_status=settings.refusal_status,
                 call_back_minutes=settings.call_back_minutes,
+                reminder_delay_seconds=settings.reminder_delay_seconds,
             )
             return {"task": task, "created_tasks": created}
 

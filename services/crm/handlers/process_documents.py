@@ -1,0 +1,176 @@
+"""Documents of a running sales process: edited, started, completed (with what follows), called off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.sales import Order, ProcessInstance
+from services.crm.adapters.work import Interaction, Task
+from services.crm.domain import documents as doc_rules
+from services.crm.domain import process as rules
+from services.crm.domain.errors import Conflict, Forbidden, Invalid
+from services.crm.domain.roles import Actor, Role
+from services.crm.handlers import documents, instances, reminders, tasks
+from services.crm.handlers.process_orders import order_decided
+from shared.db import utcnow
+
+PROCESS = rules.INBOUND_SALES
+# Fields only one step's document takes (a proposal's approver is fixed when it is requested).
+STEP_ONLY = {
+    "transferred_to_id": "registration",
+    "needs_approval": "proposal",
+    "approver_id": "order_approval",
+}
+
+
+def update_document(
+    session: Session, actor: Actor, document_id: int, changes: dict[str, Any], *, delay_seconds: int
+) -> Interaction:
+    """Edit an open document; naming the approver of an order sets them a reminder."""
+    doc, instance, step = _load(session, document_id)
+    rules.check_performer(step, actor.role)
+    for name in changes.keys() & STEP_ONLY.keys():
+        if doc.step != STEP_ONLY[name]:
+            raise Invalid(name, f"not a field of a {doc.step}")
+    before = documents.update(session, instance, doc, changes)
+    named = changes.get("approver_id")
+    if doc.step == "order_approval" and named is not None and named != before["approver_id"]:
+        order = session.get(Order, doc.basis_id)
+        reminders.remind_later(
+            session,
+            named,
+            f"{step.title} No. {order.id}: {doc.topic}",
+            delay_seconds,
+            "interaction",
+            doc.id,
+        )
+    return doc
+
+
+def start_document(session: Session, actor: Actor, document_id: int) -> Interaction:
+    doc, _, step = _load(session, document_id)
+    rules.check_performer(step, actor.role)
+    return documents.start(doc)
+
+
+def _load(session: Session, document_id: int) -> tuple[Interaction, ProcessInstance, Any]:
+    instance, doc = instances.lock_with(session, Interaction, document_id, "document")
+    if instance.state != rules.ACTIVE:
+        raise Conflict(f"the process is {instance.state}")
+    return doc, instance, PROCESS.step(doc.step)
+
+
+def complete_document(
+    session: Session,
+    actor: Actor,
+    document_id: int,
+    outcome: str | None,
+    *,
+    delay_seconds: int,
+) -> Interaction:
+    """Complete a document (422 naming each missing field) and carry out what follows."""
+    doc, instance, step = _load(session, document_id)
+    if step.performer == "approver":
+        doc_rules.check_complete(("approver_id",), {"approver_id": doc.approver_id})
+        if actor.id != doc.approver_id and actor.role != Role.ADMIN:
+            raise Forbidden("only the named approver completes an approval")
+    else:
+        rules.check_performer(step, actor.role)
+    if doc.step == "proposal":
+        _check_approved(doc)
+    outcome = doc_rules.check_outcome(step.outcomes, outcome)
+    documents.complete(session, doc, outcome, required=step.required)
+    if doc.step == "registration":
+        _first_contact(session, instance, doc, delay_seconds)
+    elif doc.step == "proposal_approval":
+        session.get(Interaction, doc.basis_id).approval = outcome
+        _close_task(session, doc, outcome)
+    elif doc.step == "order_approval":
+        order_decided(session, instance, session.get(Order, doc.basis_id), outcome, delay_seconds)
+    return doc
+
+
+def _check_approved(proposal: Interaction) -> None:
+    if proposal.approval == "pending":
+        raise Conflict("the proposal is waiting for approval")
+    if proposal.needs_approval and proposal.approval != "approved":
+        raise Conflict("the proposal needs approval: request it, and send once approved")
+
+
+def _first_contact(
+    session: Session, instance: ProcessInstance, registration: Interaction, delay_seconds: int
+) -> None:
+    """The request goes to the employee the secretary named, as an incoming first contact."""
+    step = PROCESS.step("first_contact")
+    doc = documents.create(
+        session,
+        instance,
+        step,
+        None,
+        {
+            **documents.carried_over(registration),
+            "kind": doc_rules.first_contact_kind(registration.contacts),
+            "content": registration.content,
+            "attachments": list(registration.attachments),
+            "responsible_id": registration.transferred_to_id,
+        },
+        basis=("interaction", registration.id),
+    )
+    who = ", ".join(
+        filter(None, (registration.contacts[0].get(k) for k in ("presentation", "phone", "email")))
+    )
+    reminders.remind_later(
+        session,
+        doc.responsible_id,
+        f"First contact with the client: {who}",
+        delay_seconds,
+        "interaction",
+        doc.id,
+    )
+
+
+def _close_task(session: Session, event: Interaction, outcome: str) -> None:
+    task = session.get(Task, event.task_id, with_for_update=True) if event.task_id else None
+    if task is not None and task.state == "open":
+        task.state, task.outcome, task.completed_at = "done", outcome, utcnow()
+        task.result = event.content or outcome
+        tasks.closed(session, "task", task.id, "done")
+
+
+def cancel_event(session: Session, event: Interaction) -> None:
+    documents.cancel(session, event)
+    task = session.get(Task, event.task_id, with_for_update=True) if event.task_id else None
+    if task is not None and task.state == "open":
+        task.state, task.completed_at = "cancelled", utcnow()
+        tasks.closed(session, "task", task.id, "cancelled")
+    if event.step == "proposal_approval":
+        session.get(Interaction, event.basis_id).approval = None
+
+
+def cancel_document(session: Session, actor: Actor, document_id: int) -> Interaction:
+    """Call off an approval; main documents end with a refusal, never a cancellation."""
+    doc, _, step = _load(session, document_id)
+    rules.check_performer(step, actor.role)
+    if step.kind != rules.SIDE:
+        raise Conflict(f"a {doc.step} is not cancelled: end the process with a refusal")
+    cancel_event(session, doc)
+    return doc
+
+
+def approval_task_completed(
+    session: Session, actor: Actor, task_id: int, outcome: str, *, delay_seconds: int
+) -> Interaction | None:
+    """Completing an approval's task through the task API completes its approval event too."""
+    event_id = session.scalar(
+        select(Interaction.id).where(
+            Interaction.task_id == task_id,
+            Interaction.kind == "event",
+            Interaction.state.in_(doc_rules.OPEN_STATES),
+        )
+    )
+    if event_id is None:
+        return None
+    return complete_document(session, actor, event_id, outcome, delay_seconds=delay_seconds)

@@ -1,0 +1,94 @@
+"""Customer orders in the sales process: posting, approval, and the road to an executor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.sales import Order, ProcessInstance
+from services.crm.domain import orders as order_rules
+from services.crm.domain import process as rules
+from services.crm.domain.errors import Conflict
+from services.crm.domain.roles import Actor
+from services.crm.handlers import documents, instances, orders
+from shared.db import utcnow
+
+PROCESS = rules.INBOUND_SALES
+
+
+def post_order(session: Session, actor: Actor, order_id: int, *, delay_seconds: int) -> Order:
+    """Post an order (422 naming each missing field): to approval, or on to execution."""
+    instance, order = instances.lock_with(session, Order, order_id, "order")
+    rules.check_performer(PROCESS.step("order"), actor.role)
+    if instance.state != rules.ACTIVE:
+        raise Conflict(f"the process is {instance.state}")
+    orders.post(session, order)
+    if order.requires_approval:
+        step = PROCESS.step("order_approval")
+        documents.create(
+            session,
+            instance,
+            step,
+            None,
+            {
+                "subject_kind": "counterparty",
+                "subject_id": order.counterparty_id,
+                "contacts": list(order.contacts),
+                "responsible_id": order.author_id,
+                "content": order.comment,
+            },
+            basis=("order", order.id),
+        )
+    else:
+        _to_execution(session, instance, order, delay_seconds)
+    return order
+
+
+def order_decided(
+    session: Session, instance: ProcessInstance, order: Order, outcome: str, delay_seconds: int
+) -> None:
+    if outcome == "approved":
+        order.status, order.approved_at = order_rules.APPROVED, utcnow()
+        _to_execution(session, instance, order, delay_seconds)
+    else:
+        order.status = order_rules.REJECTED  # the manager may correct it and post it again
+
+
+def _to_execution(
+    session: Session, instance: ProcessInstance, order: Order, delay_seconds: int
+) -> None:
+    orders.route(session, order, delay_seconds)
+    if order.executor_id is not None:
+        _executor_reached(session, instance, order)
+
+
+def _executor_reached(session: Session, instance: ProcessInstance, order: Order) -> None:
+    instances.finish(
+        session,
+        instance,
+        rules.COMPLETED,
+        "execution",
+        ("order", order.id),
+        actor_id=None,
+        responsible_id=order.executor_id,
+    )
+
+
+def update_order(session: Session, actor: Actor, order_id: int, changes: dict[str, Any]) -> Order:
+    order = orders.load(session, order_id, lock=True)
+    rules.check_performer(PROCESS.step("order"), actor.role)
+    orders.change(session, order, changes)
+    return order
+
+
+def pass_order(
+    session: Session, actor: Actor, order_id: int, executor_id: int, *, delay_seconds: int
+) -> Order:
+    """The head of execution names the executor of an order that reached them: the process ends."""
+    instance, order = instances.lock_with(session, Order, order_id, "order")
+    executor = orders.name_executor(session, actor, order, executor_id)
+    orders.hand_to(session, order, executor.id, delay_seconds)
+    if instance.state == rules.ACTIVE:
+        _executor_reached(session, instance, order)
+    return order
