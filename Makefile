@@ -23,9 +23,9 @@ migrate: install ## Create the database if needed and migrate every service's sc
 
 run: migrate ## Migrate, load demo data, start every service (Ctrl-C stops them all)
 	@$(FLASK) load-demo > .demo-token
-	@echo "CRM API:      $${API_URL:-http://127.0.0.1:8000}   (docs at /docs, spec at /openapi.json)"
+	@echo "CRM API:      http://$${API_BIND:-127.0.0.1:8000}   (docs at /docs, spec at /openapi.json)"
 	@echo "Admin token:  $$(cat .demo-token)"
-	@echo "Try:          curl -H \"Authorization: Bearer $$(cat .demo-token)\" $${API_URL:-http://127.0.0.1:8000}/api/leads"
+	@echo "Try:          curl -H \"Authorization: Bearer $$(cat .demo-token)\" http://$${API_BIND:-127.0.0.1:8000}/api/leads"
 	$(VENV)/bin/honcho start -f Procfile
 
 test: install ## Unit, integration and end-to-end tests (real PostgreSQL, RabbitMQ, Redis)
@@ -53,3 +53,54 @@ bench: install ## Benchmarks (not part of the tests); prints the figures
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info .demo-token
+
+# ---- Operations: each target wraps a `crm-ops` command (runbook: deploy/README.md) ----
+# In a container: `docker compose -f deploy/compose.yaml exec worker crm-ops <command>`.
+.PHONY: ops-migrate create-admin queues dead-letters replay pause-scheduler resume-scheduler \
+	export-reference import-reference backup restore rotate-tokens deploy-check
+
+CRM_OPS   := $(VENV)/bin/crm-ops
+QUEUE     ?= crm
+REFERENCE ?= reference-books.json
+BACKUP    ?= crm-$(shell date -u +%Y%m%dT%H%M%SZ).dump
+
+ops-migrate: install ## Migrate every schema, or report what is behind: make ops-migrate ARGS=--check
+	$(CRM_OPS) migrate $(ARGS)
+
+create-admin: install ## Create an admin and print its token: make create-admin EMAIL=boss@example.com
+	@test -n "$(EMAIL)" || { echo "usage: make create-admin EMAIL=..."; exit 2; }
+	$(CRM_OPS) create-admin --email "$(EMAIL)"
+
+queues: install ## Messages ready, delayed and dead-lettered in each service's queue
+	$(CRM_OPS) queues
+
+dead-letters: install ## Why messages were dead-lettered: make dead-letters QUEUE=crm
+	$(CRM_OPS) dead-letters $(QUEUE)
+
+replay: install ## Move a queue's dead letters back after a fix: make replay QUEUE=crm
+	$(CRM_OPS) replay $(QUEUE)
+
+pause-scheduler: install ## Stop every scheduler instance emitting: make pause-scheduler REASON=...
+	$(CRM_OPS) pause-scheduler --reason "$(REASON)"
+
+resume-scheduler: install ## Let the scheduler emit again (what fell due is emitted at once)
+	$(CRM_OPS) resume-scheduler
+
+export-reference: install ## Write statuses and refusal reasons to JSON: make export-reference REFERENCE=file.json
+	$(CRM_OPS) export-reference --output "$(REFERENCE)"
+
+import-reference: install ## Create/update reference books from JSON: make import-reference REFERENCE=file.json
+	$(CRM_OPS) import-reference "$(REFERENCE)"
+
+backup: install ## pg_dump the whole database: make backup [BACKUP=file.dump]
+	$(CRM_OPS) backup "$(BACKUP)"
+
+restore: install ## Restore a backup (asks first; stop the services): make restore BACKUP=file.dump
+	$(CRM_OPS) restore "$(BACKUP)"
+
+rotate-tokens: install ## Revoke an employee's tokens, print a new one: make rotate-tokens EMPLOYEE=id-or-email
+	@test -n "$(EMPLOYEE)" || { echo "usage: make rotate-tokens EMPLOYEE=..."; exit 2; }
+	$(CRM_OPS) rotate-tokens "$(EMPLOYEE)"
+
+deploy-check: install ## Validate deploy/ offline: compose schema, Kubernetes schemas, dashboard, alerts
+	$(PY) -m pytest tests/deploy -q

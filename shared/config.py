@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def _parsed(name: str, default: T, cast: Callable[[str], T], kind: str) -> T:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be {kind}, got {raw!r}") from None
 
 
 def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    return _parsed(name, default, int, "an integer")
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    return _parsed(name, default, float, "a number")
 
 
 def _str(name: str, default: str) -> str:
@@ -77,7 +79,6 @@ class Settings:
     relay_batch_size: int = 200
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"
-    api_url: str = "http://127.0.0.1:8000"
     scheduler_batch_size: int = 200
     scheduler_max_sleep_seconds: float = 5.0
     scheduler_workdays: str = "mon-fri"
@@ -115,7 +116,7 @@ def load() -> Settings:
       ``WORKDAYS``, ``WORK_HOURS``, ``HOLIDAYS``, ``ROUTINES``),
       ``DATABASE_URL``, ``BROKER_URL``, ``REDIS_URL``,
       ``EVENTS_EXCHANGE``, ``RELAY_BATCH_SIZE``, ``RELAY_POLL_SECONDS``, ``LOG_LEVEL``,
-      ``API_URL`` and ``MESSAGE_RETENTION_DAYS``.
+      ``MESSAGE_RETENTION_DAYS``.
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
@@ -133,7 +134,6 @@ def load() -> Settings:
         relay_batch_size=_int("RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_poll_seconds=_float("RELAY_POLL_SECONDS", defaults.relay_poll_seconds),
         log_level=_str("LOG_LEVEL", defaults.log_level).upper(),
-        api_url=_str("API_URL", defaults.api_url),
         scheduler_batch_size=_int("SCHEDULER_BATCH_SIZE", defaults.scheduler_batch_size),
         scheduler_max_sleep_seconds=_float(
             "SCHEDULER_MAX_SLEEP_SECONDS", defaults.scheduler_max_sleep_seconds
