@@ -304,6 +304,7 @@ CONTRACTS: dict[str, Contract] = {
     )
 }
 
+
 def consumer_actor(queue: str) -> str:
     """Name of the one actor that consumes ``queue``, dispatching on the envelope's ``type``.
 

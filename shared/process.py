@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from shared import config, logs
+from shared import config, logs, metrics_http
 from shared.db import make_engine
 from shared.health import check_broker, check_database
 
@@ -35,6 +35,7 @@ def run(service: str, body: Callable[[config.Settings, Engine, threading.Event],
     logs.configure(service, settings.log_level)
     stop = stop_event()
     engine = make_engine(settings.database_url, pool_size=2)
+    metrics_http.start(settings, engine)  # /metrics and /health, when METRICS_PORT is set
     while not stop.is_set():
         try:
             check_database(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,10 @@ from shared.contracts import consumer_actor, contract_for
 
 # Namespace of deterministic message ids (uuid5), so a re-sent effect keeps its id.
 MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-2b7a-4a57-9a51-4f3f0c5e2d10")
+
+
+# Exchanges declared on each channel; a new channel after a reconnect declares again.
+_declared: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 
 
 def derived_id(*parts: object) -> uuid.UUID:
@@ -57,7 +62,11 @@ def publish(broker: dramatiq.Broker, exchange: str, aggregate: str, env: dict[st
     contract = contract_for(env["type"])
     if contract.event:
         channel = broker.channel
-        declare_events_exchange(channel, exchange)
+        declared = _declared.setdefault(channel, set())
+        if exchange not in declared:
+            # Once per channel: a declare is a round trip that would halve the publish rate.
+            declare_events_exchange(channel, exchange)
+            declared.add(exchange)
         occurred = datetime.fromisoformat(env["occurred_at"])
         channel.basic_publish(
             exchange=exchange,

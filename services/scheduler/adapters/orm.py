@@ -163,4 +163,15 @@ class Holiday(Base):
     name: Mapped[str | None] = mapped_column(String(200))
 
 
+class Pause(Base):
+    """Present while an operator has paused emission (``crm-ops pause-scheduler``)."""
+
+    __tablename__ = "pause"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    reason: Mapped[str | None] = mapped_column(String(500))
+    paused_at: Mapped[datetime] = _stamp()
+
+
 InboxMessage = inbox_model(Base)

@@ -8,20 +8,24 @@ claim publishes them again under the same deterministic message ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import dramatiq
-from sqlalchemy import select, update
+from sqlalchemy import Exists, Select, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.orm import CallPlan
+from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.plans import DUE, PLANNED
 from shared.contracts import envelope
 from shared.db import utcnow
 from shared.publisher import derived_id, publish
 
 AGGREGATE = "call_plan"
+# Longest a batch of plans spends publishing (each plan is several confirmed publishes).
+BATCH_BUDGET = 0.1
+MIN_CLAIM = 10
 
 
 def call_due(row: CallPlan) -> dict[str, Any]:
@@ -61,32 +65,34 @@ class PlanEmitter:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        broker: dramatiq.Broker,
+        pool: PublisherPool,
         exchange: str,
         batch_size: int,
     ):
         self.sessions = sessions
-        self.broker = broker
+        self.pool = pool
         self.exchange = exchange
         self.batch_size = batch_size
+        self.claim_size = batch_size
+        # Whether the last batch left rows it could not take, so another should follow at once.
+        self.more_due = self.more_revisions = False
 
     def emit_due(self, now: datetime) -> int:
         """Publish CallDue for planned calls due by ``now``; they become ``due``."""
+        limit = self.claim_size
         with self.sessions() as session, session.begin():
             rows = list(
                 session.scalars(
                     select(CallPlan)
                     .where(CallPlan.state == PLANNED, CallPlan.next_call_at <= now)
                     .order_by(CallPlan.next_call_at)
-                    .limit(self.batch_size)
+                    .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
             )
-            for row in rows:
-                publish(self.broker, self.exchange, AGGREGATE, call_due(row))
-                # The emitted state is the next revision; telling the CRM now spares a batch.
-                env = call_planned(row, row.revision + 1, DUE, row.next_call_at)
-                publish(self.broker, self.exchange, AGGREGATE, env)
+            claimed = len(rows)
+            rows = self._publish(rows, self._publish_due)
+            self.more_due = claimed == limit or len(rows) < claimed
             if rows:
                 session.execute(
                     update(CallPlan)
@@ -103,19 +109,20 @@ class PlanEmitter:
 
     def publish_revisions(self) -> int:
         """Publish CallPlanned for plans changed since the CRM last heard of them."""
+        limit = self.claim_size
         with self.sessions() as session, session.begin():
             rows = list(
                 session.scalars(
                     select(CallPlan)
                     .where(CallPlan.published_revision < CallPlan.revision)
                     .order_by(CallPlan.id)
-                    .limit(self.batch_size)
+                    .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
             )
-            for row in rows:
-                env = call_planned(row, row.revision, row.state, row.updated_at)
-                publish(self.broker, self.exchange, AGGREGATE, env)
+            claimed = len(rows)
+            rows = self._publish(rows, self._publish_revision)
+            self.more_revisions = claimed == limit or len(rows) < claimed
             if rows:
                 session.execute(
                     update(CallPlan)
@@ -125,15 +132,44 @@ class PlanEmitter:
                 )
         return len(rows)
 
-    def next_due(self, session: Session) -> datetime | None:
+    def _publish_due(self, row: CallPlan) -> None:
+        broker = self.pool.broker
+        publish(broker, self.exchange, AGGREGATE, call_due(row))
+        # The emitted state is the next revision; telling the CRM now spares a batch.
+        env = call_planned(row, row.revision + 1, DUE, row.next_call_at)
+        publish(broker, self.exchange, AGGREGATE, env)
+
+    def _publish_revision(self, row: CallPlan) -> None:
+        env = call_planned(row, row.revision, row.state, row.updated_at)
+        publish(self.pool.broker, self.exchange, AGGREGATE, env)
+
+    def _publish(
+        self, rows: list[CallPlan], publish_one: Callable[[CallPlan], None]
+    ) -> list[CallPlan]:
+        """Publish rows until the time budget is spent; returns those confirmed.
+
+        The rest stay claimed only until the commit, then the next batch takes them: a flood
+        of due calls never holds up a timer for longer than one budget. The next claim is
+        sized to what fitted, so rows are not locked in vain.
+        """
+        published = self.pool.publish(rows, publish_one, BATCH_BUDGET)
+        if len(published) < len(rows):
+            self.claim_size = max(MIN_CLAIM, len(published))
+        else:
+            self.claim_size = min(self.batch_size, self.claim_size * 2)
+        return published
+
+    @staticmethod
+    def next_due_query() -> Select:
         """When the earliest planned call is due (read from the due index)."""
-        return session.scalar(
+        return (
             select(CallPlan.next_call_at)
             .where(CallPlan.state == PLANNED)
             .order_by(CallPlan.next_call_at)
             .limit(1)
         )
 
-    def has_unpublished(self, session: Session) -> bool:
-        stmt = select(CallPlan.id).where(CallPlan.published_revision < CallPlan.revision).limit(1)
-        return session.scalar(stmt) is not None
+    @staticmethod
+    def unpublished_query() -> Exists:
+        """Whether some plan has a revision the CRM has not been told about."""
+        return exists().where(CallPlan.published_revision < CallPlan.revision)

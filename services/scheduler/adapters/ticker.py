@@ -12,14 +12,16 @@ import dramatiq
 import pika
 import psycopg
 import sqlalchemy.exc
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.scheduler.adapters import controls
 from services.scheduler.adapters.plan_emitter import PlanEmitter
+from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
-from shared import config
+from shared import config, metrics
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ CHANNEL = "scheduler_wakeup"
 # When rows are due but another instance holds them, wait this long instead of spinning.
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
+PUBLISH_THREADS = 4
 
 BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError)
 
@@ -42,35 +45,56 @@ class Ticker:
         self.broker = broker
         self.max_sleep = settings.scheduler_max_sleep_seconds
         batch = settings.scheduler_batch_size
-        self.plans = PlanEmitter(sessions, broker, settings.events_exchange, batch)
-        self.timers = TimerEmitter(sessions, broker, batch)
+        self.pool = PublisherPool(broker, PUBLISH_THREADS)
+        self.plans = PlanEmitter(sessions, self.pool, settings.events_exchange, batch)
+        self.timers = TimerEmitter(sessions, self.pool, batch)
         self.routines = RoutineRunner(sessions, broker)
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
+        metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
+
+    def close(self) -> None:
+        """Stop the publishing threads and close their connections."""
+        self.pool.close()
 
     def tick(self, now: datetime | None = None) -> int:
         """Emit everything due by ``now`` (the clock when omitted), batch after batch."""
         clock: Callable[[], datetime] = (lambda: now) if now else utcnow
+        with self.sessions() as session:
+            if controls.paused(session):  # an operator ran `crm-ops pause-scheduler`
+                return 0
+        started = time.perf_counter()
         total = 0
         while True:
             at = clock()
-            sent = self.timers.fire_due(at) + self.plans.emit_due(at)
-            sent += self.plans.publish_revisions()
-            total += sent
-            if not sent:
+            total += self.timers.fire_due(at) + self.plans.emit_due(at)
+            total += self.plans.publish_revisions()
+            if not (self.timers.more or self.plans.more_due or self.plans.more_revisions):
                 break
-        return total + self.routines.run_due(clock())
+        total += self.routines.run_due(clock())
+        metrics.scheduler().tick.observe(time.perf_counter() - started)
+        return total
 
     def seconds_to_next(self, now: datetime) -> float:
         """How long the loop may sleep: until the earliest plan, timer or routine run."""
         with self.sessions() as session:
-            if self.plans.has_unpublished(session):
-                return 0.0
-            candidates = [
-                self.plans.next_due(session),
-                self.timers.next_due(session),
-                self.routines.next_run(now),
-                now + timedelta(seconds=self.max_sleep),
-            ]
+            if controls.paused(session):  # woken by the NOTIFY of `crm-ops resume-scheduler`
+                return self.max_sleep
+            # One round trip: every query reads a partial index of what is pending.
+            unpublished, next_call, next_timer = session.execute(
+                select(
+                    self.plans.unpublished_query(),
+                    self.plans.next_due_query().scalar_subquery(),
+                    self.timers.next_due_query().scalar_subquery(),
+                )
+            ).one()
+        if unpublished:
+            return 0.0
+        candidates = [
+            next_call,
+            next_timer,
+            self.routines.next_run(now),
+            now + timedelta(seconds=self.max_sleep),
+        ]
         earliest = min(c for c in candidates if c is not None)
         return max(0.0, (earliest - now).total_seconds())
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import dramatiq
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.orm import Timer
+from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.timers import FIRED, PENDING
 from shared.contracts import envelope
 from shared.db import utcnow
@@ -28,13 +28,18 @@ def timer_fired(timer: Timer, fired_at: datetime) -> dict[str, Any]:
     return envelope("TimerFired", data, message_id=message_id, occurred_at=fired_at)
 
 
+# Longest a batch spends publishing; the rest of its timers go in the next batch.
+BATCH_BUDGET = 0.1
+
+
 class TimerEmitter:
     """Fires pending timers whose time has come, one batch per transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], broker: dramatiq.Broker, batch_size: int):
+    def __init__(self, sessions: sessionmaker[Session], pool: PublisherPool, batch_size: int):
         self.sessions = sessions
-        self.broker = broker
+        self.pool = pool
         self.batch_size = batch_size
+        self.more = False  # the last batch left due timers behind
 
     def fire_due(self, now: datetime) -> int:
         with self.sessions() as session, session.begin():
@@ -47,8 +52,9 @@ class TimerEmitter:
                     .with_for_update(skip_locked=True)
                 )
             )
-            for timer in timers:
-                to_queue(self.broker, timer.reply_to, timer_fired(timer, utcnow()))
+            claimed = len(timers)
+            timers = self.pool.publish(timers, self._fire, BATCH_BUDGET)
+            self.more = claimed == self.batch_size or len(timers) < claimed
             if timers:
                 session.execute(
                     update(Timer)
@@ -58,7 +64,10 @@ class TimerEmitter:
                 )
         return len(timers)
 
-    def next_due(self, session: Session) -> datetime | None:
-        return session.scalar(
-            select(Timer.fire_at).where(Timer.state == PENDING).order_by(Timer.fire_at).limit(1)
-        )
+    def _fire(self, timer: Timer) -> None:
+        to_queue(self.pool.broker, timer.reply_to, timer_fired(timer, utcnow()))
+
+    @staticmethod
+    def next_due_query() -> Select:
+        """When the earliest pending timer fires (read from the due index)."""
+        return select(Timer.fire_at).where(Timer.state == PENDING).order_by(Timer.fire_at).limit(1)

@@ -48,7 +48,11 @@ def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any])
 
 
 def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
-    """InteractionStatusChanged: re-plan every subject planned from an older version."""
+    """InteractionStatusChanged: re-plan every subject planned from an older version.
+
+    ``active`` is not a call rule: a retired status cannot be assigned any more, but the
+    subjects still holding it keep their calls until someone gives them another status.
+    """
     rule = plan_store.newest_rule(
         session,
         StatusRule(

@@ -39,7 +39,9 @@ def events(queues, settings):
 
 @pytest.fixture()
 def ticker(sessions, broker, scheduler_settings, clean_db, queues):
-    return Ticker(sessions, broker, scheduler_settings)
+    ticker = Ticker(sessions, broker, scheduler_settings)
+    yield ticker
+    ticker.close()
 
 
 @pytest.fixture()

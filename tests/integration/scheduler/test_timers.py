@@ -88,6 +88,7 @@ def running_loop(sessions, broker, scheduler_settings, queues, clean_db):
     with transaction(sessions) as session:  # wake the sleeping loop so that it sees the stop
         session.execute(text(f"NOTIFY {CHANNEL}"))
     thread.join(timeout=30)
+    ticker.close()
 
 
 def test_the_loop_sleeping_for_an_hour_is_woken_by_a_new_timer_and_fires_it(

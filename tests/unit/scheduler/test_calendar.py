@@ -58,9 +58,7 @@ def test_fall_back_weekend_keeps_nine_oclock_local_time():
 
 def test_a_plan_made_on_the_dst_change_day_itself_lands_on_the_next_working_day():
     sunday_change = local(BERLIN, 2026, 3, 29, 10, 0)
-    assert due_after(DEFAULT, sunday_change, 1, "Europe/Berlin") == local(
-        BERLIN, 2026, 3, 30, 9, 0
-    )
+    assert due_after(DEFAULT, sunday_change, 1, "Europe/Berlin") == local(BERLIN, 2026, 3, 30, 9, 0)
 
 
 def test_call_time_inside_the_spring_gap_moves_forward_by_the_gap():
@@ -95,9 +93,7 @@ def test_custom_week_and_call_time_are_respected():
 
 def test_unknown_time_zone_falls_back_to_utc_rather_than_losing_the_call():
     friday = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
-    assert due_after(DEFAULT, friday, 1, "Mars/Olympus") == datetime(
-        2026, 11, 23, 9, 0, tzinfo=UTC
-    )
+    assert due_after(DEFAULT, friday, 1, "Mars/Olympus") == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_naive_start_and_negative_interval_are_refused():

@@ -51,5 +51,5 @@ def test_routines_are_read_from_the_configuration_string():
     ["a@crm=0 2 * *", "a=0 2 * * *", "a@crm=61 * * * *", "a@crm=x * * * *", "a@crm=*/0 * * * *"],
 )
 def test_a_bad_schedule_is_refused_with_the_reason(bad):
-    with pytest.raises(ValueError, match="schedule|routines"):
+    with pytest.raises(ValueError, match=r"schedule|routines"):
         parse_routines(bad)
