@@ -86,7 +86,8 @@ class Settings:
     scheduler_holidays: str = ""
     scheduler_routines: str = (
         "reclassify_buyers@crm=0 2 * * *; cleanup_outbox@crm=30 3 * * *; "
-        "escalate_overdue@crm=*/5 * * * *; scheduler_cleanup@scheduler=45 3 * * *"
+        "escalate_overdue@crm=*/5 * * * *; scheduler_cleanup@scheduler=45 3 * * *; "
+        "notifier_cleanup@notifier=15 4 * * *"
     )
     message_retention_days: int = 7
     refusal_status: str = "Cold"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Uuid,
+    delete,
     func,
     select,
     text,
@@ -250,3 +251,34 @@ class Relay:
 def libpq_dsn(url: str) -> str:
     """psycopg wants ``postgresql://``; SQLAlchemy URLs carry the driver name."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def cleanup_messages(
+    session: Session, outbox: type, inbox: type, retention_days: int, now: datetime | None = None
+) -> dict[str, int]:
+    """Delete outbox rows published and inbox ids recorded more than ``retention_days`` ago.
+
+    Pending outbox rows stay whatever their age. An inbox id older than the retention no
+    longer deduplicates, so the retention must outlast any redelivery.
+
+    Parameters:
+      session: the service's session, inside the routine's transaction.
+      outbox: the service's ``OutboxMessage`` class.
+      inbox: the service's ``InboxMessage`` class.
+      retention_days: age past which rows go.
+
+    Returns:
+      dict: ``{"outbox_deleted": n, "inbox_deleted": m}``.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    no_sync = {"synchronize_session": False}
+    counts = {
+        "outbox_deleted": session.execute(
+            delete(outbox).where(outbox.published_at < cutoff), execution_options=no_sync
+        ).rowcount,
+        "inbox_deleted": session.execute(
+            delete(inbox).where(inbox.processed_at < cutoff), execution_options=no_sync
+        ).rowcount,
+    }
+    log.info("messages cleaned up", extra={**counts, "retention_days": retention_days})
+    return counts

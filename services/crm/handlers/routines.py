@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import InboxMessage, OutboxMessage
 from services.crm.domain.errors import DomainError
 from services.crm.handlers.buyers import reclassify_buyers
 from services.crm.handlers.tasks import escalate_overdue
-from shared import config
-from shared.db import utcnow
+from shared import config, outbox
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +29,8 @@ class UnknownRoutine(DomainError):
 def cleanup_messages(
     session: Session, retention_days: int, now: datetime | None = None
 ) -> dict[str, int]:
-    """Delete outbox rows published and inbox ids recorded more than ``retention_days`` ago.
-
-    Pending outbox rows stay whatever their age. An inbox id older than the retention
-    no longer deduplicates, so the retention must outlast any redelivery.
-    """
-    cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    no_sync = {"synchronize_session": False}
-    outbox = session.execute(
-        delete(OutboxMessage).where(OutboxMessage.published_at < cutoff), execution_options=no_sync
-    ).rowcount
-    inbox = session.execute(
-        delete(InboxMessage).where(InboxMessage.processed_at < cutoff), execution_options=no_sync
-    ).rowcount
-    counts = {"outbox_deleted": outbox, "inbox_deleted": inbox}
-    log.info("messages cleaned up", extra={**counts, "retention_days": retention_days})
-    return counts
+    """The CRM's outbox and inbox clean-up."""
+    return outbox.cleanup_messages(session, OutboxMessage, InboxMessage, retention_days, now)
 
 
 ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {

@@ -12,7 +12,7 @@ import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notifier.adapters.orm import InboxMessage
-from services.notifier.handlers import calls, directory, escalation, reminders
+from services.notifier.handlers import calls, directory, escalation, reminders, routines
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import actor_options, consume
@@ -36,10 +36,11 @@ HANDLERS = {
     "DocumentClosed": reminders.document_closed,
     "TimerFired": reminders.timer_fired,
     "TaskOverdue": escalation.task_overdue,
+    "RunRoutine": routines.run_routine,
 }
 
 
 # NoAssignee is retried on purpose: the employee directory may still be arriving.
 @dramatiq.actor(**actor_options(NOTIFIER))
 def handle_message(message: dict) -> None:
-    consume(message, HANDLERS, sessions(), InboxMessage)
+    consume(message, HANDLERS, sessions(), InboxMessage, permanent=(routines.UnknownRoutine,))
