@@ -1,0 +1,30 @@
+"""gunicorn settings of the CRM API container (deploy/Dockerfile copies this to /app).
+
+Every gunicorn worker counts its own requests; prometheus_client adds them up through
+files in PROMETHEUS_MULTIPROC_DIR, which must be set before it is first imported.
+"""
+
+import os
+import shutil
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/crm-api-metrics")
+
+bind = os.environ.get("API_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("API_WORKERS", "2"))
+timeout = int(os.environ.get("API_TIMEOUT_SECONDS", "30"))
+graceful_timeout = 20
+# Proxies and load balancers keep connections open longer than gunicorn's default 2 s.
+keepalive = 75
+
+
+def on_starting(server):
+    # Samples left by a previous run would be added to this run's counters.
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

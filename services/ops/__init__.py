@@ -1,0 +1,1 @@
+"""Operations of the whole system: the ``crm-ops`` command and what it drives."""
