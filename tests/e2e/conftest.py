@@ -9,26 +9,59 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pika
 import pytest
 import requests
+from dramatiq.common import dq_name, xq_name
 
+from shared.contracts import CRM, NOTIFIER, SCHEDULER
 from tests.helpers import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 COMMANDS = {
-    "api": [str(BIN / "gunicorn"), "--workers", "2", "--bind", "127.0.0.1:{port}",
-            "services.crm.entrypoints.api.app:wsgi()"],
-    "worker": [str(BIN / "dramatiq"), "services.crm.entrypoints.actors", "--processes", "1",
-               "--threads", "2", "--queues", "crm"],
+    "api": [
+        str(BIN / "gunicorn"),
+        "--workers",
+        "2",
+        "--bind",
+        "127.0.0.1:{port}",
+        "services.crm.entrypoints.api.app:wsgi()",
+    ],
+    "worker": [
+        str(BIN / "dramatiq"),
+        "services.crm.entrypoints.actors",
+        "--processes",
+        "1",
+        "--threads",
+        "2",
+        "--queues",
+        "crm",
+    ],
     "relay": [str(BIN / "crm-relay")],
     "scheduler": [str(BIN / "scheduler")],
-    "scheduler-worker": [str(BIN / "dramatiq"), "services.scheduler.entrypoints.actors",
-                         "--processes", "1", "--threads", "2", "--queues", "scheduler"],
+    "scheduler-worker": [
+        str(BIN / "dramatiq"),
+        "services.scheduler.entrypoints.actors",
+        "--processes",
+        "1",
+        "--threads",
+        "2",
+        "--queues",
+        "scheduler",
+    ],
     "notifier": [str(BIN / "notifier")],
-    "notifier-worker": [str(BIN / "dramatiq"), "services.notifier.entrypoints.actors",
-                        "--processes", "1", "--threads", "2", "--queues", "notifier"],
+    "notifier-worker": [
+        str(BIN / "dramatiq"),
+        "services.notifier.entrypoints.actors",
+        "--processes",
+        "1",
+        "--threads",
+        "2",
+        "--queues",
+        "notifier",
+    ],
 }
 # Everything `make run` starts, as separate OS processes.
 ALL = ("api", "worker", "relay", "scheduler", "scheduler-worker", "notifier", "notifier-worker")
@@ -52,8 +85,9 @@ class Service:
 
     def start(self) -> Service:
         log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
         return self
 
     def kill(self) -> None:
@@ -76,9 +110,22 @@ class Service:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def clean_broker(broker_url: str) -> None:
+    """Delete the services' queues, delayed and dead-letter queues included: messages left by
+    an earlier test (a retry waiting in a delay queue) must not reach this test's processes."""
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    for queue in (CRM, SCHEDULER, NOTIFIER):
+        for name in (queue, dq_name(queue), xq_name(queue)):
+            channel.queue_delete(name)
+    connection.close()
+
+
 @pytest.fixture()
 def system(settings, tmp_path, clean_db):
     """Start named services: ``system.start("api", "relay")``; all stopped after the test."""
+
+    clean_broker(settings.broker_url)
 
     class System:
         def __init__(self):
