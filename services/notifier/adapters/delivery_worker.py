@@ -29,12 +29,13 @@ from services.notifier.adapters.orm import Delivery
 from services.notifier.adapters.webhook import WebhookSender
 from services.notifier.domain.delivery import (
     DELIVERED,
+    FAILED,
     PENDING,
     DeliveryError,
     after_failure,
 )
 from services.notifier.domain.directory import EMAIL, WEBHOOK
-from shared import config
+from shared import config, metrics
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class DeliveryWorker:
                 delivery.state, delivery.delivered_at = DELIVERED, utcnow()
                 delivery.next_attempt_at = None  # last_error stays: the log of what went wrong
                 log.info("delivered", extra=_about(delivery))
+                metrics.count_delivery(delivery.channel, "delivered")
             delivery.updated_at = utcnow()
         return True
 
@@ -113,6 +115,7 @@ class DeliveryWorker:
             s.delivery_backoff_max_seconds,
         )
         delivery.last_error = str(error)[:2000]
+        metrics.count_delivery(delivery.channel, "failed" if delivery.state == FAILED else "retry")
         log.warning(
             "delivery attempt failed",
             exc_info=not isinstance(exc, DeliveryError),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.plans import DUE, PLANNED
+from shared import metrics
 from shared.contracts import envelope
 from shared.db import utcnow
 from shared.publisher import derived_id, publish
@@ -135,6 +136,7 @@ class PlanEmitter:
     def _publish_due(self, row: CallPlan) -> None:
         broker = self.pool.broker
         publish(broker, self.exchange, AGGREGATE, call_due(row))
+        metrics.observe_lateness("call", row.next_call_at)
         # The emitted state is the next revision; telling the CRM now spares a batch.
         env = call_planned(row, row.revision + 1, DUE, row.next_call_at)
         publish(broker, self.exchange, AGGREGATE, env)

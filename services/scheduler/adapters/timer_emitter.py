@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters.orm import Timer
 from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.timers import FIRED, PENDING
+from shared import metrics
 from shared.contracts import envelope
 from shared.db import utcnow
 from shared.publisher import derived_id, to_queue
@@ -66,6 +67,7 @@ class TimerEmitter:
 
     def _fire(self, timer: Timer) -> None:
         to_queue(self.pool.broker, timer.reply_to, timer_fired(timer, utcnow()))
+        metrics.observe_lateness("timer", timer.fire_at)
 
     @staticmethod
     def next_due_query() -> Select:
