@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -20,51 +22,23 @@ from tests.helpers import eventually
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
-COMMANDS = {
-    "api": [
-        str(BIN / "gunicorn"),
-        "--workers",
-        "2",
-        "--bind",
-        "127.0.0.1:{port}",
-        "services.crm.entrypoints.api.app:wsgi()",
-    ],
-    "worker": [
-        str(BIN / "dramatiq"),
-        "services.crm.entrypoints.actors",
-        "--processes",
-        "1",
-        "--threads",
-        "2",
-        "--queues",
-        "crm",
-    ],
-    "relay": [str(BIN / "crm-relay")],
-    "scheduler": [str(BIN / "scheduler")],
-    "scheduler-worker": [
-        str(BIN / "dramatiq"),
-        "services.scheduler.entrypoints.actors",
-        "--processes",
-        "1",
-        "--threads",
-        "2",
-        "--queues",
-        "scheduler",
-    ],
-    "notifier": [str(BIN / "notifier")],
-    "notifier-worker": [
-        str(BIN / "dramatiq"),
-        "services.notifier.entrypoints.actors",
-        "--processes",
-        "1",
-        "--threads",
-        "2",
-        "--queues",
-        "notifier",
-    ],
-}
+
+def procfile(api_port: int | str = "{port}") -> dict[str, list[str]]:
+    """The processes of the Procfile that `make run` starts, as argv lists for this venv."""
+    commands = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if not sep or name.startswith("#"):
+            continue
+        command = command.replace("${API_BIND:-127.0.0.1:8000}", f"127.0.0.1:{api_port}")
+        argv = shlex.split(os.path.expandvars(re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", command)))
+        commands[name.strip()] = [str(BIN / Path(argv[0]).name), *argv[1:]]
+    return commands
+
+
+COMMANDS = procfile()
 # Everything `make run` starts, as separate OS processes.
-ALL = ("api", "worker", "relay", "scheduler", "scheduler-worker", "notifier", "notifier-worker")
+ALL = tuple(COMMANDS)
 
 
 def free_port() -> int:
