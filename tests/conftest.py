@@ -16,7 +16,9 @@ from tests.sandbox import sandbox
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
     with sandbox(relay_poll_seconds=0.1) as test_settings:
-        os.environ.update(DATABASE_URL=test_settings.database_url, BROKER_URL=test_settings.broker_url)
+        os.environ.update(
+            DATABASE_URL=test_settings.database_url, BROKER_URL=test_settings.broker_url
+        )
         yield test_settings
 
 

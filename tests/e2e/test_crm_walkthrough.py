@@ -15,23 +15,38 @@ from shared.contracts import envelope
 from shared.deadletter import REASON_HEADER
 from tests.helpers import bind_events, drain_queue, eventually
 
-FLASK = [str(Path(sys.executable).parent / "flask"), "--app", "services.crm.entrypoints.api.app:wsgi()"]
+FLASK = [
+    str(Path(sys.executable).parent / "flask"),
+    "--app",
+    "services.crm.entrypoints.api.app:wsgi()",
+]
 
 
 def create_admin(system) -> dict[str, str]:
     out = subprocess.run(
         [*FLASK, "create-admin", "--email", f"admin-{uuid.uuid4().hex[:6]}@example.com"],
-        env=system.env, capture_output=True, text=True, check=True, timeout=60,
+        env=system.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return {"Authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
 
 
 def command_message(env: dict) -> bytes:
     """A dramatiq message for the CRM worker, as another system would publish it with pika."""
-    return json.dumps({
-        "queue_name": "crm", "actor_name": "handle_crm_message", "args": [env], "kwargs": {},
-        "options": {}, "message_id": env["message_id"], "message_timestamp": 0,
-    }).encode()
+    return json.dumps(
+        {
+            "queue_name": "crm",
+            "actor_name": "handle_crm_message",
+            "args": [env],
+            "kwargs": {},
+            "options": {},
+            "message_id": env["message_id"],
+            "message_timestamp": 0,
+        }
+    ).encode()
 
 
 def test_status_lead_assignment_walkthrough_publishes_one_event(system, amqp, settings):
@@ -39,17 +54,34 @@ def test_status_lead_assignment_walkthrough_publishes_one_event(system, amqp, se
     auth = create_admin(system)
     queue = bind_events(amqp, settings.events_exchange, "lead.status_assigned")
 
-    status = requests.post(f"{system.url}/api/interaction-statuses", headers=auth, json={
-        "name": "Negotiating", "applies_to": "lead", "call_interval_days": 2,
-    }, timeout=10)
+    status = requests.post(
+        f"{system.url}/api/interaction-statuses",
+        headers=auth,
+        json={
+            "name": "Negotiating",
+            "applies_to": "lead",
+            "call_interval_days": 2,
+        },
+        timeout=10,
+    )
     assert status.status_code == 201, status.text
-    lead = requests.post(f"{system.url}/api/leads", headers=auth, json={
-        "name": "Globex", "source": "web form", "phones": ["+1 555 0199"],
-    }, timeout=10)
+    lead = requests.post(
+        f"{system.url}/api/leads",
+        headers=auth,
+        json={
+            "name": "Globex",
+            "source": "web form",
+            "phones": ["+1 555 0199"],
+        },
+        timeout=10,
+    )
     assert lead.status_code == 201, lead.text
-    assigned = requests.post(f"{system.url}/api/leads/{lead.json()['id']}/status", headers=auth,
-                             json={"status_id": status.json()["id"], "reason": "asked for a quote"},
-                             timeout=10)
+    assigned = requests.post(
+        f"{system.url}/api/leads/{lead.json()['id']}/status",
+        headers=auth,
+        json={"status_id": status.json()["id"], "reason": "asked for a quote"},
+        timeout=10,
+    )
     assert assigned.json()["changed"] is True
 
     [(_, _, body)] = eventually(lambda: drain_queue(amqp, queue))
@@ -64,22 +96,35 @@ def test_other_system_assigns_a_status_by_message_and_bad_messages_are_dead_lett
 ):
     system.start("api", "worker")
     auth = create_admin(system)
-    lead = requests.post(f"{system.url}/api/leads", headers=auth, json={"name": "Umbrella"},
-                         timeout=10).json()
-    amqp.queue_declare("crm.XQ", durable=True, passive=False, arguments={"x-message-ttl": 86400000 * 7})
+    lead = requests.post(
+        f"{system.url}/api/leads", headers=auth, json={"name": "Umbrella"}, timeout=10
+    ).json()
+    amqp.queue_declare(
+        "crm.XQ", durable=True, passive=False, arguments={"x-message-ttl": 86400000 * 7}
+    )
 
-    malformed = envelope("AssignStatus", {"subject_kind": "lead", "subject_id": lead["id"], "status_id": 1})
+    malformed = envelope(
+        "AssignStatus", {"subject_kind": "lead", "subject_id": lead["id"], "status_id": 1}
+    )
     malformed["data"]["status_id"] = "warm"
-    unknown_lead = envelope("AssignStatus", {"subject_kind": "lead", "subject_id": 999999, "status_id": 1})
-    good = envelope("AssignStatus", {"subject_kind": "lead", "subject_id": lead["id"], "status_id": 2})
+    unknown_lead = envelope(
+        "AssignStatus", {"subject_kind": "lead", "subject_id": 999999, "status_id": 1}
+    )
+    good = envelope(
+        "AssignStatus", {"subject_kind": "lead", "subject_id": lead["id"], "status_id": 2}
+    )
     for env in (malformed, unknown_lead, good, good):  # the last one is a redelivery
         amqp.basic_publish("", "crm", command_message(env), pika.BasicProperties(delivery_mode=2))
 
     def lead_status():
-        return requests.get(f"{system.url}/api/leads/{lead['id']}", headers=auth, timeout=10).json()["status_id"]
+        return requests.get(
+            f"{system.url}/api/leads/{lead['id']}", headers=auth, timeout=10
+        ).json()["status_id"]
 
     assert eventually(lead_status) == 2
-    history = requests.get(f"{system.url}/api/leads/{lead['id']}/status-history", headers=auth, timeout=10)
+    history = requests.get(
+        f"{system.url}/api/leads/{lead['id']}/status-history", headers=auth, timeout=10
+    )
     assert len(history.json()) == 1
 
     dead = eventually(lambda: (d := drain_queue(amqp, "crm.XQ")) and len(d) >= 2 and d)

@@ -17,7 +17,9 @@ from tests import factories
 from tests.helpers import bind_events, drain_queue, eventually
 
 
-def test_relay_killed_repeatedly_delivers_every_event_with_stable_ids(system, sessions, amqp, settings):
+def test_relay_killed_repeatedly_delivers_every_event_with_stable_ids(
+    system, sessions, amqp, settings
+):
     queue = bind_events(amqp, settings.events_exchange, "#")
     manager_id, _ = factories.employee(sessions, "manager")
     actor = Actor(manager_id, Role.MANAGER)
@@ -26,7 +28,9 @@ def test_relay_killed_repeatedly_delivers_every_event_with_stable_ids(system, se
     def produce():
         for n in range(150):
             with transaction(sessions) as session:
-                lead = leads.create_lead(session, actor, {"name": f"Lead {n}", "responsible_id": manager_id})
+                lead = leads.create_lead(
+                    session, actor, {"name": f"Lead {n}", "responsible_id": manager_id}
+                )
                 subjects.assign_status(session, actor, "lead", lead.id, 1 + n % 3)
             time.sleep(0.005)
 

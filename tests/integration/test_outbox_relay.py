@@ -53,7 +53,9 @@ def test_status_assignment_reaches_an_outside_consumer_once_with_the_envelope(
     assert body["data"]["call_interval_days"] == 3
 
 
-def test_reassigning_the_same_status_publishes_nothing(relay, sessions, amqp, settings, lead_and_manager):
+def test_reassigning_the_same_status_publishes_nothing(
+    relay, sessions, amqp, settings, lead_and_manager
+):
     lead_id, actor = lead_and_manager
     queue = bind_events(amqp, settings.events_exchange, "lead.status_assigned")
     assert assign(sessions, actor, lead_id, 2) is True

@@ -276,7 +276,9 @@ def test_a_task_about_a_lead_converted_meanwhile_carries_on_with_its_counterpart
     reason = created(admin, "/api/refusal-reasons", name="Went bankrupt")
     task = open_call(sessions, manager, lead)
     counterparty = created(manager, f"/api/leads/{lead['id']}/convert", kind="legal_entity")
-    r = complete(manager, task["id"], outcome="refusal", result="Closed", refusal_reason_id=reason["id"])
+    r = complete(
+        manager, task["id"], outcome="refusal", result="Closed", refusal_reason_id=reason["id"]
+    )
     assert r.status_code == 200, r.json
     assert r.json["task"]["subject_kind"] == "counterparty"
     assert manager.get(f"/api/counterparties/{counterparty['id']}").json["status_id"] == 3
