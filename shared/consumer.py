@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import logs
 from shared.contracts import consumer_actor, parse
 from shared.db import first_delivery, transaction
-from shared.deadletter import reject
+from shared.deadletter import checked, reject
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def consume(
       permanent: errors that retrying cannot fix; the message is dead-lettered with
         the error as its reason instead of being retried.
     """
-    env, data = parse(message)
+    env, data = checked(message) or parse(message)
     token = logs.correlation_id.set(str(env["message_id"]))
     try:
         handler = handlers.get(env["type"])

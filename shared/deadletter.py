@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import dramatiq
 import pika
@@ -15,6 +16,18 @@ from shared.contracts import ContractError, parse
 log = logging.getLogger(__name__)
 
 REASON_HEADER = "x-dead-letter-reason"
+
+
+# The envelope this worker thread checked last, kept so the actor does not parse it again.
+_checked = threading.local()
+
+
+def checked(message: object) -> tuple[dict, dict] | None:
+    """The parsed (envelope, data) of ``message`` if this thread's middleware just checked it."""
+    last = getattr(_checked, "envelope", None)
+    if last is not None and last[0] is message:
+        return last[1], last[2]
+    return None
 
 
 class ContractValidation(Middleware):
@@ -36,7 +49,7 @@ class ContractValidation(Middleware):
         try:
             if len(message.args) != 1 or message.kwargs:
                 raise ContractError("args: expected exactly one envelope argument")
-            parse(message.args[0])
+            _checked.envelope = (message.args[0], *parse(message.args[0]))
         except ContractError as exc:
             dead_letter(broker, message, exc.reason)
             raise SkipMessage(exc.reason) from None
