@@ -7,6 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pika
+from dramatiq.common import dq_name, xq_name
+
+from shared.contracts import CRM, NOTIFIER, SCHEDULER
+
 T = TypeVar("T")
 
 
@@ -38,3 +43,24 @@ def drain_queue(channel, queue: str) -> list[tuple[Any, Any, dict]]:
         if method is None:
             return received
         received.append((method, props, json.loads(body)))
+
+
+def clean_broker(broker_url: str, *, purge: bool = False) -> None:
+    """Empty the services' queues, delayed and dead-letter queues included, so messages an
+    earlier test left (a retry waiting in a delay queue) never reach the next one.
+
+    ``purge`` keeps the queues (a consumer in this process may be attached) and drops only
+    their messages; otherwise they are deleted.
+    """
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    for queue in (CRM, SCHEDULER, NOTIFIER):
+        for name in (queue, dq_name(queue), xq_name(queue)):
+            if not purge:
+                channel.queue_delete(name)
+                continue
+            try:
+                channel.queue_purge(name)
+            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing in it
+                channel = connection.channel()
+    connection.close()

@@ -11,13 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pika
 import pytest
 import requests
-from dramatiq.common import dq_name, xq_name
 
-from shared.contracts import CRM, NOTIFIER, SCHEDULER
-from tests.helpers import eventually
+from tests.helpers import clean_broker, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -84,17 +81,6 @@ class Service:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def clean_broker(broker_url: str) -> None:
-    """Delete the services' queues, delayed and dead-letter queues included: messages left by
-    an earlier test (a retry waiting in a delay queue) must not reach this test's processes."""
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    for queue in (CRM, SCHEDULER, NOTIFIER):
-        for name in (queue, dq_name(queue), xq_name(queue)):
-            channel.queue_delete(name)
-    connection.close()
-
-
 @pytest.fixture()
 def system(settings, tmp_path, clean_db):
     """Start named services: ``system.start("api", "relay")``; all stopped after the test."""
@@ -139,6 +125,7 @@ def system(settings, tmp_path, clean_db):
     system = System()
     yield system
     codes = system.stop_all()
+    clean_broker(settings.broker_url)  # nothing this test left may reach the next one
     for name, service in system.services.items():
         if codes[name] not in (0, -15, None):
             print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")

@@ -19,7 +19,7 @@ from shared.contracts import NOTIFIER, envelope
 from shared.db import utcnow
 from shared.outbox import libpq_dsn
 from shared.publisher import to_queue
-from tests.helpers import eventually
+from tests.helpers import clean_broker, eventually
 from tests.integration.notifier.sinks import SmtpSink, WebhookServer
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -99,9 +99,9 @@ class Notifier:
 
 
 @pytest.fixture()
-def notifier(worker, broker, sessions, amqp, clean_db) -> Notifier:
+def notifier(worker, broker, settings, sessions, clean_db) -> Notifier:
     broker.declare_queue(NOTIFIER, ensure=True)
-    amqp.queue_purge(NOTIFIER)
+    clean_broker(settings.broker_url, purge=True)
     return Notifier(broker, sessions)
 
 
