@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Employee, InteractionStatus
 from services.crm.domain.roles import Actor, Role
+from services.crm.handlers.catalogue import create_contract, create_item
 from services.crm.handlers.counterparties import create_counterparty
 from services.crm.handlers.employees import create_employee, issue_token
 from services.crm.handlers.leads import create_lead
@@ -29,6 +30,12 @@ LEADS = (
     ("Blue Lagoon Hotel", "incoming call", "Warm", "maria@demo.example"),
     ("Acme Garden Supply", "exhibition", "Cold", "mark@demo.example"),
     ("Riverside Bakery", "referral", None, "mark@demo.example"),
+)
+
+ITEMS = (
+    ("Installation of equipment", "Execution", "eric@demo.example"),
+    ("Annual maintenance", "Execution", "eric@demo.example"),
+    ("Consultation of a potential client", "Execution", "ella@demo.example"),
 )
 
 CUSTOMERS = (
@@ -91,7 +98,7 @@ def _load_all(session: Session) -> Employee:
                 "emails": [f"buyer@{partner_name.split()[0].lower()}.example"],
             },
         )
-        create_counterparty(
+        counterparty = create_counterparty(
             session,
             actor,
             {
@@ -103,4 +110,9 @@ def _load_all(session: Session) -> Employee:
                 "status_id": statuses[status],
             },
         )
+        contract = {"number": f"C-{counterparty.id:04d}", "counterparty_id": counterparty.id}
+        create_contract(session, actor, contract)
+    for name, department, responsible in ITEMS:
+        item = {"name": name, "department": department, "responsible_id": people[responsible].id}
+        create_item(session, actor, item)
     return admin
