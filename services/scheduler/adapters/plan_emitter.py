@@ -80,58 +80,56 @@ class PlanEmitter:
 
     def emit_due(self, now: datetime) -> int:
         """Publish CallDue for planned calls due by ``now``; they become ``due``."""
-        limit = self.claim_size
-        with self.sessions() as session, session.begin():
-            rows = list(
-                session.scalars(
-                    select(CallPlan)
-                    .where(CallPlan.state == PLANNED, CallPlan.next_call_at <= now)
-                    .order_by(CallPlan.next_call_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            claimed = len(rows)
-            rows = self._publish(rows, self._publish_due)
-            self.more_due = claimed == limit or len(rows) < claimed
-            if rows:
-                session.execute(
-                    update(CallPlan)
-                    .where(CallPlan.id.in_([r.id for r in rows]))
-                    .values(
-                        state=DUE,
-                        emitted_at=utcnow(),
-                        revision=CallPlan.revision + 1,
-                        published_revision=CallPlan.revision + 1,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-        return len(rows)
+        sent, self.more_due = self._claim_publish_mark(
+            (CallPlan.state == PLANNED, CallPlan.next_call_at <= now),
+            CallPlan.next_call_at,
+            self._publish_due,
+            {
+                "state": DUE,
+                "emitted_at": utcnow(),
+                "revision": CallPlan.revision + 1,
+                "published_revision": CallPlan.revision + 1,
+            },
+        )
+        return sent
 
     def publish_revisions(self) -> int:
         """Publish CallPlanned for plans changed since the CRM last heard of them."""
+        sent, self.more_revisions = self._claim_publish_mark(
+            (CallPlan.published_revision < CallPlan.revision,),
+            CallPlan.id,
+            self._publish_revision,
+            {"published_revision": CallPlan.revision},
+        )
+        return sent
+
+    def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
+        """Claim a batch (SKIP LOCKED), publish it, mark what the broker confirmed.
+
+        Returns how many were sent and whether more may be waiting (a full batch, or a
+        batch cut short by the publishing budget).
+        """
         limit = self.claim_size
         with self.sessions() as session, session.begin():
             rows = list(
                 session.scalars(
                     select(CallPlan)
-                    .where(CallPlan.published_revision < CallPlan.revision)
-                    .order_by(CallPlan.id)
+                    .where(*where)
+                    .order_by(order_by)
                     .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
             )
             claimed = len(rows)
-            rows = self._publish(rows, self._publish_revision)
-            self.more_revisions = claimed == limit or len(rows) < claimed
+            rows = self._publish(rows, publish_one)
             if rows:
                 session.execute(
                     update(CallPlan)
                     .where(CallPlan.id.in_([r.id for r in rows]))
-                    .values(published_revision=CallPlan.revision)
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-        return len(rows)
+        return len(rows), claimed == limit or len(rows) < claimed
 
     def _publish_due(self, row: CallPlan) -> None:
         broker = self.pool.broker
