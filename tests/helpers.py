@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import pika
-from dramatiq.common import dq_name, xq_name
+import dramatiq
 
 from shared.contracts import CRM, NOTIFIER, SCHEDULER
 
@@ -45,22 +46,30 @@ def drain_queue(channel, queue: str) -> list[tuple[Any, Any, dict]]:
         received.append((method, props, json.loads(body)))
 
 
-def clean_broker(broker_url: str, *, purge: bool = False) -> None:
-    """Empty the services' queues, delayed and dead-letter queues included, so messages an
-    earlier test left (a retry waiting in a delay queue) never reach the next one.
+# The module of each service whose import declares its consumer actor on the installed broker.
+ACTORS = {
+    CRM: "services.crm.entrypoints.actors",
+    SCHEDULER: "services.scheduler.entrypoints.actors",
+    NOTIFIER: "services.notifier.entrypoints.actors",
+}
 
-    ``purge`` keeps the queues (a consumer in this process may be attached) and drops only
-    their messages; otherwise they are deleted.
-    """
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    for queue in (CRM, SCHEDULER, NOTIFIER):
-        for name in (queue, dq_name(queue), xq_name(queue)):
-            if not purge:
-                channel.queue_delete(name)
-                continue
-            try:
-                channel.queue_purge(name)
-            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing in it
-                channel = connection.channel()
-    connection.close()
+
+def clean_broker(broker) -> None:
+    """Empty the services' queues, delayed and dead-letter queues included, so messages an
+    earlier test left (a retry waiting in a delay queue) never reach the next one."""
+    for queue in ACTORS:
+        broker.flush(queue)
+
+
+@contextmanager
+def running_worker(broker, queue: str) -> Iterator[dramatiq.Worker]:
+    """A dramatiq worker in this process consuming one service's queue, a message at a time."""
+    actors = importlib.import_module(ACTORS[queue])
+    assert actors.handle_message.broker is broker
+    broker.flush(queue)  # what an earlier test module left is not this one's
+    worker = dramatiq.Worker(broker, queues={queue}, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -82,10 +82,10 @@ class Service:
 
 
 @pytest.fixture()
-def system(settings, tmp_path, clean_db):
+def system(settings, broker, tmp_path, clean_db):
     """Start named services: ``system.start("api", "relay")``; all stopped after the test."""
 
-    clean_broker(settings.broker_url)
+    clean_broker(broker)
 
     class System:
         def __init__(self):
@@ -125,7 +125,7 @@ def system(settings, tmp_path, clean_db):
     system = System()
     yield system
     codes = system.stop_all()
-    clean_broker(settings.broker_url)  # nothing this test left may reach the next one
+    clean_broker(broker)  # nothing this test left may reach the next one
     for name, service in system.services.items():
         if codes[name] not in (0, -15, None):
             print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")

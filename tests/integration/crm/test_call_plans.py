@@ -7,7 +7,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import dramatiq
 import pytest
 from sqlalchemy import select, text
 
@@ -20,7 +19,7 @@ from shared.contracts import CRM, SCHEDULER, consumer_actor, envelope, parse
 from shared.db import transaction, utcnow
 from shared.deadletter import REASON_HEADER
 from shared.publisher import to_queue
-from tests.helpers import eventually
+from tests.helpers import eventually, running_worker
 
 
 @pytest.fixture()
@@ -32,13 +31,8 @@ def boss(admin) -> Actor:
 @pytest.fixture(scope="module")
 def worker(broker):
     """The CRM worker's actor consuming the run's "crm" queue in this process."""
-    from services.crm.entrypoints import actors
-
-    assert actors.handle_message.broker is broker
-    worker = dramatiq.Worker(broker, queues={CRM}, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, CRM) as worker:
+        yield worker
 
 
 def send(broker, type_, data, message_id=None) -> dict:

@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import dramatiq
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +18,7 @@ from shared.contracts import NOTIFIER, envelope
 from shared.db import utcnow
 from shared.outbox import libpq_dsn
 from shared.publisher import to_queue
-from tests.helpers import clean_broker, eventually
+from tests.helpers import clean_broker, eventually, running_worker
 from tests.integration.notifier.sinks import SmtpSink, WebhookServer
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -29,12 +28,8 @@ _markers = itertools.count(900_000)
 @pytest.fixture(scope="module")
 def worker(broker):
     """The notifier's actor consuming the run's "notifier" queue, one message at a time."""
-    import services.notifier.entrypoints.actors  # noqa: F401 (declares the actor on the broker)
-
-    worker = dramatiq.Worker(broker, queues={NOTIFIER}, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, NOTIFIER) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +94,9 @@ class Notifier:
 
 
 @pytest.fixture()
-def notifier(worker, broker, settings, sessions, clean_db) -> Notifier:
+def notifier(worker, broker, sessions, clean_db) -> Notifier:
     broker.declare_queue(NOTIFIER, ensure=True)
-    clean_broker(settings.broker_url, purge=True)
+    clean_broker(broker)
     return Notifier(broker, sessions)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dramatiq
 import pytest
 from dramatiq.common import xq_name
 from sqlalchemy import select
@@ -14,20 +13,15 @@ from shared.contracts import CRM, SCHEDULER, envelope
 from shared.db import transaction
 from shared.publisher import to_queue
 from tests import factories
-from tests.helpers import eventually
+from tests.helpers import eventually, running_worker
 from tests.integration.ops.conftest import status_id
 
 
 @pytest.fixture()
 def crm_worker(broker):
     """The CRM worker's actor consuming the run's "crm" queue in this process."""
-    from services.crm.entrypoints import actors
-
-    assert actors.handle_message.broker is broker
-    worker = dramatiq.Worker(broker, queues={CRM}, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, CRM) as worker:
+        yield worker
 
 
 def dead(amqp, queue: str) -> int:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import dramatiq
 import pytest
 
-from shared.contracts import envelope
+from shared.contracts import SCHEDULER, envelope
 from shared.deadletter import REASON_HEADER
 from shared.publisher import to_queue
-from tests.helpers import drain_queue, eventually
+from tests.helpers import drain_queue, eventually, running_worker
 from tests.integration.scheduler.support import plan_of, status_assigned, utc
 
 
 @pytest.fixture()
 def worker(broker, queues, clean_db):
-    import services.scheduler.entrypoints.actors  # noqa: F401 (declares the actor on the broker)
-
-    worker = dramatiq.Worker(broker, queues={"scheduler"}, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, SCHEDULER) as worker:
+        yield worker
 
 
 def test_events_on_the_scheduler_queue_become_plans(worker, broker, sessions):
