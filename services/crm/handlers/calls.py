@@ -36,6 +36,7 @@ from services.crm.domain.calls import (
 from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
+from services.crm.handlers.common import paginate
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -102,31 +103,31 @@ def list_plans(
         base = base.where(
             or_(CallPlanView.next_call_at >= now, CallPlanView.next_call_at.is_(None))
         )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    offset = (page - 1) * page_size
-    if offset >= total:  # as in common.paginate: a huge page number never reaches OFFSET
-        return [], total
-    rows = session.execute(
-        _with_names(base)
+    named = (
+        with_subject(base, CallPlanView.subject_kind, CallPlanView.subject_id)
+        .add_columns(InteractionStatus.name)
+        .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
         .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
-        .limit(page_size)
-        .offset(offset)
-    ).all()
+    )
+    rows, total = paginate(session, named, page, page_size, rows=True)
     return [
-        _item(plan, subject_name, status_name, now) for plan, subject_name, status_name in rows
+        _item(plan, subject_name, status_name, now) for plan, subject_name, _, status_name in rows
     ], total
 
 
-def _with_names(base: Select) -> Select:
-    lead = (CallPlanView.subject_kind == "lead") & (Lead.id == CallPlanView.subject_id)
-    counterparty = (CallPlanView.subject_kind == "counterparty") & (
-        Counterparty.id == CallPlanView.subject_id
-    )
+# The name and current status of the subject joined in by with_subject().
+_subject_name = func.coalesce(Lead.name, Counterparty.name)
+_subject_status = func.coalesce(Lead.status_id, Counterparty.status_id)
+
+
+def with_subject(stmt: Select, kind: Any, subject_id: Any) -> Select:
+    """Add the name and current status of the lead or counterparty a row is about."""
+    lead = (kind == "lead") & (Lead.id == subject_id)
+    counterparty = (kind == "counterparty") & (Counterparty.id == subject_id)
     return (
-        base.add_columns(func.coalesce(Lead.name, Counterparty.name), InteractionStatus.name)
+        stmt.add_columns(_subject_name, _subject_status)
         .outerjoin(Lead, lead)
         .outerjoin(Counterparty, counterparty)
-        .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
     )
 
 
@@ -193,29 +194,17 @@ def list_done_calls(
 ) -> tuple[list[dict[str, Any]], int]:
     """Calls made (recorded call interactions), most recent first, with the same filters."""
     responsible_id = plans_scope(actor, responsible_id)
-    lead = (Interaction.subject_kind == "lead") & (Lead.id == Interaction.subject_id)
-    counterparty = (Interaction.subject_kind == "counterparty") & (
-        Counterparty.id == Interaction.subject_id
-    )
-    status = func.coalesce(Lead.status_id, Counterparty.status_id)
-    stmt = (
-        select(Interaction, func.coalesce(Lead.name, Counterparty.name), status)
-        .outerjoin(Lead, lead)
-        .outerjoin(Counterparty, counterparty)
-        .where(Interaction.kind == "call", Interaction.state == "completed")
-    )
+    stmt = with_subject(
+        select(Interaction), Interaction.subject_kind, Interaction.subject_id
+    ).where(Interaction.kind == "call", Interaction.state == "completed")
     if responsible_id is not None:
         stmt = stmt.where(Interaction.responsible_id == responsible_id)
     if status_id is not None:
-        stmt = stmt.where(status == status_id)
+        stmt = stmt.where(_subject_status == status_id)
     if subject_kind is not None:
         stmt = stmt.where(Interaction.subject_kind == subject_kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Interaction.ended_at.desc(), Interaction.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    stmt = stmt.order_by(Interaction.ended_at.desc(), Interaction.id.desc())
+    rows, total = paginate(session, stmt, page, page_size, rows=True)
     return [
         {
             "interaction_id": call.id,

@@ -52,14 +52,18 @@ def responsible(
     return employee
 
 
-def paginate(session: Session, stmt: Select, page: int, page_size: int) -> tuple[list[Any], int]:
-    """One page of ``stmt``'s rows and the total count."""
+def paginate(
+    session: Session, stmt: Select, page: int, page_size: int, *, rows: bool = False
+) -> tuple[list[Any], int]:
+    """One page of ``stmt``'s results and the total count; ``rows`` keeps every column."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     offset = (page - 1) * page_size
     if offset >= total:
         # Past the end: nothing to read, and a huge page number never reaches SQL's OFFSET.
         return [], total
-    return list(session.scalars(stmt.limit(page_size).offset(offset))), total
+    page_stmt = stmt.limit(page_size).offset(offset)
+    results = session.execute(page_stmt).all() if rows else session.scalars(page_stmt)
+    return list(results), total
 
 
 def apply(obj: object, changes: dict[str, Any]) -> dict[str, Any]:
