@@ -27,6 +27,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def stamped(**kwargs) -> Mapped[datetime]:
+    """A ``timestamptz`` column that the database fills with the time of the insert."""
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
+
+
 def metadata_for(schema: str) -> MetaData:
     """A MetaData whose tables live in the service's own PostgreSQL schema.
 
@@ -75,9 +80,7 @@ def inbox_model(base: type[DeclarativeBase]) -> type:
         __tablename__ = "inbox"
 
         message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-        processed_at: Mapped[datetime] = mapped_column(
-            DateTime(timezone=True), server_default=func.now()
-        )
+        processed_at: Mapped[datetime] = stamped()
 
     return InboxMessage
 

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from shared.contracts import envelope
-from shared.db import utcnow
+from shared.db import stamped, utcnow
 from shared.publisher import publish, to_queue
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,7 @@ def outbox_model(base: type[DeclarativeBase]) -> type:
         data: Mapped[dict[str, Any]] = mapped_column(JSONB)
         queue: Mapped[str | None] = mapped_column(String(100))
         published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-        created_at: Mapped[datetime] = mapped_column(
-            DateTime(timezone=True), server_default=func.now()
-        )
+        created_at: Mapped[datetime] = stamped()
 
     return OutboxMessage
 
@@ -217,14 +215,6 @@ class Relay:
             total += sent
         return total
 
-    def pending(self) -> int:
-        with self.sessions() as session:
-            return session.scalar(
-                select(func.count())
-                .select_from(self.model)
-                .where(self.model.published_at.is_(None))
-            )
-
     def run(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
         """Relay until ``stop`` is set: drain, then sleep until NOTIFY or the poll interval."""
         with psycopg.connect(listen_dsn, autocommit=True) as listener:
@@ -246,6 +236,13 @@ class Relay:
                     stop.wait(1)
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
+
+
+def pending_count(session: Session, model: type) -> int:
+    """Rows of the outbox ``model`` that the relay has not published yet."""
+    return session.scalar(
+        select(func.count()).select_from(model).where(model.published_at.is_(None))
+    )
 
 
 def libpq_dsn(url: str) -> str:

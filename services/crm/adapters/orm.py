@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import inbox_model, metadata_for
+from shared.db import inbox_model, metadata_for, stamped
 from shared.outbox import outbox_model
 
 SCHEMA = "crm"
@@ -28,10 +28,6 @@ SCHEMA = "crm"
 
 class Base(DeclarativeBase):
     metadata = metadata_for(SCHEMA)
-
-
-def _created() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Employee(Base):
@@ -53,7 +49,7 @@ class Employee(Base):
     # How the employee wants reminders delivered: in_app, email, webhook.
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{in_app}")
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class ApiToken(Base):
@@ -64,7 +60,7 @@ class ApiToken(Base):
     # sha256 of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -84,7 +80,7 @@ class InteractionStatus(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # Bumped when the call rule (flag or interval) changes, so consumers can drop stale plans.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class RefusalReason(Base):
@@ -94,7 +90,7 @@ class RefusalReason(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Partner(Base):
@@ -104,7 +100,7 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class PartnerLink(Base):
@@ -120,7 +116,7 @@ class PartnerLink(Base):
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class ContactPerson(Base):
@@ -132,7 +128,7 @@ class ContactPerson(Base):
     job_title: Mapped[str | None] = mapped_column(String(200))
     phones: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
     emails: Mapped[list[str]] = mapped_column(ARRAY(String(320)), server_default="{}")
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class _Subject:
@@ -143,7 +139,7 @@ class _Subject:
     status_id: Mapped[int | None] = mapped_column(ForeignKey("interaction_statuses.id"), index=True)
     status_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
     # Set by the reclassify_buyers routine (services/crm/domain/relationship.py).
     relationship_stage: Mapped[str | None] = mapped_column(String(16))
 
@@ -188,7 +184,7 @@ class StatusAssignment(Base):
     from_status_id: Mapped[int | None] = mapped_column(ForeignKey("interaction_statuses.id"))
     to_status_id: Mapped[int] = mapped_column(ForeignKey("interaction_statuses.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
-    assigned_at: Mapped[datetime] = _created()
+    assigned_at: Mapped[datetime] = stamped()
     reason: Mapped[str | None] = mapped_column(Text)
 
 

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy.orm import Session
-
 from services.crm.adapters.orm import OutboxMessage
 from shared import outbox
 
 Relay = partial(outbox.Relay, model=OutboxMessage)
-
-
-def pending_count(session: Session) -> int:
-    """Rows the relay has not published yet."""
-    return session.query(OutboxMessage).filter(OutboxMessage.published_at.is_(None)).count()
+pending_count = partial(outbox.pending_count, model=OutboxMessage)

@@ -23,17 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.crm.adapters.orm import Base
-
-
-def _created() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
+from shared.db import stamped
 
 
 class ProcessInstance(Base):
@@ -50,7 +46,7 @@ class ProcessInstance(Base):
     subject_kind: Mapped[str | None] = mapped_column(String(16))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
-    started_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime] = stamped()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refusal_reason_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_reasons.id"))
 
@@ -74,7 +70,7 @@ class ProcessStep(Base):
     # None: the system took the step (a document created automatically).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
-    entered_at: Mapped[datetime] = _created()
+    entered_at: Mapped[datetime] = stamped()
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(32))
     refusal_reason_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_reasons.id"))
@@ -90,7 +86,7 @@ class Item(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Contract(Base):
@@ -101,7 +97,7 @@ class Contract(Base):
     number: Mapped[str] = mapped_column(String(100))
     counterparty_id: Mapped[int] = mapped_column(ForeignKey("counterparties.id"), index=True)
     signed_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Order(Base):
@@ -142,7 +138,7 @@ class Order(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
     # Loaded with the order (one query per batch of orders): an order is shown with its lines.
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.line_no", lazy="selectin", cascade="all, delete-orphan"

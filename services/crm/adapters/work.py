@@ -15,17 +15,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.crm.adapters.orm import Base
-
-
-def _created() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
+from shared.db import stamped
 
 
 class Task(Base):
@@ -63,7 +59,7 @@ class Task(Base):
     result: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Interaction(Base):
@@ -95,7 +91,7 @@ class Interaction(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
     # The sales process (services/crm/adapters/sales.py): the instance (no foreign key, so
     # this module stands without that one), the step, and the document this one is based on.
     process_id: Mapped[int | None] = mapped_column(Integer)
@@ -125,7 +121,7 @@ class Reminder(Base):
     basis_id: Mapped[int | None] = mapped_column(Integer)
     remind_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(16), server_default="scheduled")
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Notification(Base):
@@ -142,4 +138,4 @@ class Notification(Base):
     reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = stamped()

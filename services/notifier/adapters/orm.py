@@ -14,13 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import inbox_model, metadata_for
+from shared.db import inbox_model, metadata_for, stamped
 from shared.outbox import outbox_model
 
 SCHEMA = "notifier"
@@ -32,10 +31,6 @@ class Base(DeclarativeBase):
 
 InboxMessage = inbox_model(Base)
 OutboxMessage = outbox_model(Base)
-
-
-def _stamp() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Employee(Base):
@@ -64,7 +59,7 @@ class Rotation(Base):
 
     department: Mapped[str] = mapped_column(String(200), primary_key=True)
     last_assignee_id: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = _stamp()
+    updated_at: Mapped[datetime] = stamped()
 
 
 class CallAssignment(Base):
@@ -77,7 +72,7 @@ class CallAssignment(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     assignee_id: Mapped[int] = mapped_column(Integer)
     rotation: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = _stamp()
+    created_at: Mapped[datetime] = stamped()
 
 
 class Reminder(Base):
@@ -146,5 +141,5 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _stamp()
-    updated_at: Mapped[datetime] = _stamp()
+    created_at: Mapped[datetime] = stamped()
+    updated_at: Mapped[datetime] = stamped()

@@ -29,17 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import inbox_model, metadata_for
+from shared.db import inbox_model, metadata_for, stamped
 
 SCHEMA = "scheduler"
 
 
 class Base(DeclarativeBase):
     metadata = metadata_for(SCHEMA)
-
-
-def _stamp(**kwargs: Any) -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
 
 
 class CallPlan(Base):
@@ -80,7 +76,7 @@ class CallPlan(Base):
     revision: Mapped[int] = mapped_column(Integer, server_default="0")
     published_revision: Mapped[int] = mapped_column(Integer, server_default="0")
     emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = _stamp(onupdate=func.now())
+    updated_at: Mapped[datetime] = stamped(onupdate=func.now())
 
 
 class StatusRuleRow(Base):
@@ -138,7 +134,7 @@ class RoutineRun(Base):
     routine: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(32))
     message_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    started_at: Mapped[datetime] = _stamp()
+    started_at: Mapped[datetime] = stamped()
 
 
 class CalendarSettings(Base):
@@ -171,7 +167,7 @@ class Pause(Base):
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
     reason: Mapped[str | None] = mapped_column(String(500))
-    paused_at: Mapped[datetime] = _stamp()
+    paused_at: Mapped[datetime] = stamped()
 
 
 InboxMessage = inbox_model(Base)
