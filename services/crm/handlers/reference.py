@@ -30,6 +30,10 @@ def list_entries(
     return list(session.scalars(stmt))
 
 
+def get_entry(session: Session, model: type[T], entry_id: int, *, lock: bool = False) -> T:
+    return get(session, model, entry_id, WHAT[model], lock=lock)
+
+
 def create_entry(session: Session, actor: Actor, model: type[T], fields: dict[str, Any]) -> T:
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
     _check_unique_name(session, model, fields["name"])
@@ -45,7 +49,7 @@ def update_entry(
     session: Session, actor: Actor, model: type[T], entry_id: int, changes: dict[str, Any]
 ) -> T:
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
-    entry = get(session, model, entry_id, WHAT[model], lock=True)
+    entry = get_entry(session, model, entry_id, lock=True)
     if "name" in changes and changes["name"] != entry.name:
         _check_unique_name(session, model, changes["name"])
     before = apply(entry, changes)

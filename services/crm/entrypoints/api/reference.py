@@ -43,7 +43,7 @@ def reference_blueprint(
         def get(self, entry_id):
             """Show an entry"""
             with unit_of_work() as session:
-                return reference.get(session, model, entry_id, reference.WHAT[model])
+                return reference.get_entry(session, model, entry_id)
 
         @blp.arguments(schema(partial=True))
         @blp.response(200, schema)
