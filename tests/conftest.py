@@ -11,13 +11,18 @@ from shared import config
 from shared.db import make_engine, make_session_factory
 from tests.sandbox import sandbox
 
+SINK_HOST = "127.0.0.1"
+
 
 @pytest.fixture(scope="session")
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
-    with sandbox(relay_poll_seconds=0.1) as test_settings:
+    # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
+    with sandbox(relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:
         os.environ.update(
-            DATABASE_URL=test_settings.database_url, BROKER_URL=test_settings.broker_url
+            DATABASE_URL=test_settings.database_url,
+            BROKER_URL=test_settings.broker_url,
+            WEBHOOK_ALLOWED_HOSTS=SINK_HOST,
         )
         yield test_settings
 
