@@ -3,6 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 FLASK  := $(VENV)/bin/flask --app 'services.crm.entrypoints.api.app:wsgi()'
+# The services connect as crm_app, which may only read and write rows; migrations run as
+# the owner, which creates crm_app if needed and grants it exactly that (shared/migrations.py).
+export DATABASE_URL ?= postgresql+psycopg://crm_app@127.0.0.1:5432/crm
+export MIGRATION_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/crm
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean
