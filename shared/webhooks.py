@@ -80,21 +80,21 @@ def refusal(address: Address) -> str | None:
     return None
 
 
-def check(url: str, allowed: Collection[str], *, resolve_names: bool = True) -> Target:
+def check(url: str, allowed: Collection[str], *, must_resolve: bool = True) -> Target:
     """The target of ``url`` after checking every address its host resolves to.
 
     Parameters:
       url: an ``http`` or ``https`` URL.
       allowed: normalised host names (``allowed_hosts``) exempt from the address check.
-      resolve_names: when False, a host name that does not resolve is accepted (the CRM
-        saving a URL whose name is not published yet); the notifier always resolves.
+      must_resolve: when False, a host name that does not resolve is accepted (the CRM
+        saving a URL whose name is not published yet); the notifier needs an address.
 
     Returns:
       Target: with the first address resolved, which the caller connects to.
 
     Raises:
       ForbiddenTarget: not http(s), credentials in the URL, or a non-public address.
-      UnresolvedTarget: the name does not resolve (only with ``resolve_names``).
+      UnresolvedTarget: the name does not resolve (only with ``must_resolve``).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -105,12 +105,15 @@ def check(url: str, allowed: Collection[str], *, resolve_names: bool = True) -> 
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise ForbiddenTarget("has an invalid port") from None
-    host = _norm(parts.hostname)
+    try:
+        host = _norm(parts.hostname).encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ForbiddenTarget("has an invalid host name") from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         addresses = _resolve(host, port)
     except UnresolvedTarget:
-        if resolve_names:
+        if must_resolve:
             raise
         return Target(parts.scheme, host, port, path, "")
     if host not in allowed:
@@ -124,7 +127,7 @@ def check(url: str, allowed: Collection[str], *, resolve_names: bool = True) -> 
 def _resolve(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except socket.gaierror as exc:
         raise UnresolvedTarget(f"{host} does not resolve: {exc}") from None
     # Scope ids ("fe80::1%eth0") are dropped: the address alone decides.
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

@@ -154,7 +154,7 @@ def _check_webhook_url(url: str | None) -> None:
     """Refuse a webhook that points inside the network (shared/webhooks.py), naming the field."""
     if url:
         try:
-            webhooks.check(url, webhooks.allowed_hosts(config.load()), resolve_names=False)
+            webhooks.check(url, webhooks.allowed_hosts(config.load()), must_resolve=False)
         except webhooks.ForbiddenTarget as exc:
             raise Invalid("webhook_url", exc.reason) from None
 

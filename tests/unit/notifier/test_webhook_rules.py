@@ -60,6 +60,7 @@ def test_public_addresses_are_allowed(address):
         ("ftp://93.184.216.34/hook", "http or https"),
         ("http://user:secret@93.184.216.34/hook", "credentials"),
         ("http://93.184.216.34:99999/hook", "invalid port"),
+        (f"http://{'a' * 70}.example/hook", "invalid host name"),  # a label over 63 characters
         ("http://0x7f000001/hook", "loopback"),
         ("http://[::ffff:127.0.0.1]/hook", "loopback"),
     ],
@@ -80,7 +81,7 @@ def test_a_name_that_does_not_resolve_is_accepted_on_save_but_not_at_delivery(mo
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    saved = check("https://hooks.invalid/me", frozenset(), resolve_names=False)
+    saved = check("https://hooks.invalid/me", frozenset(), must_resolve=False)
     assert (saved.host, saved.port, saved.path) == ("hooks.invalid", 443, "/me")
     with pytest.raises(OSError, match="does not resolve"):
         check("https://hooks.invalid/me", frozenset())
