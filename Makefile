@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
 
-migrate: install ## Create the database if needed and migrate every service's schema
+migrate: install ## Create the database if needed, migrate every schema as the owner, grant crm_app its rows
 	$(PY) -m shared.migrations
 
 run: migrate ## Migrate, load demo data, start every service (Ctrl-C stops them all)
