@@ -3,6 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 FLASK  := $(VENV)/bin/flask --app 'services.crm.entrypoints.api.app:wsgi()'
+# The services connect as crm_app, which may only read and write rows; migrations run as
+# the owner, which creates crm_app if needed and grants it exactly that (shared/migrations.py).
+export DATABASE_URL ?= postgresql+psycopg://crm_app@127.0.0.1:5432/crm
+export MIGRATION_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/crm
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean
@@ -18,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
 
-migrate: install ## Create the database if needed and migrate every service's schema
+migrate: install ## Create the database if needed, migrate every schema as the owner, grant crm_app its rows
 	$(PY) -m shared.migrations
 
 run: migrate ## Migrate, load demo data, start every service (Ctrl-C stops them all)

@@ -307,7 +307,9 @@ def main() -> None:
     ]
 
     with sandbox("sched_bench", scheduler_routines="", scheduler_batch_size=BATCH) as settings:
-        engine = make_engine(settings.database_url)
+        # The bench bulk-loads, vacuums and checkpoints: the owner's rights; the scheduler
+        # process it starts connects as the services' role.
+        engine = make_engine(settings.migration_database_url)
         sessions = make_session_factory(engine)
         broker = set_broker(settings)
         try:

@@ -15,6 +15,9 @@ timeout = int(os.environ.get("API_TIMEOUT_SECONDS", "30"))
 graceful_timeout = 20
 # Proxies and load balancers keep connections open longer than gunicorn's default 2 s.
 keepalive = 75
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl):
+# two instances would share it, and the root file system is read-only anyway.
+control_socket_disable = True
 
 
 def on_starting(server):

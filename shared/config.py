@@ -38,6 +38,7 @@ class Settings:
 
     Parameters:
       database_url: SQLAlchemy URL of the PostgreSQL database; each service owns a schema in it.
+        The services connect as a role that may only read and write rows (see migrations).
       broker_url: AMQP URL of RabbitMQ, including the vhost.
       redis_url: Redis URL for locks, rate limits and caches.
       events_exchange: topic exchange every domain event is published to.
@@ -59,7 +60,7 @@ class Settings:
         by the cleanup routine; keep it above the longest time a message may be redelivered.
       smtp_host, smtp_port, smtp_from: the SMTP server reminders are e-mailed through.
       smtp_timeout_seconds, webhook_timeout_seconds: how long one send may take.
-      webhook_secret: key of the HMAC-SHA256 signature of each webhook body.
+      webhook_secret: master key each recipient's webhook signing secret is derived from.
       notifier_default_department: the sales department whose managers take due calls in
         turn when the responsible manager is unknown or inactive.
       notifier_escalation_fallback_id: employee who gets overdue-task escalations when no
@@ -70,9 +71,12 @@ class Settings:
         failed send, doubling each attempt up to the maximum.
       metrics_port: port of the process's ``/metrics`` and ``/health`` HTTP server (relay,
         scheduler, notifier, dramatiq workers); 0 starts none. The API serves both itself.
+      migration_database_url: URL of the role that owns the schemas; migrations run as it.
+      environment: ``production`` refuses to start with a default or weak WEBHOOK_SECRET.
+      webhook_allowed_hosts: comma-separated hosts a webhook may reach though not public.
     """
 
-    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
+    database_url: str = "postgresql+psycopg://crm_app@127.0.0.1:5432/crm"
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     redis_url: str = "redis://127.0.0.1:6379/0"
     events_exchange: str = "crm.events"
@@ -107,6 +111,10 @@ class Settings:
     delivery_backoff_seconds: float = 2.0
     delivery_backoff_max_seconds: float = 600.0
     metrics_port: int = 0
+    # Production hardening.
+    migration_database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
+    environment: str = "development"
+    webhook_allowed_hosts: str = ""
 
 
 def load() -> Settings:
@@ -121,7 +129,8 @@ def load() -> Settings:
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
-      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``.
+      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``,
+      ``MIGRATION_DATABASE_URL``, ``ENVIRONMENT``, ``WEBHOOK_ALLOWED_HOSTS``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -169,4 +178,7 @@ def load() -> Settings:
             "DELIVERY_BACKOFF_MAX_SECONDS", defaults.delivery_backoff_max_seconds
         ),
         metrics_port=_int("METRICS_PORT", defaults.metrics_port),
+        migration_database_url=_str("MIGRATION_DATABASE_URL", defaults.migration_database_url),
+        environment=_str("ENVIRONMENT", defaults.environment).lower(),
+        webhook_allowed_hosts=_str("WEBHOOK_ALLOWED_HOSTS", defaults.webhook_allowed_hosts),
     )

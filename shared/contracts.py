@@ -200,6 +200,10 @@ class EmployeeChangedV1(_Data):
     active = fields.Boolean(required=True)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True)
     webhook_url = fields.String(required=True, allow_none=True)
+    # Which derived signing secret the webhook is signed with; never the secret itself.
+    webhook_secret_version = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0)
+    )
 
 
 class ReminderScheduledV1(_Data):

@@ -1,4 +1,9 @@
-"""Fixtures shared by every test layer: a database and a RabbitMQ vhost of this run's own."""
+"""Fixtures shared by every test layer: a database and a RabbitMQ vhost of this run's own.
+
+The tests connect as the run's application role, with the rights the services have in
+production (rows only); what only the schemas' owner may do (emptying the tables between
+tests) goes through ``owner_engine``.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,19 @@ from shared import config
 from shared.db import make_engine, make_session_factory
 from tests.sandbox import sandbox
 
+SINK_HOST = "127.0.0.1"
+
 
 @pytest.fixture(scope="session")
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
-    with sandbox(relay_poll_seconds=0.1) as test_settings:
+    # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
+    with sandbox(relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:
         os.environ.update(
-            DATABASE_URL=test_settings.database_url, BROKER_URL=test_settings.broker_url
+            DATABASE_URL=test_settings.database_url,
+            MIGRATION_DATABASE_URL=test_settings.migration_database_url,
+            BROKER_URL=test_settings.broker_url,
+            WEBHOOK_ALLOWED_HOSTS=SINK_HOST,
         )
         yield test_settings
 
@@ -30,16 +41,24 @@ def engine(settings):
 
 
 @pytest.fixture(scope="session")
+def owner_engine(settings):
+    """The schemas' owner, for what the services' role may not do."""
+    engine = make_engine(settings.migration_database_url, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def sessions(engine):
     return make_session_factory(engine)
 
 
 @pytest.fixture()
-def clean_db(engine):
+def clean_db(owner_engine):
     """Every service schema emptied, reference books back to their defaults."""
     from services.crm.seeds import DEFAULT_STATUSES
 
-    with engine.begin() as conn:
+    with owner_engine.begin() as conn:
         tables = conn.scalars(
             text(
                 "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "

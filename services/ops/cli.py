@@ -45,12 +45,16 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Only report; exit 1 if a schema is behind.")
 @click.option("--wait", type=float, default=0, help="With --check: poll up to this many seconds.")
 def migrate(check: bool, wait: float) -> None:
-    """Create the database if needed and migrate every service's schema to the newest revision."""
-    url = config.load().database_url
+    """Create the database if needed and migrate every service's schema to the newest revision.
+
+    Migrations run as MIGRATION_DATABASE_URL (the owner), which then grants the role of
+    DATABASE_URL its rows; --check needs only DATABASE_URL, as the services' pods have it.
+    """
     if not check:
-        upgrade_all(url)
+        upgrade_all()
         click.echo("schemas crm, scheduler, notifier are at their newest revision")
         return
+    url = config.load().database_url
     deadline = time.monotonic() + wait
     while pending := database.pending_migrations(url):
         if time.monotonic() >= deadline:
@@ -185,11 +189,14 @@ def backup(path: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--database-url", help="Restore there instead of DATABASE_URL (created if missing).")
+@click.option(
+    "--database-url",
+    help="Restore there instead of MIGRATION_DATABASE_URL (created if missing), as its owner.",
+)
 @click.confirmation_option(prompt="Replace the database's contents with the backup?")
 def restore(path: Path, database_url: str | None) -> None:
-    """Restore a backup made by `crm-ops backup`; stop the services first."""
-    url = database_url or config.load().database_url
+    """Restore a backup made by `crm-ops backup` as the schemas' owner; stop the services first."""
+    url = database_url or config.load().migration_database_url
     try:
         database.restore(url, path)
     except database.ToolFailed as exc:

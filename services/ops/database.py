@@ -34,8 +34,8 @@ def pending_migrations(database_url: str) -> dict[str, tuple[str | None, str]]:
             for service in SERVICES:
                 context = MigrationContext.configure(conn, opts={"version_table_schema": service})
                 current[service] = context.get_current_revision()
-    except sqlalchemy.exc.OperationalError:
-        pass  # no database yet: everything is pending
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError):
+        pass  # no database, or not granted to this role yet: everything is pending
     finally:
         engine.dispose()
     pending = {}

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from tests.deploy.support import APP_IMAGE, DEPLOY, ROOT, compose, pinned, process
 
 COMPOSE = DEPLOY / "compose.yaml"
@@ -130,3 +132,13 @@ def test_rabbitmq_makes_quorum_queues_and_runs_the_management_plugin():
     conf = (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text()
     assert re.search(r"^default_queue_type\s*=\s*quorum$", conf, re.MULTILINE)
     assert "rabbitmq_management" in (DEPLOY / "rabbitmq" / "enabled_plugins").read_text()
+
+
+def test_only_the_migration_connects_as_the_owner_and_every_process_runs_as_production():
+    services = app_services()
+    owner = make_url(services["migrate"]["environment"]["MIGRATION_DATABASE_URL"]).username
+    for name, svc in services.items():
+        env = svc["environment"]
+        assert make_url(env["DATABASE_URL"]).username not in (owner, None), name
+        assert ("MIGRATION_DATABASE_URL" in env) == (name == "migrate"), name
+        assert env["ENVIRONMENT"] == "production", name

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.deploy.support import DEPLOY, compose, pinned
 
@@ -29,3 +32,22 @@ def test_its_pg_dump_is_the_major_version_of_the_postgresql_it_backs_up():
     client = re.search(r"postgresql-client-(\d+)", DOCKERFILE).group(1)
     server = compose()["services"]["postgres"]["image"].split(":")[1].split(".")[0]
     assert client == server
+
+
+def test_the_api_runs_in_production_without_a_gunicorn_control_socket():
+    # gunicorn reads its config file as it would in the container and prints what it took.
+    printed = subprocess.run(
+        [
+            Path(sys.executable).parent / "gunicorn",
+            "--config",
+            DEPLOY / "gunicorn.conf.py",
+            "--print-config",
+            "services.crm.entrypoints.api.app:wsgi()",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert re.search(r"^control_socket_disable\s+= True$", printed, re.MULTILINE)
+    assert "ENVIRONMENT=production" in DOCKERFILE

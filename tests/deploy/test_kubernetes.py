@@ -105,3 +105,16 @@ def test_pods_run_as_a_non_root_user_on_a_read_only_file_system():
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         for container in spec["containers"] + spec.get("initContainers", []):
             assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+
+
+def test_only_the_migration_job_holds_the_schema_owners_secret():
+    generated = {g["name"]: g["envs"] for g in kustomization()["secretGenerator"]}
+    assert generated["crm-migration-secrets"] == ["migration-secrets.env"]
+    example = (DEPLOY / "k8s" / "migration-secrets.env.example").read_text()
+    assert "\nMIGRATION_DATABASE_URL=" in f"\n{example}"
+    assert "migration-secrets.env" in (DEPLOY / "k8s" / ".gitignore").read_text().split()
+    for name, spec in pod_specs().items():
+        for container in spec["containers"] + spec.get("initContainers", []):
+            refs = {r["secretRef"]["name"] for r in container["envFrom"] if "secretRef" in r}
+            assert ("crm-migration-secrets" in refs) == (name == "crm-migrate"), name
+    assert of_kind("ConfigMap")["crm-config"]["data"]["ENVIRONMENT"] == "production"

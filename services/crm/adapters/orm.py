@@ -49,6 +49,9 @@ class Employee(Base):
     # How the employee wants reminders delivered: in_app, email, webhook.
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{in_app}")
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # Bumped when a new webhook signing secret is issued; the secret itself is derived from
+    # it and never stored (shared/webhooks.py).
+    webhook_secret_version: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = stamped()
 
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
 from services.crm.adapters.orm import ApiToken, Employee
-from services.crm.domain.errors import Conflict, Forbidden, NotFound
+from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers.common import apply, get
+from shared import config, webhooks
 from shared.db import utcnow
 
 SELF_SERVICE = {"channels", "webhook_url", "timezone"}
@@ -51,6 +52,7 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
     if actor is not None:
         actor.require(Permission.MANAGE_EMPLOYEES)
     _check_email_free(session, fields["email"])
+    _check_webhook_url(fields.get("webhook_url"))
     employee = Employee(**fields)
     session.add(employee)
     session.flush()
@@ -67,10 +69,27 @@ def update_employee(
     employee = get(session, Employee, employee_id, "employee", lock=True)
     if changes.get("email", employee.email) != employee.email:
         _check_email_free(session, changes["email"])
+    _check_webhook_url(changes.get("webhook_url"))
     apply(employee, changes)
     session.flush()
     changed(session, employee)
     return employee
+
+
+def issue_webhook_secret(session: Session, actor: Actor, employee_id: int) -> tuple[str, int]:
+    """A new signing secret for the employee's webhook and its version; the old one stops.
+
+    It is derived from the version (shared/webhooks.py) and never stored, so it is shown once.
+    """
+    if actor.id != employee_id:
+        actor.require(Permission.MANAGE_EMPLOYEES)
+    employee = get(session, Employee, employee_id, "employee", lock=True)
+    employee.webhook_secret_version = (employee.webhook_secret_version or 0) + 1
+    session.flush()
+    changed(session, employee)
+    master = webhooks.master_secret(config.load())
+    version = employee.webhook_secret_version
+    return webhooks.recipient_secret(master, employee.id, version), version
 
 
 def issue_token(
@@ -126,8 +145,18 @@ def changed(session: Session, employee: Employee) -> None:
             "active": employee.active if employee.active is not None else True,
             "channels": list(employee.channels or ["in_app"]),
             "webhook_url": employee.webhook_url,
+            "webhook_secret_version": employee.webhook_secret_version or 0,
         },
     )
+
+
+def _check_webhook_url(url: str | None) -> None:
+    """Refuse a webhook that points inside the network (shared/webhooks.py), naming the field."""
+    if url:
+        try:
+            webhooks.check(url, webhooks.allowed_hosts(config.load()), must_resolve=False)
+        except webhooks.ForbiddenTarget as exc:
+            raise Invalid("webhook_url", exc.reason) from None
 
 
 def _check_email_free(session: Session, email: str) -> None:

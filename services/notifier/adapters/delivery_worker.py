@@ -35,7 +35,7 @@ from services.notifier.domain.delivery import (
     after_failure,
 )
 from services.notifier.domain.directory import EMAIL, WEBHOOK
-from shared import config, metrics
+from shared import config, metrics, webhooks
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,11 @@ def senders_for(settings: config.Settings) -> dict[str, Sender]:
             settings.smtp_from,
             settings.smtp_timeout_seconds,
         ),
-        WEBHOOK: WebhookSender(settings.webhook_secret, settings.webhook_timeout_seconds),
+        WEBHOOK: WebhookSender(
+            webhooks.master_secret(settings),
+            settings.webhook_timeout_seconds,
+            webhooks.allowed_hosts(settings),
+        ),
     }
 
 

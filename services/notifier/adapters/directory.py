@@ -39,6 +39,7 @@ def save(session: Session, data: dict[str, Any], changed_at: datetime) -> None:
         "active": data["active"],
         "channels": list(data["channels"]),
         "webhook_url": data["webhook_url"],
+        "webhook_secret_version": data["webhook_secret_version"],
         "changed_at": changed_at,
     }
     stmt = insert(Employee).values(**values)

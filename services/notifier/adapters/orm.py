@@ -17,7 +17,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import inbox_model, metadata_for, stamped
 from shared.outbox import outbox_model
@@ -48,6 +48,8 @@ class Employee(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # Which of the employee's derived signing secrets is current (shared/webhooks.py).
+    webhook_secret_version: Mapped[int] = mapped_column(Integer, server_default="0")
     # When the CRM made the change: an older message arriving late does not win.
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -143,3 +145,9 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped()
     updated_at: Mapped[datetime] = stamped()
+
+    # The recipient as the directory knows them at the send: a webhook is signed with the
+    # secret they hold now, even when it was rotated after the notification was logged.
+    recipient: Mapped[Employee | None] = relationship(
+        primaryjoin="foreign(Delivery.recipient_id) == Employee.id", viewonly=True
+    )

@@ -9,6 +9,7 @@ are consumed by a separate worker process:
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from services.notifier.adapters.delivery_worker import DeliveryWorker
 from services.notifier.adapters.outbox import Relay
-from shared import config, process
+from shared import config, process, webhooks
 from shared.broker import set_broker
 from shared.db import make_session_factory
 from shared.outbox import libpq_dsn
@@ -55,6 +56,10 @@ def _or_stop(body: Callable[[], None], stop: threading.Event) -> None:
 
 
 def main() -> None:
+    try:
+        webhooks.master_secret(config.load())  # before connecting to anything
+    except webhooks.InsecureSettings as exc:
+        sys.exit(f"notifier: {exc}")
     process.run("notifier", serve)
 
 

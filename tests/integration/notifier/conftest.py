@@ -133,6 +133,7 @@ def employee(employee_id: int, **fields: Any) -> dict[str, Any]:
         "active": True,
         "channels": ["in_app"],
         "webhook_url": None,
+        "webhook_secret_version": 1,
         **fields,
     }
 

@@ -47,11 +47,13 @@ class SmtpSink:
 
 
 class WebhookServer:
-    """An HTTP server that records every POST; ``fail[path] = n`` answers 503 to the first n."""
+    """An HTTP server that records every POST; ``fail[path] = n`` answers 503 to the first n,
+    ``redirect[path] = url`` answers 302 to it; any other method is counted in ``calls``."""
 
     def __init__(self):
         self.requests: list[dict[str, Any]] = []
         self.fail: dict[str, int] = defaultdict(int)
+        self.redirect: dict[str, str] = {}
         self.calls: dict[str, int] = defaultdict(int)
         server = self
 
@@ -59,6 +61,11 @@ class WebhookServer:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 server.calls[self.path] += 1
+                if self.path in server.redirect:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirect[self.path])
+                    self.end_headers()
+                    return
                 if server.calls[self.path] <= server.fail[self.path]:
                     self.send_response(503)
                     self.end_headers()
@@ -67,6 +74,11 @@ class WebhookServer:
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
                 self.send_response(204)
+                self.end_headers()
+
+            def do_GET(self):
+                server.calls[self.path] += 1
+                self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args):

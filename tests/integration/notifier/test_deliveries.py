@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
+from standardwebhooks import Webhook
 
-from services.notifier.adapters.webhook import sign
 from shared.publisher import derived_id
+from shared.webhooks import recipient_secret
 from tests.helpers import eventually
 from tests.integration.notifier.conftest import WEBHOOK_SECRET, employee, reminder, timer_fired
 
@@ -51,9 +51,9 @@ def test_a_fired_reminder_is_delivered_once_through_each_channel_even_when_redel
     assert mail.get_content().strip() == "Send the proposal to Globex"
 
     [hook] = webhooks.received("/hooks/11")
-    assert hook["headers"]["X-Signature"] == sign(hook["body"], WEBHOOK_SECRET)
-    assert hook["headers"]["Idempotency-Key"] == "reminder:5:webhook"
-    body = json.loads(hook["body"])
+    secret = recipient_secret(WEBHOOK_SECRET, 11, 1)
+    body = Webhook(secret).verify(hook["body"], hook["headers"])
+    assert hook["headers"]["webhook-id"] == "reminder:5:webhook"
     assert (body["event"], body["reminder_id"], body["recipient_id"]) == ("reminder", 5, 11)
     assert body["text"] == "Send the proposal to Globex"
 

@@ -25,7 +25,7 @@ def test_a_backup_restored_into_a_fresh_database_holds_the_same_rows_at_the_same
 
     assert "backed up" in ops("backup", dump).stdout
 
-    source = make_url(settings.database_url)
+    source = make_url(settings.migration_database_url)  # a restore runs as the owner
     target = source.set(database=f"{source.database}_restored").render_as_string(
         hide_password=False
     )

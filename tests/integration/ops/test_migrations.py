@@ -10,11 +10,14 @@ from shared.db import make_engine
 
 @pytest.fixture()
 def scratch_url(settings, monkeypatch):
-    """DATABASE_URL pointing at a database that does not exist yet; dropped afterwards."""
-    source = make_url(settings.database_url)
+    """The owner's URL of a database that does not exist yet, with the services' role
+    (DATABASE_URL) on it too; dropped afterwards."""
+    source = make_url(settings.migration_database_url)
     name = f"{source.database}_scratch"
     url = source.set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
+    app_url = make_url(settings.database_url).set(database=name)
+    monkeypatch.setenv("MIGRATION_DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", app_url.render_as_string(hide_password=False))
     yield url
     server = make_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:

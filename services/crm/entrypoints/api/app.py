@@ -29,7 +29,7 @@ from services.crm.entrypoints.api import (
     tasks,
 )
 from services.crm.entrypoints.cli import register_cli
-from shared import config, logs
+from shared import config, logs, webhooks
 from shared.db import make_engine, make_session_factory
 
 log = logging.getLogger("crm.api")
@@ -57,6 +57,7 @@ BLUEPRINTS = (
 
 def create_app(settings: config.Settings | None = None) -> Flask:
     settings = settings or config.load()
+    webhooks.master_secret(settings)  # refuses to start in production with a known secret
     app = Flask("crm")
     app.config.update(
         SETTINGS=settings,

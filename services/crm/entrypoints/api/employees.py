@@ -11,6 +11,7 @@ from services.crm.entrypoints.api.schemas import (
     EmployeeQuerySchema,
     EmployeeSchema,
     IssuedTokenSchema,
+    IssuedWebhookSecretSchema,
     TokenRequestSchema,
     TokenSchema,
 )
@@ -80,6 +81,16 @@ class Tokens(MethodView):
             return {
                 "token": employees.issue_token(session, actor(), employee_id, data.get("label"))
             }
+
+
+@blp.route("/<int:employee_id>/webhook-secret")
+class WebhookSecret(MethodView):
+    @blp.response(201, IssuedWebhookSecretSchema)
+    def post(self, employee_id):
+        """Issue a new webhook signing secret; shown in this response only, the old one stops"""
+        with unit_of_work() as session:
+            secret, version = employees.issue_webhook_secret(session, actor(), employee_id)
+        return {"webhook_secret": secret, "webhook_secret_version": version}
 
 
 @blp.route("/<int:employee_id>/tokens/<int:token_id>")

@@ -76,7 +76,17 @@ class EmployeeSchema(Schema):
         validate=validate.Length(min=1),
         metadata={"description": "How reminders reach the employee: in_app, email, webhook."},
     )
-    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    webhook_url = fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+        metadata={"description": "A public http(s) URL; internal addresses are refused."},
+    )
+    webhook_secret_version = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Version of the webhook signing secret; 0 until one is issued."},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -98,6 +108,14 @@ class TokenSchema(Schema):
 
 class IssuedTokenSchema(Schema):
     token = fields.String(dump_only=True, metadata={"description": "Shown once; store it now."})
+
+
+class IssuedWebhookSecretSchema(Schema):
+    webhook_secret = fields.String(
+        dump_only=True,
+        metadata={"description": "Standard Webhooks signing secret (whsec_...); shown once."},
+    )
+    webhook_secret_version = fields.Integer(dump_only=True)
 
 
 class InteractionStatusSchema(Schema):
