@@ -49,6 +49,9 @@ class Employee(Base):
     # How the employee wants reminders delivered: in_app, email, webhook.
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{in_app}")
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # The telephone exchange's extension and the employee's own number: calls find them.
+    extension: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = stamped()
 
 

@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from services.crm.entrypoints.api import (
     auth,
+    calendar,
     calls,
     catalogue,
     counterparties,
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     employees.blp,
     reference.statuses,
     reference.refusal_reasons,
+    calendar.blp,
     partners.blp,
     partners.contacts,
     leads.blp,

@@ -30,7 +30,14 @@ class TaskSchema(Schema):
     author_id = fields.Integer(dump_only=True)
     subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS), allow_none=True)
     subject_id = Id(allow_none=True)
-    due_at = fields.AwareDateTime(required=True, format="iso")
+    due_at = fields.AwareDateTime(
+        required=True,
+        format="iso",
+        metadata={"description": "Overdue after it; a call's is the end of its working day."},
+    )
+    planned_at = fields.AwareDateTime(
+        dump_only=True, metadata={"description": "A call task's planned moment."}
+    )
     state = fields.String(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
     outcomes = fields.Method("_outcomes", dump_only=True)
@@ -71,6 +78,10 @@ class CompletionSchema(Schema):
 class CompletedSchema(Schema):
     task = fields.Nested(TaskSchema)
     created_tasks = fields.List(fields.Nested(TaskSchema))
+    next_call_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "no_answer / call_back_later: the call back, in working hours."},
+    )
 
 
 @blp.route("")
@@ -115,7 +126,7 @@ class CompleteTask(MethodView):
         """Complete a task with its outcome and result; the outcome opens the next step"""
         settings = current_app.config["SETTINGS"]
         with unit_of_work() as session:
-            task, created = outcomes.complete_task(
+            return outcomes.complete_task(
                 session,
                 actor(),
                 task_id,
@@ -124,7 +135,6 @@ class CompleteTask(MethodView):
                 call_back_minutes=settings.call_back_minutes,
                 reminder_delay_seconds=settings.reminder_delay_seconds,
             )
-            return {"task": task, "created_tasks": created}
 
 
 @blp.route("/<int:task_id>/cancel")

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.scheduler.domain.calendar import (
+from shared.calendar import (
     WorkingCalendar,
     due_after,
     parse_holidays,
