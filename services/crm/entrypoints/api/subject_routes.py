@@ -72,7 +72,9 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
         def get(self, subject_id):
             with unit_of_work() as session:
                 subject = subjects.load(session, kind, subject_id)
-                shown = {n: getattr(subject, n) for n in api.schema().dump_fields if n != "next_call"}
+                shown = {
+                    n: getattr(subject, n) for n in api.schema().dump_fields if n != "next_call"
+                }
                 return {**shown, "next_call": card.next_call(session, kind, subject.id)}
 
         @blp.doc(summary=f"Edit a {kind}: details, responsible manager, archiving")
