@@ -70,6 +70,15 @@ class Settings:
         failed send, doubling each attempt up to the maximum.
       metrics_port: port of the process's ``/metrics`` and ``/health`` HTTP server (relay,
         scheduler, notifier, dramatiq workers); 0 starts none. The API serves both itself.
+      phone_region: the region (ISO 3166 code) numbers written without a country code are
+        read in, when calls are matched to customers.
+      telephony_secret: key the cloud telephone exchange signs its webhooks with (the generic
+        format's HMAC-SHA256, Zadarma's API secret, Twilio's auth token).
+      telephony_public_url: the webhook's public base URL as the exchange calls it (Twilio
+        signs the full URL); empty means the URL the request arrived at.
+      mail_host, mail_port: where the sales mailbox's SMTP endpoint listens.
+      sales_addresses: comma-separated addresses the endpoint accepts mail for.
+      mail_max_bytes: the largest message it accepts (attachments included).
     """
 
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
@@ -107,6 +116,13 @@ class Settings:
     delivery_backoff_seconds: float = 2.0
     delivery_backoff_max_seconds: float = 600.0
     metrics_port: int = 0
+    phone_region: str = "UA"
+    telephony_secret: str = "change-me-telephony-secret"
+    telephony_public_url: str = ""
+    mail_host: str = "127.0.0.1"
+    mail_port: int = 2525
+    sales_addresses: str = "sales@localhost"
+    mail_max_bytes: int = 20 * 1024 * 1024
 
 
 def load() -> Settings:
@@ -121,7 +137,9 @@ def load() -> Settings:
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
-      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``.
+      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``,
+      ``PHONE_REGION``, ``TELEPHONY_SECRET``, ``TELEPHONY_PUBLIC_URL``, ``MAIL_HOST``,
+      ``MAIL_PORT``, ``SALES_ADDRESSES``, ``MAIL_MAX_BYTES``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -169,4 +187,11 @@ def load() -> Settings:
             "DELIVERY_BACKOFF_MAX_SECONDS", defaults.delivery_backoff_max_seconds
         ),
         metrics_port=_int("METRICS_PORT", defaults.metrics_port),
+        phone_region=_str("PHONE_REGION", defaults.phone_region).upper(),
+        telephony_secret=_str("TELEPHONY_SECRET", defaults.telephony_secret),
+        telephony_public_url=_str("TELEPHONY_PUBLIC_URL", defaults.telephony_public_url),
+        mail_host=_str("MAIL_HOST", defaults.mail_host),
+        mail_port=_int("MAIL_PORT", defaults.mail_port),
+        sales_addresses=_str("SALES_ADDRESSES", defaults.sales_addresses),
+        mail_max_bytes=_int("MAIL_MAX_BYTES", defaults.mail_max_bytes),
     )

@@ -13,6 +13,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import ApiToken, Employee
 from services.crm.domain.errors import Conflict, Forbidden, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
+from services.crm.handlers import phones
 from services.crm.handlers.common import apply, get
 from shared.db import utcnow
 
@@ -51,9 +52,11 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
     if actor is not None:
         actor.require(Permission.MANAGE_EMPLOYEES)
     _check_email_free(session, fields["email"])
+    _check_extension_free(session, fields.get("extension"))
     employee = Employee(**fields)
     session.add(employee)
     session.flush()
+    phones.index(session, "employee", employee.id, [employee.phone])
     changed(session, employee)
     return employee
 
@@ -67,8 +70,12 @@ def update_employee(
     employee = get(session, Employee, employee_id, "employee", lock=True)
     if changes.get("email", employee.email) != employee.email:
         _check_email_free(session, changes["email"])
+    if changes.get("extension", employee.extension) != employee.extension:
+        _check_extension_free(session, changes["extension"])
     apply(employee, changes)
     session.flush()
+    if "phone" in changes:
+        phones.index(session, "employee", employee.id, [employee.phone])
     changed(session, employee)
     return employee
 
@@ -128,6 +135,12 @@ def changed(session: Session, employee: Employee) -> None:
             "webhook_url": employee.webhook_url,
         },
     )
+
+
+def _check_extension_free(session: Session, extension: str | None) -> None:
+    taken = extension and session.scalar(select(Employee.id).where(Employee.extension == extension))
+    if taken:
+        raise Conflict(f"extension {extension!r} is already taken")
 
 
 def _check_email_free(session: Session, email: str) -> None:

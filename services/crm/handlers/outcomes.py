@@ -25,7 +25,7 @@ from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
 from services.crm.handlers.calendar import calendar_of
-from services.crm.handlers.process_documents import approval_task_completed
+from services.crm.handlers.process_documents import document_task_completed
 from services.crm.handlers.tasks import details, finish, load_visible, open_task
 from shared.calendar import within_working_hours
 
@@ -90,9 +90,9 @@ def complete_task(
             task,
             completion.call_back_at or now + timedelta(minutes=call_back_minutes),
         )
-    if task.kind == "approval":
-        # The approver answered through the task: the approval event it stands for follows.
-        approval_task_completed(
+    if task.kind in ("approval", "document"):
+        # Answered through the task: the process document it stands for follows.
+        document_task_completed(
             session, actor, task.id, completion.outcome, delay_seconds=reminder_delay_seconds
         )
     session.flush()

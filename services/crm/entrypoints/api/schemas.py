@@ -77,6 +77,12 @@ class EmployeeSchema(Schema):
         metadata={"description": "How reminders reach the employee: in_app, email, webhook."},
     )
     webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    extension = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^[0-9]{1,20}$", error="digits only, at most 20"),
+        metadata={"description": "Extension at the telephone exchange: its calls find them."},
+    )
+    phone = fields.String(allow_none=True, validate=PHONE)
     created_at = fields.AwareDateTime(dump_only=True)
 
 

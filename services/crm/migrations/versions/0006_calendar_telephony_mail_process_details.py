@@ -11,6 +11,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from services.crm.domain.phones import all_e164
+from shared.config import load
+
 # revision identifiers, used by Alembic.
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
@@ -241,7 +244,33 @@ def upgrade() -> None:
         "state IN ('scheduled','delivered','cancelled')",
         schema="crm",
     )
+    _index_existing_phones()
     # ### end Alembic commands ###
+
+
+def _index_existing_phones() -> None:
+    """Calls are matched by normalised numbers: index those the leads and contacts hold."""
+    conn = op.get_bind()
+    region = load().phone_region
+    rows = conn.execute(
+        sa.text(
+            "SELECT 'lead', id, phones FROM crm.leads "
+            "UNION ALL SELECT 'contact_person', id, phones FROM crm.contact_persons"
+        )
+    )
+    values = [
+        {"kind": kind, "id": id_, "number": number}
+        for kind, id_, raws in rows
+        for number in sorted(all_e164(raws or [], region))
+    ]
+    if values:
+        conn.execute(
+            sa.text(
+                "INSERT INTO crm.phone_numbers (owner_kind, owner_id, e164) "
+                "VALUES (:kind, :id, :number) ON CONFLICT DO NOTHING"
+            ),
+            values,
+        )
 
 
 def downgrade() -> None:
