@@ -100,6 +100,18 @@ def complete_task(
 
 
 def _record_interaction(session, actor, task, kind, completion, now) -> None:
+    """The call, e-mail or meeting the outcome records; a call the telephone exchange logged
+    and offered for this task takes the outcome instead of being logged twice."""
+    logged = session.scalars(
+        select(Interaction).where(
+            Interaction.task_id == task.id, Interaction.kind == kind, Interaction.outcome.is_(None)
+        )
+    ).first()
+    if logged is not None:
+        logged.outcome, logged.content = completion.outcome, completion.result
+        logged.refusal_reason_id = completion.refusal_reason_id
+        logged.topic = logged.topic or task.title
+        return
     session.add(
         Interaction(
             kind=kind,

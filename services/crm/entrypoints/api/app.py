@@ -19,6 +19,7 @@ from services.crm.entrypoints.api import (
     documents,
     employees,
     errors,
+    files,
     health,
     inbox,
     leads,
@@ -28,6 +29,7 @@ from services.crm.entrypoints.api import (
     processes,
     reference,
     tasks,
+    telephony,
 )
 from services.crm.entrypoints.cli import register_cli
 from shared import config, logs
@@ -54,6 +56,9 @@ BLUEPRINTS = (
     orders.blp,
     catalogue.items,
     catalogue.contracts,
+    telephony.hooks,
+    files.blp,
+    telephony.blp,
 )
 
 

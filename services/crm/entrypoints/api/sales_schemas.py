@@ -28,6 +28,10 @@ class ContactRowSchema(Schema):
 class AttachmentSchema(Schema):
     name = Name(required=True)
     url = fields.Url(allow_none=True, require_tld=False)
+    file_id = Id(
+        allow_none=True,
+        metadata={"description": "A file kept by the CRM (an e-mail's): GET /api/files/<id>."},
+    )
     content_type = Text(200, allow_none=True)
     size = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
 
