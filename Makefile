@@ -5,7 +5,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 FLASK  := $(VENV)/bin/flask --app 'services.crm.entrypoints.api.app:wsgi()'
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean
+.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format mail bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 BENCHMARKS := outbox_lag scheduler notifier loop_latency
+
+mail: install ## Run only the sales mailbox's SMTP endpoint (MAIL_HOST:MAIL_PORT)
+	$(VENV)/bin/crm-mail
 
 bench: install ## Benchmarks (not part of the tests); prints the figures
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(PY) bench/$$name.py || exit 1; done
