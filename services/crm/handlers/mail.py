@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.crm.adapters import outbox
 from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Lead
 from services.crm.adapters.work import Interaction
-from services.crm.handlers import files, inbox, instances, processes, subjects
+from services.crm.handlers import files, inbox, instances, interactions, processes, subjects
 from shared.db import utcnow
 from shared.i18n import _
 
@@ -142,7 +141,7 @@ def _log(session, subject, name, address, topic, content, attachments, sent_at) 
             customer=customer.name,
             topic=topic or "",
         )
-    _recorded(session, doc, None)
+    interactions.recorded(session, doc, utcnow())
     return doc
 
 
@@ -155,25 +154,5 @@ def _register(session, name, address, topic, content, attachments) -> Interactio
     }
     instance = processes.start(session, None, fields)
     doc = instances.current_document(session, instance)
-    _recorded(session, doc, instance.id)
+    interactions.recorded(session, doc, utcnow())
     return doc
-
-
-def _recorded(session: Session, doc: Interaction, process_id: int | None) -> None:
-    outbox.record(
-        session,
-        "interaction",
-        doc.id,
-        "InteractionRecorded",
-        {
-            "interaction_id": doc.id,
-            "kind": "email",
-            "direction": "incoming",
-            "subject_kind": doc.subject_kind,
-            "subject_id": doc.subject_id,
-            "responsible_id": doc.responsible_id,
-            "process_id": process_id,
-            "task_id": None,
-            "occurred_at": utcnow().isoformat(),
-        },
-    )

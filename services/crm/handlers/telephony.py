@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.crm.adapters import outbox
 from services.crm.adapters.orm import ContactPerson, Counterparty, Employee
 from services.crm.adapters.telephony import PhoneCall
 from services.crm.adapters.work import Interaction, Task
@@ -25,7 +24,7 @@ from services.crm.domain.calls import OVERSEERS
 from services.crm.domain.errors import Forbidden
 from services.crm.domain.phones import e164
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import inbox, phones, processes, subjects
+from services.crm.handlers import inbox, interactions, phones, processes, subjects
 from services.crm.handlers.common import paginate
 from shared import config
 from shared.db import utcnow
@@ -177,23 +176,7 @@ def _ended(session: Session, call: PhoneCall) -> None:
             who=call.external_number or "",
             title=task.title,
         )
-    outbox.record(
-        session,
-        "interaction",
-        doc.id,
-        "InteractionRecorded",
-        {
-            "interaction_id": doc.id,
-            "kind": "call",
-            "direction": doc.direction,
-            "subject_kind": doc.subject_kind,
-            "subject_id": doc.subject_id,
-            "responsible_id": doc.responsible_id,
-            "process_id": None,
-            "task_id": doc.task_id,
-            "occurred_at": (call.ended_at or utcnow()).isoformat(),
-        },
-    )
+    interactions.recorded(session, doc, call.ended_at or utcnow())
 
 
 def _due_call(session: Session, call: PhoneCall) -> Task | None:
