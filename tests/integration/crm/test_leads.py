@@ -139,6 +139,7 @@ def test_handing_a_lead_to_another_manager_tells_the_scheduler_their_time_zone(
         "subject_id": registered["id"],
         "responsible_id": tokyo.id,
         "responsible_timezone": "Asia/Tokyo",
+        "responsible_department": None,
     }
     manager.patch(f"/api/leads/{registered['id']}", json={"responsible_id": tokyo.id})
     assert len(outbox_of(sessions, "ResponsibleChanged")) == 1
