@@ -6,9 +6,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.telephony import StoredFile
+from services.crm.adapters.work import Interaction
+from services.crm.domain.access import may_read_customer, require_read
+from services.crm.domain.process import FRONT_OFFICE
+from services.crm.domain.roles import Actor
+from services.crm.handlers import subjects
+from services.crm.handlers.card import owner_of
 from services.crm.handlers.common import get
 
 
@@ -32,5 +39,17 @@ def store(session: Session, name: str, content_type: str, data: bytes) -> dict[s
     }
 
 
-def load(session: Session, file_id: int) -> StoredFile:
-    return get(session, StoredFile, file_id, "file")
+def load(session: Session, actor: Actor, file_id: int) -> StoredFile:
+    """A file, for whoever may read the customer whose e-mail brought it (the front office
+    for a registration's); 404 otherwise, as if there were none."""
+    stored = get(session, StoredFile, file_id, "file")
+    doc = session.scalars(
+        select(Interaction).where(Interaction.attachments.contains([{"file_id": stored.id}]))
+    ).first()
+    if doc is not None and doc.subject_kind is not None:
+        customer = subjects.load(session, doc.subject_kind, doc.subject_id)
+        allowed = may_read_customer(actor, owner_of(session, customer.responsible_id))
+    else:
+        allowed = actor.role in FRONT_OFFICE
+    require_read(allowed, "file", file_id)
+    return stored

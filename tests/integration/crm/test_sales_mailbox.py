@@ -41,7 +41,7 @@ def send(mailbox, message: EmailMessage, to: str = "sales@crm.example") -> None:
 
 
 def test_a_customers_e_mail_is_logged_with_its_attachment_and_the_manager_told(
-    mailbox, manager, sessions
+    mailbox, manager, as_role, sessions
 ):
     lead = created(
         manager,
@@ -60,6 +60,8 @@ def test_a_customers_e_mail_is_logged_with_its_attachment_and_the_manager_told(
     assert (attachment["name"], attachment["size"]) == ("specs.pdf", len(pdf))
     download = manager.get(f"/api/files/{attachment['file_id']}")
     assert download.data == pdf and download.mimetype == "application/pdf"
+    stranger = as_role("manager", department="Elsewhere")
+    assert stranger.get(f"/api/files/{attachment['file_id']}").status_code == 404
     assert any("E-mail from Globex" in n["text"] for n in manager.get("/api/inbox").json)
     [event] = outbox_of(sessions, "InteractionRecorded")
     assert (event.data["kind"], event.data["subject_id"]) == ("email", lead["id"])

@@ -6,7 +6,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.handlers import files
 
 blp = Blueprint("files", __name__, url_prefix="/api/files", description="Stored files")
@@ -19,7 +19,7 @@ class FileById(MethodView):
     def get(self, file_id):
         """A stored file, with its type, size and SHA-256 in the headers"""
         with unit_of_work() as session:
-            stored = files.load(session, file_id)
+            stored = files.load(session, actor(), file_id)
             data = stored.data
         name = stored.name.replace('"', "'")
         return Response(

@@ -95,6 +95,7 @@ class ExchangeEvents(MethodView):
             raise NotFound("telephone exchange format", exchange)
         if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
             return body(413, f"a call event is at most {MAX_WEBHOOK_BYTES} bytes")
+        request.max_content_length = MAX_WEBHOOK_BYTES  # a body sent without its length too
         try:
             event = read(_webhook(), current_app.config["SETTINGS"].telephony_secret)
         except Unsigned as exc:
