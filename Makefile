@@ -9,7 +9,7 @@ export DATABASE_URL ?= postgresql+psycopg://crm_app@127.0.0.1:5432/crm
 export MIGRATION_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/crm
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean
+.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format mail bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 BENCHMARKS := outbox_lag scheduler notifier loop_latency
+
+mail: install ## Run only the sales mailbox's SMTP endpoint (MAIL_HOST:MAIL_PORT)
+	$(VENV)/bin/crm-mail
 
 bench: install ## Benchmarks (not part of the tests); prints the figures
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(PY) bench/$$name.py || exit 1; done

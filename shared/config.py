@@ -74,6 +74,15 @@ class Settings:
       migration_database_url: URL of the role that owns the schemas; migrations run as it.
       environment: ``production`` refuses to start with a default or weak WEBHOOK_SECRET.
       webhook_allowed_hosts: comma-separated hosts a webhook may reach though not public.
+      phone_region: the region (ISO 3166 code) numbers written without a country code are
+        read in, when calls are matched to customers.
+      telephony_secret: key the cloud telephone exchange signs its webhooks with (the generic
+        format's HMAC-SHA256, Zadarma's API secret, Twilio's auth token).
+      telephony_public_url: the webhook's public base URL as the exchange calls it (Twilio
+        signs the full URL); empty means the URL the request arrived at.
+      mail_host, mail_port: where the sales mailbox's SMTP endpoint listens.
+      sales_addresses: comma-separated addresses the endpoint accepts mail for.
+      mail_max_bytes: the largest message it accepts (attachments included).
     """
 
     database_url: str = "postgresql+psycopg://crm_app@127.0.0.1:5432/crm"
@@ -115,6 +124,13 @@ class Settings:
     migration_database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
     environment: str = "development"
     webhook_allowed_hosts: str = ""
+    phone_region: str = "UA"
+    telephony_secret: str = "change-me-telephony-secret"
+    telephony_public_url: str = ""
+    mail_host: str = "127.0.0.1"
+    mail_port: int = 2525
+    sales_addresses: str = "sales@localhost"
+    mail_max_bytes: int = 20 * 1024 * 1024
 
 
 def load() -> Settings:
@@ -131,6 +147,8 @@ def load() -> Settings:
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
       ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``,
       ``MIGRATION_DATABASE_URL``, ``ENVIRONMENT``, ``WEBHOOK_ALLOWED_HOSTS``.
+      ``PHONE_REGION``, ``TELEPHONY_SECRET``, ``TELEPHONY_PUBLIC_URL``, ``MAIL_HOST``,
+      ``MAIL_PORT``, ``SALES_ADDRESSES``, ``MAIL_MAX_BYTES``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -181,4 +199,11 @@ def load() -> Settings:
         migration_database_url=_str("MIGRATION_DATABASE_URL", defaults.migration_database_url),
         environment=_str("ENVIRONMENT", defaults.environment).lower(),
         webhook_allowed_hosts=_str("WEBHOOK_ALLOWED_HOSTS", defaults.webhook_allowed_hosts),
+        phone_region=_str("PHONE_REGION", defaults.phone_region).upper(),
+        telephony_secret=_str("TELEPHONY_SECRET", defaults.telephony_secret),
+        telephony_public_url=_str("TELEPHONY_PUBLIC_URL", defaults.telephony_public_url),
+        mail_host=_str("MAIL_HOST", defaults.mail_host),
+        mail_port=_int("MAIL_PORT", defaults.mail_port),
+        sales_addresses=_str("SALES_ADDRESSES", defaults.sales_addresses),
+        mail_max_bytes=_int("MAIL_MAX_BYTES", defaults.mail_max_bytes),
     )

@@ -63,6 +63,8 @@ class StatusAssignedV1(_Data):
     call_interval_days = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     responsible_id = Id(required=True, allow_none=True)
     responsible_timezone = fields.String(required=True)
+    # Whose working calendar the call lands in; absent from older messages: the company's.
+    responsible_department = fields.String(load_default=None, allow_none=True)
     assigned_by_id = Id(required=True, allow_none=True)
     assigned_at = AwareDateTime(required=True)
     reason = fields.String(required=True, allow_none=True)
@@ -94,6 +96,7 @@ class ResponsibleChangedV1(_Data):
     subject_id = Id(required=True)
     responsible_id = Id(required=True, allow_none=True)
     responsible_timezone = fields.String(required=True)
+    responsible_department = fields.String(load_default=None, allow_none=True)
 
 
 class SubjectArchivedV1(_Data):
@@ -123,6 +126,8 @@ class CallCompletedV1(_Data):
     subject_id = Id(required=True)
     completed_at = AwareDateTime(required=True)
     task_id = Id(load_default=None, allow_none=True)
+    # What the call came to (talked, prepare_proposal, refusal...); absent from older messages.
+    outcome = fields.String(load_default=None, allow_none=True)
 
 
 class RescheduleCallV1(_Data):
@@ -185,7 +190,8 @@ class RunRoutineV1(_Data):
 
 
 CHANNELS = ("in_app", "email", "webhook")
-TASK_KINDS = ("call", "proposal", "visit", "approval", "assignment", "other")
+# "document": a step document of the sales process someone must act on (first contact...).
+TASK_KINDS = ("call", "proposal", "visit", "approval", "assignment", "document", "other")
 
 
 class EmployeeChangedV1(_Data):
@@ -298,7 +304,8 @@ CONTRACTS: dict[str, Contract] = {
         Contract("CancelTimer", 1, CancelTimerV1),
         Contract("TimerFired", 1, TimerFiredV1),
         Contract("RunRoutine", 1, RunRoutineV1),
-        Contract("EmployeeChanged", 1, EmployeeChangedV1, "changed", (NOTIFIER,)),
+        # The scheduler re-plans a manager's calls when their time zone or department changes.
+        Contract("EmployeeChanged", 1, EmployeeChangedV1, "changed", (NOTIFIER, SCHEDULER)),
         Contract("ReminderScheduled", 1, ReminderScheduledV1, "scheduled", (NOTIFIER,)),
         Contract("ReminderCancelled", 1, ReminderCancelledV1, "cancelled", (NOTIFIER,)),
         Contract("DocumentClosed", 1, DocumentClosedV1, "closed", (NOTIFIER,)),
@@ -307,6 +314,168 @@ CONTRACTS: dict[str, Contract] = {
         Contract("DeliverInApp", 1, DeliverInAppV1),
     )
 }
+
+
+# ---- Calling loop and inbound process to the letter of documents 000-002 -----------------
+# The working calendar, reminder delivery, the sales process, orders, tasks, partners and
+# interactions logged from the telephone exchange and the sales mailbox.
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PROCESS_END_STATES = ("completed", "refused")
+
+
+class CalendarWeekV1(_Data):
+    department = fields.String(required=True, allow_none=True)
+    workdays = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAY_NAMES)),
+        required=True,
+        validate=validate.Length(min=1, max=7),
+    )
+    work_start = fields.Time(required=True)
+    work_end = fields.Time(required=True)
+    call_time = fields.Time(required=True, allow_none=True)
+
+
+class HolidayV1(_Data):
+    day = fields.Date(required=True)
+    department = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+
+
+class WorkingCalendarChangedV1(_Data):
+    """The whole working calendar after a change; ``revision`` grows with every change."""
+
+    revision = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    # None: the company saved no week of its own; the configured default applies.
+    default = fields.Nested(CalendarWeekV1, required=True, allow_none=True)
+    departments = fields.List(fields.Nested(CalendarWeekV1), required=True)
+    holidays = fields.List(fields.Nested(HolidayV1), required=True)
+
+
+class ReminderDeliveredV1(_Data):
+    """The notifier handed a fired reminder to its recipient's channels."""
+
+    reminder_id = Id(required=True)
+    delivered_at = AwareDateTime(required=True)
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True)
+
+
+class ProcessStartedV1(_Data):
+    process_id = Id(required=True)
+    kind = fields.String(required=True)
+    started_by_id = Id(required=True, allow_none=True)
+    started_at = AwareDateTime(required=True)
+
+
+class ProcessStepCompletedV1(_Data):
+    process_id = Id(required=True)
+    kind = fields.String(required=True)
+    step = fields.String(required=True)
+    document_kind = fields.String(required=True, allow_none=True)
+    document_id = Id(required=True, allow_none=True)
+    outcome = fields.String(required=True)
+    completed_at = AwareDateTime(required=True)
+
+
+class ProcessEndedV1(_Data):
+    """An instance closed: completed (the order reached execution) or refused (with why)."""
+
+    process_id = Id(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(PROCESS_END_STATES))
+    step = fields.String(required=True)
+    refusal_reason_id = Id(required=True, allow_none=True)
+    ended_at = AwareDateTime(required=True)
+
+
+class OrderPostedV1(_Data):
+    order_id = Id(required=True)
+    process_id = Id(required=True, allow_none=True)
+    counterparty_id = Id(required=True)
+    requires_approval = fields.Boolean(required=True)
+    total = fields.Decimal(required=True, as_string=True)
+    posted_at = AwareDateTime(required=True)
+
+
+class OrderDecidedV1(_Data):
+    """An order's approval answered (``OrderApproved`` or ``OrderRejected``)."""
+
+    order_id = Id(required=True)
+    process_id = Id(required=True, allow_none=True)
+    decided_at = AwareDateTime(required=True)
+
+
+class OrderRoutedV1(_Data):
+    """An order reached the execution department: its head, or the executor named."""
+
+    order_id = Id(required=True)
+    process_id = Id(required=True, allow_none=True)
+    responsible_id = Id(required=True)
+    executor_id = Id(required=True, allow_none=True)
+    routed_at = AwareDateTime(required=True)
+
+
+class TaskCreatedV1(_Data):
+    task_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(TASK_KINDS))
+    title = fields.String(required=True)
+    assignee_id = Id(required=True)
+    subject_kind = SubjectKind(required=True, allow_none=True)
+    subject_id = Id(required=True, allow_none=True)
+    due_at = AwareDateTime(required=True)
+    plan_id = Id(required=True, allow_none=True)
+
+
+class TaskCompletedV1(_Data):
+    task_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(TASK_KINDS))
+    outcome = fields.String(required=True)
+    assignee_id = Id(required=True)
+    completed_by_id = Id(required=True, allow_none=True)
+    subject_kind = SubjectKind(required=True, allow_none=True)
+    subject_id = Id(required=True, allow_none=True)
+    completed_at = AwareDateTime(required=True)
+
+
+class PartnerChangedV1(_Data):
+    partner_id = Id(required=True)
+    name = fields.String(required=True)
+    responsible_id = Id(required=True, allow_none=True)
+    change = fields.String(
+        required=True, validate=validate.OneOf(("created", "updated", "contacts", "links"))
+    )
+
+
+class InteractionRecordedV1(_Data):
+    """A call from the telephone exchange or an e-mail to the sales address was logged."""
+
+    interaction_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("call", "email")))
+    direction = fields.String(required=True, validate=validate.OneOf(("incoming", "outgoing")))
+    subject_kind = SubjectKind(required=True, allow_none=True)
+    subject_id = Id(required=True, allow_none=True)
+    responsible_id = Id(required=True, allow_none=True)
+    process_id = Id(required=True, allow_none=True)
+    task_id = Id(required=True, allow_none=True)
+    occurred_at = AwareDateTime(required=True)
+
+
+LOOP_CONTRACTS = (
+    Contract("WorkingCalendarChanged", 1, WorkingCalendarChangedV1, "changed", (SCHEDULER,)),
+    Contract("ReminderDelivered", 1, ReminderDeliveredV1, "delivered", (CRM,)),
+    Contract("ProcessStarted", 1, ProcessStartedV1, "started"),
+    Contract("ProcessStepCompleted", 1, ProcessStepCompletedV1, "step_completed"),
+    Contract("ProcessEnded", 1, ProcessEndedV1, "ended"),
+    Contract("OrderPosted", 1, OrderPostedV1, "posted"),
+    Contract("OrderApproved", 1, OrderDecidedV1, "approved"),
+    Contract("OrderRejected", 1, OrderDecidedV1, "rejected"),
+    Contract("OrderRouted", 1, OrderRoutedV1, "routed"),
+    Contract("TaskCreated", 1, TaskCreatedV1, "created"),
+    Contract("TaskCompleted", 1, TaskCompletedV1, "completed"),
+    Contract("PartnerChanged", 1, PartnerChangedV1, "changed"),
+    Contract("InteractionRecorded", 1, InteractionRecordedV1, "recorded"),
+)
+CONTRACTS.update({c.type: c for c in LOOP_CONTRACTS})
 
 
 def consumer_actor(queue: str) -> str:

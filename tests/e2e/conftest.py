@@ -91,12 +91,14 @@ def system(settings, broker, tmp_path, clean_db):
         def __init__(self):
             self.port = free_port()
             self.url = f"http://127.0.0.1:{self.port}"
+            self.mail_port = free_port()
             self.env = {
                 **os.environ,
                 "DATABASE_URL": settings.database_url,
                 "BROKER_URL": settings.broker_url,
                 "REDIS_URL": settings.redis_url,
                 "RELAY_POLL_SECONDS": "0.2",
+                "MAIL_PORT": str(self.mail_port),
                 "LOG_LEVEL": "INFO",
             }
             self.services: dict[str, Service] = {}

@@ -52,6 +52,9 @@ class Employee(Base):
     # Bumped when a new webhook signing secret is issued; the secret itself is derived from
     # it and never stored (shared/webhooks.py).
     webhook_secret_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The telephone exchange's extension and the employee's own number: calls find them.
+    extension: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = stamped()
 
 

@@ -76,15 +76,23 @@ class ProcessStep(Base):
     refusal_reason_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_reasons.id"))
 
 
+ACCOUNTING = ("grey", "white")
+
+
 class Item(Base):
-    """Goods and services sold; each carries the department and employee that fulfil it."""
+    """Goods and services sold; each carries the department and employee that fulfil it,
+    whether it is sold "grey" or "white", and its planned cost and time per unit."""
 
     __tablename__ = "items"
+    __table_args__ = (CheckConstraint("accounting IN ('grey','white')", name="accounting"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
     department: Mapped[str | None] = mapped_column(String(200))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    accounting: Mapped[str] = mapped_column(String(8), server_default="white")
+    planned_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    planned_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = stamped()
 
@@ -130,6 +138,8 @@ class Order(Base):
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     source: Mapped[str | None] = mapped_column(String(200))
+    # "grey" or "white": from the items of its lines, which must agree.
+    accounting: Mapped[str | None] = mapped_column(String(8))
     requires_approval: Mapped[bool | None] = mapped_column(Boolean)
     # The contact persons of the basis document: {contact_person_id, presentation, phone, email}.
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
@@ -159,6 +169,9 @@ class OrderLine(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
     price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    # Copied from the item when the line is made: who fulfils this line.
+    # Copied from the item when the line is made: who fulfils this line, and the planned
+    # cost and time of the whole line (the item's per unit times the quantity).
     department: Mapped[str | None] = mapped_column(String(200))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    planned_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    planned_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))

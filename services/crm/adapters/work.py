@@ -37,6 +37,14 @@ class Task(Base):
             "due_at",
             postgresql_where=text("state = 'open' AND escalated_at IS NULL"),
         ),
+        # The calls panel finds who was given a due call; the exchange offers a subject's call.
+        Index("ix_tasks_open_plan", "plan_id", postgresql_where=text("state = 'open'")),
+        Index(
+            "ix_tasks_open_subject",
+            "subject_kind",
+            "subject_id",
+            postgresql_where=text("state = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +60,8 @@ class Task(Base):
     basis_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     plan_id: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), server_default="open")
+    # A call's planned moment; its due_at is the end of that working day (overdue after it).
+    planned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Contacts and last interactions of the subject when the task was made.
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
@@ -75,6 +85,8 @@ class Interaction(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Where a logged call or e-mail came from (call:<exchange>:<id>, email:<Message-ID>): once.
+    external_id: Mapped[str | None] = mapped_column(String(300), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str | None] = mapped_column(String(300))
@@ -109,7 +121,7 @@ class Interaction(Base):
 class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
-        CheckConstraint("state IN ('scheduled','cancelled')", name="state"),
+        CheckConstraint("state IN ('scheduled','delivered','cancelled')", name="state"),
         Index("ix_reminders_recipient", "recipient_id", "remind_at"),
     )
 
@@ -121,6 +133,7 @@ class Reminder(Base):
     basis_id: Mapped[int | None] = mapped_column(Integer)
     remind_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(16), server_default="scheduled")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped()
 
 

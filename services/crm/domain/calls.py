@@ -9,10 +9,11 @@ or without the filter. Other roles (secretaries, executors) have no calls panel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from services.crm.domain.errors import Forbidden
+from services.crm.domain.errors import Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
+from shared.calendar import local_instant, zone
 
 OVERSEERS = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
 ACTIVE_STATES = ("planned", "due")
@@ -43,3 +44,32 @@ def check_may_reschedule(actor: Actor, responsible_id: int | None) -> None:
 def is_overdue(next_call_at: datetime | None, state: str, now: datetime) -> bool:
     """A live plan whose due time has passed; SQL in handlers/calls.py mirrors this rule."""
     return next_call_at is not None and state in ACTIVE_STATES and next_call_at < now
+
+
+def day_window(
+    day: str | None, date_from: date | None, date_to: date | None, tz: str, now: datetime
+) -> tuple[datetime | None, datetime | None] | None:
+    """The instants [start, end) of "today", a date or a period of dates, in the reader's zone.
+
+    ``day`` is "today" or an ISO date; a period is ``date_from`` to ``date_to``, both included,
+    either open-ended (None). None when no day filter is given.
+    """
+    if day is not None and (date_from or date_to):
+        raise Invalid("day", "give a day or a period (date_from, date_to), not both")
+    if day is not None:
+        if day == "today":
+            first = now.astimezone(zone(tz)).date()
+        else:
+            try:
+                first = date.fromisoformat(day)
+            except ValueError:
+                raise Invalid("day", 'must be "today" or a date such as 2026-12-01') from None
+        date_from = date_to = first
+    if date_from is None and date_to is None:
+        return None
+    if date_from and date_to and date_to < date_from:
+        raise Invalid("date_to", "must not be before date_from")
+    local = zone(tz)
+    start = local_instant(date_from, time(0), local) if date_from else None
+    end = local_instant(date_to + timedelta(days=1), time(0), local) if date_to else None
+    return start, end

@@ -53,3 +53,33 @@ def executor_named(role: str) -> bool:
 
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     return (quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def total(lines) -> Decimal:
+    return sum((line_amount(li.quantity, li.price) for li in lines), Decimal("0.00"))
+
+
+def planned(per_unit: Decimal | None, quantity: Decimal, places: str) -> Decimal | None:
+    """A line's planned cost or time: the item's per unit times the quantity."""
+    if per_unit is None:
+        return None
+    return (per_unit * Decimal(quantity)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def accounting_of(kinds: list[str]) -> str | None:
+    """An order's "grey or white", from its items; one order never mixes the two."""
+    found = set(kinds)
+    if len(found) > 1:
+        raise Invalid("lines", "grey and white items go on separate orders")
+    return found.pop() if found else None
+
+
+def item_terms(item) -> dict:
+    """What a work assignment takes from its item, as JSON primitives."""
+    return {
+        "item_id": item.id,
+        "name": item.name,
+        "accounting": item.accounting,
+        "planned_cost": None if item.planned_cost is None else str(item.planned_cost),
+        "planned_hours": None if item.planned_hours is None else str(item.planned_hours),
+    }

@@ -183,6 +183,9 @@ INBOUND_SALES = ProcessDef(
 )
 
 PROCESSES: dict[str, ProcessDef] = {INBOUND_SALES.kind: INBOUND_SALES}
+# Step documents a person must act on: each shows in its responsible's "My tasks" (approvals
+# show in the approver's as approval tasks).
+ACTED_ON = ("first_contact", "proposal", "meeting")
 
 
 def definition(kind: str) -> ProcessDef:

@@ -48,6 +48,8 @@ OUTCOMES: dict[str, dict[str, Step]] = {
     "proposal": {"sent": Step("email"), "refused": _REFUSAL},
     "visit": {"done": Step("meeting"), "failure": _REFUSAL},
     "approval": {"approved": Step(), "rejected": Step()},
+    # A step document of the sales process (first contact, proposal, meeting).
+    "document": {"done": Step()},
     "assignment": {"done": Step()},
     "other": {"done": Step()},
 }

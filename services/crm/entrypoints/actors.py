@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters.orm import InboxMessage
 from services.crm.domain.errors import DomainError
-from services.crm.handlers import calls, inbox, routines, subjects, tasks
+from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import actor_options, consume
@@ -44,6 +44,7 @@ HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
     "RunRoutine": routines.on_run_routine,
+    "ReminderDelivered": reminders.delivered,
     "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
     "DeliverInApp": lambda session, env, data: inbox.notify(
         session,

@@ -17,7 +17,7 @@ re-planned and sent the next ``CallPlanned``.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -25,11 +25,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
-from services.crm.adapters.orm import CallPlanView, Counterparty, InteractionStatus, Lead
-from services.crm.adapters.work import Interaction
+from services.crm.adapters.orm import (
+    CallPlanView,
+    Counterparty,
+    Employee,
+    InteractionStatus,
+    Lead,
+)
+from services.crm.adapters.work import Interaction, Task
 from services.crm.domain.calls import (
     ACTIVE_STATES,
     check_may_reschedule,
+    day_window,
     is_overdue,
     plans_scope,
 )
@@ -84,19 +91,38 @@ def list_plans(
     responsible_id: int | None = None,
     status_id: int | None = None,
     subject_kind: str | None = None,
+    subject_id: int | None = None,
     overdue: bool | None = None,
+    day: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Live plans (planned or due) in due order, with the subject's name and an overdue flag."""
+    """Live plans (planned or due) in due order, with the subject's name and an overdue flag.
+
+    A manager's calls are those of the subjects they are responsible for and the due calls
+    given to them in turn (the open call task of the plan is theirs).
+    """
     now = now or utcnow()
     responsible_id = plans_scope(actor, responsible_id)
+    assignee = (
+        select(Task.assignee_id)
+        .where(Task.plan_id == CallPlanView.plan_id, Task.state == "open", Task.kind == "call")
+        .order_by(Task.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     base = select(CallPlanView).where(CallPlanView.state.in_(ACTIVE_STATES))
     if responsible_id is not None:
-        base = base.where(CallPlanView.responsible_id == responsible_id)
+        base = base.where(
+            or_(CallPlanView.responsible_id == responsible_id, assignee == responsible_id)
+        )
+    base = _customer(base, CallPlanView, subject_kind, subject_id)
+    base = _within(
+        base, CallPlanView.next_call_at, _window(session, actor, day, date_from, date_to, now)
+    )
     if status_id is not None:
         base = base.where(CallPlanView.status_id == status_id)
-    if subject_kind is not None:
-        base = base.where(CallPlanView.subject_kind == subject_kind)
     if overdue is True:
         base = base.where(CallPlanView.next_call_at < now)
     elif overdue is False:
@@ -105,14 +131,50 @@ def list_plans(
         )
     named = (
         with_subject(base, CallPlanView.subject_kind, CallPlanView.subject_id)
-        .add_columns(InteractionStatus.name)
+        .add_columns(InteractionStatus.name, assignee)
         .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
         .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
     )
     rows, total = paginate(session, named, page, page_size, rows=True)
     return [
-        _item(plan, subject_name, status_name, now) for plan, subject_name, _, status_name in rows
+        {**_item(plan, subject_name, status_name, now), "assignee_id": given_to}
+        for plan, subject_name, _, status_name, given_to in rows
     ], total
+
+
+def _customer(stmt: Select, model: Any, kind: str | None, subject_id: int | None) -> Select:
+    """Only one customer's calls; a subject id names a customer only with its kind."""
+    if subject_id is not None and kind is None:
+        raise Invalid("subject_kind", "required with subject_id")
+    if kind is not None:
+        stmt = stmt.where(model.subject_kind == kind)
+    if subject_id is not None:
+        stmt = stmt.where(model.subject_id == subject_id)
+    return stmt
+
+
+def _window(
+    session: Session,
+    actor: Actor,
+    day: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None] | None:
+    """The day filter in the reader's own time zone ("today" is their today)."""
+    if day is None and date_from is None and date_to is None:
+        return None
+    reader = session.get(Employee, actor.id)
+    return day_window(day, date_from, date_to, reader.timezone if reader else "UTC", now)
+
+
+def _within(stmt: Select, column: Any, window: tuple | None) -> Select:
+    start, end = window or (None, None)
+    if start is not None:
+        stmt = stmt.where(column >= start)
+    if end is not None:
+        stmt = stmt.where(column < end)
+    return stmt
 
 
 # The name and current status of the subject joined in by with_subject().
@@ -191,6 +253,11 @@ def list_done_calls(
     responsible_id: int | None = None,
     status_id: int | None = None,
     subject_kind: str | None = None,
+    subject_id: int | None = None,
+    day: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Calls made (recorded call interactions), most recent first, with the same filters."""
     responsible_id = plans_scope(actor, responsible_id)
@@ -201,8 +268,9 @@ def list_done_calls(
         stmt = stmt.where(Interaction.responsible_id == responsible_id)
     if status_id is not None:
         stmt = stmt.where(_subject_status == status_id)
-    if subject_kind is not None:
-        stmt = stmt.where(Interaction.subject_kind == subject_kind)
+    stmt = _customer(stmt, Interaction, subject_kind, subject_id)
+    window = _window(session, actor, day, date_from, date_to, now or utcnow())
+    stmt = _within(stmt, Interaction.ended_at, window)
     stmt = stmt.order_by(Interaction.ended_at.desc(), Interaction.id.desc())
     rows, total = paginate(session, stmt, page, page_size, rows=True)
     return [

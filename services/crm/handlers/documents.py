@@ -6,22 +6,25 @@ process's business: services/crm/handlers/processes.py.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.crm.adapters.orm import ContactPerson
+from services.crm.adapters.orm import ContactPerson, Employee
 from services.crm.adapters.sales import ProcessInstance
-from services.crm.adapters.work import Interaction
+from services.crm.adapters.work import Interaction, Task
 from services.crm.domain import documents as rules
 from services.crm.domain.errors import Conflict, Invalid, NotFound
-from services.crm.domain.process import REGISTRATION_TOPICS, StepDef
+from services.crm.domain.process import ACTED_ON, REGISTRATION_TOPICS, StepDef, definition
 from services.crm.domain.roles import Role
-from services.crm.handlers import instances, subjects
+from services.crm.domain.tasks import CANCELLED, OPEN
+from services.crm.handlers import inbox, instances, subjects
 from services.crm.handlers.common import apply, get, paginate, referenced, responsible
-from services.crm.handlers.tasks import closed
+from services.crm.handlers.tasks import closed, finish, open_task
 from shared.db import utcnow
+from shared.i18n import _, translate
 
 # Who may stand in each role a document names.
 ROLES = {
@@ -79,7 +82,63 @@ def create(
         responsible_id=doc.responsible_id,
     )
     follow_subject(instance, doc.subject_kind, doc.subject_id)
+    if step.name in ACTED_ON and doc.responsible_id is not None:
+        give_task(session, doc, "document", doc.responsible_id, step.title)
     return doc
+
+
+def give_task(
+    session: Session,
+    doc: Interaction,
+    kind: str,
+    assignee_id: int,
+    title: str,
+    due_at: datetime | None = None,
+) -> Task:
+    """Put a document its assignee must act on in their "My tasks"; a new assignee takes the
+    open task over. Completing or cancelling the document closes the task, and completing
+    the task through the task API completes the document."""
+    task = session.get(Task, doc.task_id, with_for_update=True) if doc.task_id else None
+    if task is not None and task.state == OPEN:
+        if task.assignee_id != assignee_id:
+            task.assignee_id = assignee_id
+            inbox.tell(
+                session,
+                f"task:{task.id}:to:{assignee_id}",
+                session.get(Employee, assignee_id),
+                _("New task: {title}"),
+                task_id=task.id,
+                title=task.title,
+            )
+        return task
+    assignee = session.get(Employee, assignee_id)
+    about = f": {doc.topic}" if doc.topic else ""
+    task = open_task(
+        session,
+        Task(
+            kind=kind,
+            title=(translate(getattr(assignee, "locale", None), title) + about)[:300],
+            assignee_id=assignee_id,
+            subject_kind=doc.subject_kind,
+            subject_id=doc.subject_id,
+            due_at=due_at or utcnow() + timedelta(days=1),
+            description=doc.content,
+            details={"document_id": doc.id, "process_id": doc.process_id, "step": doc.step},
+        ),
+    )
+    doc.task_id = task.id
+    return task
+
+
+def _close_task(session: Session, doc: Interaction, outcome: str, by_id: int | None) -> None:
+    task = session.get(Task, doc.task_id, with_for_update=True) if doc.task_id else None
+    if task is None or task.state != OPEN:
+        return
+    if outcome == CANCELLED:
+        task.state, task.completed_at = CANCELLED, utcnow()
+        closed(session, "task", task.id, CANCELLED)
+    else:
+        finish(session, task, outcome, doc.content or outcome, by_id)
 
 
 def carried_over(basis: Interaction) -> dict[str, Any]:
@@ -129,6 +188,13 @@ def update(
     if "started_at" in changes or "ended_at" in changes:
         rules.check_edit_times(doc.kind, doc.state, {n: getattr(doc, n) for n in rules.TIMES})
     follow_subject(instance, doc.subject_kind, doc.subject_id)
+    if (
+        doc.step in ACTED_ON
+        and doc.responsible_id
+        and doc.responsible_id != before.get("responsible_id", doc.responsible_id)
+    ):
+        title = definition(instance.kind).step(doc.step).title
+        give_task(session, doc, "document", doc.responsible_id, title)
     return before
 
 
@@ -151,6 +217,7 @@ def complete(
     *,
     required: tuple[str, ...] = (),
     refusal_reason_id: int | None = None,
+    by_id: int | None = None,
 ) -> Interaction:
     """Close a document with its outcome once its required fields are filled in."""
     rules.check_open(doc.state)
@@ -161,6 +228,7 @@ def complete(
     doc.state, doc.outcome, doc.refusal_reason_id = rules.COMPLETED, outcome, refusal_reason_id
     instances.mark_done(session, "interaction", doc.id, doc.step, outcome, refusal_reason_id)
     closed(session, "interaction", doc.id, "done")
+    _close_task(session, doc, outcome, by_id)
     return doc
 
 
@@ -169,6 +237,7 @@ def cancel(session: Session, doc: Interaction) -> Interaction:
     doc.state, doc.ended_at = rules.CANCELLED, utcnow()
     instances.mark_done(session, "interaction", doc.id, doc.step, rules.CANCELLED)
     closed(session, "interaction", doc.id, "cancelled")
+    _close_task(session, doc, CANCELLED, None)
     return doc
 
 

@@ -13,6 +13,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import ApiToken, Employee
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
+from services.crm.handlers import phones
 from services.crm.handlers.common import apply, get
 from shared import config, webhooks
 from shared.db import utcnow
@@ -53,9 +54,11 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
         actor.require(Permission.MANAGE_EMPLOYEES)
     _check_email_free(session, fields["email"])
     _check_webhook_url(fields.get("webhook_url"))
+    _check_extension_free(session, fields.get("extension"))
     employee = Employee(**fields)
     session.add(employee)
     session.flush()
+    phones.index(session, "employee", employee.id, [employee.phone])
     changed(session, employee)
     return employee
 
@@ -70,8 +73,12 @@ def update_employee(
     if changes.get("email", employee.email) != employee.email:
         _check_email_free(session, changes["email"])
     _check_webhook_url(changes.get("webhook_url"))
+    if changes.get("extension", employee.extension) != employee.extension:
+        _check_extension_free(session, changes["extension"])
     apply(employee, changes)
     session.flush()
+    if "phone" in changes:
+        phones.index(session, "employee", employee.id, [employee.phone])
     changed(session, employee)
     return employee
 
@@ -157,6 +164,12 @@ def _check_webhook_url(url: str | None) -> None:
             webhooks.check(url, webhooks.allowed_hosts(config.load()), must_resolve=False)
         except webhooks.ForbiddenTarget as exc:
             raise Invalid("webhook_url", exc.reason) from None
+
+
+def _check_extension_free(session: Session, extension: str | None) -> None:
+    taken = extension and session.scalar(select(Employee.id).where(Employee.extension == extension))
+    if taken:
+        raise Conflict(f"extension {extension!r} is already taken")
 
 
 def _check_email_free(session: Session, email: str) -> None:

@@ -6,11 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.crm.adapters.orm import Employee
 from services.crm.adapters.work import Notification
 from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Actor
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
+from shared.i18n import translate
 
 
 def notify(
@@ -32,6 +34,21 @@ def notify(
         .returning(Notification.id)
     )
     return session.execute(stmt).first() is not None
+
+
+def tell(
+    session: Session,
+    key: str,
+    employee: Employee,
+    message: str,
+    *,
+    task_id: int | None = None,
+    **params: object,
+) -> bool:
+    """Notify ``employee`` of ``message`` (marked with ``_``) in their own language."""
+    # The employee's language setting arrives with the workspace; until then, English.
+    text = translate(getattr(employee, "locale", None), message, **params)
+    return notify(session, key, employee.id, text, task_id=task_id)
 
 
 def list_inbox(

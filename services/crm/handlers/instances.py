@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.crm.adapters import outbox
 from services.crm.adapters.sales import Order, ProcessInstance, ProcessStep
 from services.crm.adapters.work import Interaction
 from services.crm.domain import documents as doc_rules
@@ -20,13 +21,28 @@ from shared.db import utcnow
 T = TypeVar("T", bound=Any)
 
 
-def start(session: Session, kind: str, actor: Actor) -> ProcessInstance:
+def start(session: Session, kind: str, actor: Actor | None) -> ProcessInstance:
+    """A new instance; ``actor`` None: the system started it (an exchange or mailbox event)."""
     definition = rules.definition(kind)
+    by = actor.id if actor else None
     instance = ProcessInstance(
-        kind=kind, state=rules.ACTIVE, current_step=definition.start, started_by_id=actor.id
+        kind=kind, state=rules.ACTIVE, current_step=definition.start, started_by_id=by
     )
     session.add(instance)
     session.flush()
+    session.refresh(instance, ["started_at"])
+    outbox.record(
+        session,
+        "process",
+        instance.id,
+        "ProcessStarted",
+        {
+            "process_id": instance.id,
+            "kind": kind,
+            "started_by_id": by,
+            "started_at": instance.started_at.isoformat(),
+        },
+    )
     return instance
 
 
@@ -96,6 +112,22 @@ def mark_done(
     row = step_of(session, document_kind, document_id, step)
     row.completed_at, row.outcome = utcnow(), outcome
     row.refusal_reason_id = refusal_reason_id
+    instance = session.get(ProcessInstance, row.process_id)
+    outbox.record(
+        session,
+        "process",
+        instance.id,
+        "ProcessStepCompleted",
+        {
+            "process_id": instance.id,
+            "kind": instance.kind,
+            "step": step,
+            "document_kind": document_kind,
+            "document_id": document_id,
+            "outcome": outcome,
+            "completed_at": row.completed_at.isoformat(),
+        },
+    )
 
 
 def current_step_row(session: Session, instance: ProcessInstance) -> ProcessStep:
@@ -141,6 +173,20 @@ def finish(
     row.completed_at, row.outcome, row.refusal_reason_id = now, state, refusal_reason_id
     instance.current_step, instance.state, instance.ended_at = step, state, now
     instance.refusal_reason_id = refusal_reason_id
+    outbox.record(
+        session,
+        "process",
+        instance.id,
+        "ProcessEnded",
+        {
+            "process_id": instance.id,
+            "kind": instance.kind,
+            "state": state,
+            "step": step,
+            "refusal_reason_id": refusal_reason_id,
+            "ended_at": now.isoformat(),
+        },
+    )
 
 
 def current_document(session: Session, instance: ProcessInstance) -> Interaction | Order | None:

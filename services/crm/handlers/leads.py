@@ -10,7 +10,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, Partner
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import check_carried_over
-from services.crm.handlers import subjects
+from services.crm.handlers import phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
 from shared.db import utcnow
@@ -23,6 +23,7 @@ def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
     lead = Lead(**fields)
     session.add(lead)
     session.flush()
+    phones.index(session, "lead", lead.id, lead.phones)
     subjects.registered(session, "lead", lead, {"source": lead.source})
     if status_id is not None:
         subjects.assign_status(session, actor, "lead", lead.id, status_id, "set on registration")
@@ -30,7 +31,10 @@ def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
 
 
 def update_lead(session: Session, actor: Actor, lead_id: int, changes: dict[str, Any]) -> Lead:
-    return subjects.update(session, actor, "lead", lead_id, changes)
+    lead = subjects.update(session, actor, "lead", lead_id, changes)
+    if "phones" in changes:
+        phones.index(session, "lead", lead.id, lead.phones)
+    return lead
 
 
 def convert_lead(

@@ -7,15 +7,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, Employee
 from services.crm.adapters.sales import Contract, Item, Order, OrderLine, ProcessInstance
 from services.crm.domain import orders as rules
+from services.crm.domain.documents import missing
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.process import definition
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import instances, reminders, subjects
 from services.crm.handlers.common import apply, get, paginate, referenced, responsible
 from shared.db import utcnow
+from shared.i18n import _, translate
 
 reminders.register_basis("order", Order)
 
@@ -89,12 +92,15 @@ def change(session: Session, order: Order, fields: dict[str, Any]) -> None:
 
 
 def _set_lines(session: Session, order: Order, lines: list[dict[str, Any]]) -> None:
+    """Lines take from their item who fulfils them, the planned cost and time ("Planned cost
+    and time", per unit, times the quantity), and the order its "grey or white"."""
     items = []
     for n, line in enumerate(lines, 1):
         item = session.get(Item, line["item_id"])
         if item is None or not item.active:
             raise Invalid("lines", f"line {n}: no item with id {line['item_id']}")
         items.append(item)
+    order.accounting = rules.accounting_of([item.accounting for item in items])
     # The old lines go first: the new ones reuse their numbers.
     order.lines.clear()
     session.flush()
@@ -106,6 +112,8 @@ def _set_lines(session: Session, order: Order, lines: list[dict[str, Any]]) -> N
             price=line["price"],
             department=item.department,
             responsible_id=item.responsible_id,
+            planned_cost=rules.planned(item.planned_cost, line["quantity"], "0.01"),
+            planned_hours=rules.planned(item.planned_hours, line["quantity"], "0.01"),
         )
         for n, (item, line) in enumerate(zip(items, lines, strict=True), 1)
     )
@@ -126,37 +134,121 @@ def is_new_client(session: Session, order: Order) -> bool:
     return earlier is None
 
 
-def post(session: Session, order: Order) -> None:
-    """Post the order: open, once every required field is filled in."""
+def _values(session: Session, order: Order) -> tuple[tuple[str, ...], dict[str, Any]]:
     step = definition("inbound_sales").step("order")
     required = rules.required_to_post(step.required, is_new_client(session, order))
     values = {name: getattr(order, name) for name in required if name != "lines"}
     values["lines"] = [
         {"item_id": li.item_id, "quantity": li.quantity, "price": li.price} for li in order.lines
     ]
-    rules.check_postable(order.status, required, values)
+    return required, values
+
+
+def missing_to_post(session: Session, order: Order) -> dict[str, str]:
+    """What a draft still needs before it can be posted (empty once it is complete)."""
+    if order.status not in rules.EDITABLE:
+        return {}
+    return missing(*_values(session, order))
+
+
+def shown(session: Session, orders: Any) -> Any:
+    """Orders as the API shows them: each with what posting it still needs."""
+    for order in orders if isinstance(orders, list) else [orders]:
+        order.missing = missing_to_post(session, order)
+    return orders
+
+
+def post(session: Session, order: Order) -> None:
+    """Post the order: open, once every required field is filled in."""
+    rules.check_postable(order.status, *_values(session, order))
     order.status, order.posted_at = rules.OPEN, utcnow()
     instances.mark_done(session, "order", order.id, "order", "posted")
+    outbox.record(
+        session,
+        "order",
+        order.id,
+        "OrderPosted",
+        {
+            "order_id": order.id,
+            "process_id": order.process_id,
+            "counterparty_id": order.counterparty_id,
+            "requires_approval": bool(order.requires_approval),
+            "total": str(rules.total(order.lines)),
+            "posted_at": order.posted_at.isoformat(),
+        },
+    )
+
+
+def decided(session: Session, order: Order, approved: bool) -> None:
+    """The approver answered: ``OrderApproved`` or ``OrderRejected``."""
+    outbox.record(
+        session,
+        "order",
+        order.id,
+        "OrderApproved" if approved else "OrderRejected",
+        {"order_id": order.id, "process_id": order.process_id, "decided_at": utcnow().isoformat()},
+    )
 
 
 def route(session: Session, order: Order, delay_seconds: int) -> None:
-    """Send the order to execution: to its executor now, or to the head who names one."""
+    """Send the order to execution: to its executor now, or to the head of the execution
+    department (or a deputy) named instead, who gets the reminder and names an executor."""
     order.routed_at = utcnow()
     executive = session.get(Employee, order.responsible_id)
     if rules.executor_named(executive.role):
         hand_to(session, order, executive.id, delay_seconds)
+        return
+    client = session.get(Counterparty, order.counterparty_id)
+    reminders.remind_later(
+        session,
+        executive.id,
+        translate(
+            getattr(executive, "locale", None),
+            _("New order No. {order} for {client}: name its executor"),
+            order=order.id,
+            client=client.name,
+        ),
+        delay_seconds,
+        "order",
+        order.id,
+    )
+    _routed(session, order)
 
 
 def hand_to(session: Session, order: Order, executor_id: int, delay_seconds: int) -> None:
     order.executor_id = executor_id
     client = session.get(Counterparty, order.counterparty_id)
+    executor = session.get(Employee, executor_id)
     reminders.remind_later(
         session,
         executor_id,
-        f"New order No. {order.id} for {client.name}: ship by {order.shipping_date.isoformat()}",
+        translate(
+            getattr(executor, "locale", None),
+            _("New order No. {order} for {client}: ship by {date}"),
+            order=order.id,
+            client=client.name,
+            date=order.shipping_date.isoformat(),
+        ),
         delay_seconds,
         "order",
         order.id,
+    )
+    _routed(session, order)
+
+
+def _routed(session: Session, order: Order) -> None:
+    outbox.record(
+        session,
+        "order",
+        order.id,
+        "OrderRouted",
+        {
+            "order_id": order.id,
+            "process_id": order.process_id,
+            "responsible_id": order.responsible_id,
+            "executor_id": order.executor_id,
+            "routed_at": order.routed_at.isoformat(),
+        },
     )
 
 

@@ -6,20 +6,28 @@ A task about a lead converted meanwhile carries on with the lead's counterparty.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
-from services.crm.adapters.orm import Counterparty, InteractionStatus, Partner, RefusalReason
+from services.crm.adapters.orm import (
+    Counterparty,
+    Employee,
+    InteractionStatus,
+    Partner,
+    RefusalReason,
+)
 from services.crm.adapters.work import Interaction, Task
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
-from services.crm.handlers.process_documents import approval_task_completed
-from services.crm.handlers.tasks import closed, details, load_visible, open_task
-from shared.db import utcnow
+from services.crm.handlers.calendar import calendar_of
+from services.crm.handlers.process_documents import document_task_completed
+from services.crm.handlers.tasks import details, finish, load_visible, open_task
+from shared.calendar import within_working_hours
 
 
 def complete_task(
@@ -31,21 +39,19 @@ def complete_task(
     refusal_status: str,
     call_back_minutes: int,
     reminder_delay_seconds: int = 300,
-) -> tuple[Task, list[Task]]:
-    """Close a task with its outcome and carry out what the outcome leads to."""
+) -> dict[str, Any]:
+    """Close a task with its outcome and carry out what the outcome leads to.
+
+    Returns the task, the tasks it opened and, for a call back, when the call is re-planned.
+    """
     task = load_visible(session, actor, task_id, lock=True)
     step = rules.check_completion(task.kind, task.state, completion)
     if task.subject_kind is not None:
         task.subject_kind, task.subject_id = subjects.successor(
             session, task.subject_kind, task.subject_id
         )
-    now = utcnow()
-    task.state, task.outcome, task.result, task.completed_at = (
-        rules.DONE,
-        completion.outcome,
-        completion.result,
-        now,
-    )
+    finish(session, task, completion.outcome, completion.result, actor.id)
+    now = task.completed_at
     if step.interaction:
         _record_interaction(session, actor, task, step.interaction, completion, now)
     if step.call_completed:
@@ -59,6 +65,7 @@ def complete_task(
                 "subject_id": task.subject_id,
                 "completed_at": now.isoformat(),
                 "task_id": task.id,
+                "outcome": completion.outcome,
             },
         )
     created = []
@@ -75,24 +82,36 @@ def complete_task(
             completion.status_id,
             f"set from task {task.id}: {completion.result}",
         )
+    next_call_at = None
     if step.call_back:
-        _call_back(
+        next_call_at = _call_back(
             session,
             actor,
             task,
             completion.call_back_at or now + timedelta(minutes=call_back_minutes),
         )
-    closed(session, "task", task.id, rules.DONE)
-    if task.kind == "approval":
-        # The approver answered through the task: the approval event it stands for follows.
-        approval_task_completed(
+    if task.kind in ("approval", "document"):
+        # Answered through the task: the process document it stands for follows.
+        document_task_completed(
             session, actor, task.id, completion.outcome, delay_seconds=reminder_delay_seconds
         )
     session.flush()
-    return task, created
+    return {"task": task, "created_tasks": created, "next_call_at": next_call_at}
 
 
 def _record_interaction(session, actor, task, kind, completion, now) -> None:
+    """The call, e-mail or meeting the outcome records; a call the telephone exchange logged
+    and offered for this task takes the outcome instead of being logged twice."""
+    logged = session.scalars(
+        select(Interaction).where(
+            Interaction.task_id == task.id, Interaction.kind == kind, Interaction.outcome.is_(None)
+        )
+    ).first()
+    if logged is not None:
+        logged.outcome, logged.content = completion.outcome, completion.result
+        logged.refusal_reason_id = completion.refusal_reason_id
+        logged.topic = logged.topic or task.title
+        return
     session.add(
         Interaction(
             kind=kind,
@@ -164,9 +183,14 @@ def _refuse(
     )
 
 
-def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> None:
+def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> datetime:
+    """ "No answer" / "call back later": the call is re-planned inside the manager's hours."""
     if due_at.tzinfo is None:
         raise Invalid("call_back_at", "must carry a time zone offset")
+    subject = subjects.load(session, task.subject_kind, task.subject_id)
+    manager = session.get(Employee, subject.responsible_id or task.assignee_id)
+    calendar, tz = calendar_of(session, manager)
+    due_at = within_working_hours(calendar, due_at, tz)
     outbox.record(
         session,
         task.subject_kind,
@@ -179,3 +203,4 @@ def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> 
             "requested_by_id": actor.id,
         },
     )
+    return due_at

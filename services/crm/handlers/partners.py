@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.crm.adapters import outbox
 from services.crm.adapters.orm import ContactPerson, Partner, PartnerLink
 from services.crm.domain.errors import Conflict, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission
+from services.crm.handlers import phones
 from services.crm.handlers.common import apply, get, paginate, responsible
 
 
@@ -35,6 +37,7 @@ def create_partner(session: Session, actor: Actor, fields: dict[str, Any]) -> Pa
     partner = Partner(**fields)
     session.add(partner)
     session.flush()
+    changed(session, partner, "created")
     return partner
 
 
@@ -47,7 +50,26 @@ def update_partner(
         responsible(session, changes["responsible_id"])
     apply(partner, changes)
     session.flush()
+    changed(session, partner, "updated")
     return partner
+
+
+def changed(session: Session, partner: Partner | int, change: str) -> None:
+    """Publish ``PartnerChanged``: the partner itself, its contacts or its links changed."""
+    if isinstance(partner, int):
+        partner = session.get(Partner, partner)
+    outbox.record(
+        session,
+        "partner",
+        partner.id,
+        "PartnerChanged",
+        {
+            "partner_id": partner.id,
+            "name": partner.name,
+            "responsible_id": partner.responsible_id,
+            "change": change,
+        },
+    )
 
 
 def list_contacts(session: Session, partner_id: int) -> list[ContactPerson]:
@@ -68,6 +90,8 @@ def add_contact(
     contact = ContactPerson(partner_id=partner_id, **fields)
     session.add(contact)
     session.flush()
+    phones.index(session, "contact_person", contact.id, contact.phones)
+    changed(session, partner_id, "contacts")
     return contact
 
 
@@ -78,12 +102,17 @@ def update_contact(
     contact = get(session, ContactPerson, contact_id, "contact person", lock=True)
     apply(contact, changes)
     session.flush()
+    phones.index(session, "contact_person", contact.id, contact.phones)
+    changed(session, contact.partner_id, "contacts")
     return contact
 
 
 def delete_contact(session: Session, actor: Actor, contact_id: int) -> None:
     actor.require(Permission.EDIT_CUSTOMERS)
-    session.delete(get(session, ContactPerson, contact_id, "contact person"))
+    contact = get(session, ContactPerson, contact_id, "contact person")
+    phones.index(session, "contact_person", contact.id, [])
+    changed(session, contact.partner_id, "contacts")
+    session.delete(contact)
 
 
 def list_links(session: Session, partner_id: int) -> list[PartnerLink]:
@@ -116,6 +145,7 @@ def link_partners(
     link = PartnerLink(partner_id=partner_id, related_partner_id=related_id, kind=kind)
     session.add(link)
     session.flush()
+    changed(session, partner_id, "links")
     return link
 
 
@@ -125,3 +155,4 @@ def unlink(session: Session, actor: Actor, partner_id: int, link_id: int) -> Non
     if partner_id not in (link.partner_id, link.related_partner_id):
         raise NotFound("partner link", link_id)
     session.delete(link)
+    changed(session, partner_id, "links")

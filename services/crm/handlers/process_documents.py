@@ -8,14 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.sales import Order, ProcessInstance
-from services.crm.adapters.work import Interaction, Task
+from services.crm.adapters.work import Interaction
 from services.crm.domain import documents as doc_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict, Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import documents, instances, reminders, tasks
+from services.crm.handlers import documents, instances, reminders
 from services.crm.handlers.process_orders import order_decided
-from shared.db import utcnow
 
 PROCESS = rules.INBOUND_SALES
 # Fields only one step's document takes (a proposal's approver is fixed when it is requested).
@@ -39,6 +38,7 @@ def update_document(
     named = changes.get("approver_id")
     if doc.step == "order_approval" and named is not None and named != before["approver_id"]:
         order = session.get(Order, doc.basis_id)
+        documents.give_task(session, doc, "approval", named, step.title)
         reminders.remind_later(
             session,
             named,
@@ -82,12 +82,11 @@ def complete_document(
     if doc.step == "proposal":
         _check_approved(doc)
     outcome = doc_rules.check_outcome(step.outcomes, outcome)
-    documents.complete(session, doc, outcome, required=step.required)
+    documents.complete(session, doc, outcome, required=step.required, by_id=actor.id)
     if doc.step == "registration":
         _first_contact(session, instance, doc, delay_seconds)
     elif doc.step == "proposal_approval":
         session.get(Interaction, doc.basis_id).approval = outcome
-        _close_task(session, doc, outcome)
     elif doc.step == "order_approval":
         order_decided(session, instance, session.get(Order, doc.basis_id), outcome, delay_seconds)
     return doc
@@ -132,20 +131,8 @@ def _first_contact(
     )
 
 
-def _close_task(session: Session, event: Interaction, outcome: str) -> None:
-    task = session.get(Task, event.task_id, with_for_update=True) if event.task_id else None
-    if task is not None and task.state == "open":
-        task.state, task.outcome, task.completed_at = "done", outcome, utcnow()
-        task.result = event.content or outcome
-        tasks.closed(session, "task", task.id, "done")
-
-
 def cancel_event(session: Session, event: Interaction) -> None:
     documents.cancel(session, event)
-    task = session.get(Task, event.task_id, with_for_update=True) if event.task_id else None
-    if task is not None and task.state == "open":
-        task.state, task.completed_at = "cancelled", utcnow()
-        tasks.closed(session, "task", task.id, "cancelled")
     if event.step == "proposal_approval":
         session.get(Interaction, event.basis_id).approval = None
 
@@ -160,14 +147,15 @@ def cancel_document(session: Session, actor: Actor, document_id: int) -> Interac
     return doc
 
 
-def approval_task_completed(
+def document_task_completed(
     session: Session, actor: Actor, task_id: int, outcome: str, *, delay_seconds: int
 ) -> Interaction | None:
-    """Completing an approval's task through the task API completes its approval event too."""
+    """Completing a document's task (an approval, a first contact...) through the task API
+    completes the document too, with the same checks of its required fields."""
     event_id = session.scalar(
         select(Interaction.id).where(
             Interaction.task_id == task_id,
-            Interaction.kind == "event",
+            Interaction.process_id.is_not(None),
             Interaction.state.in_(doc_rules.OPEN_STATES),
         )
     )

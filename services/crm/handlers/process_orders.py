@@ -48,6 +48,7 @@ def post_order(session: Session, actor: Actor, order_id: int, *, delay_seconds: 
 def order_decided(
     session: Session, instance: ProcessInstance, order: Order, outcome: str, delay_seconds: int
 ) -> None:
+    orders.decided(session, order, outcome == "approved")
     if outcome == "approved":
         order.status, order.approved_at = order_rules.APPROVED, utcnow()
         _to_execution(session, instance, order, delay_seconds)
@@ -58,12 +59,9 @@ def order_decided(
 def _to_execution(
     session: Session, instance: ProcessInstance, order: Order, delay_seconds: int
 ) -> None:
+    """The order reaches its executor or the head of execution named instead; either way it
+    shows in their new orders, they get a reminder, and the process closes (document 002)."""
     orders.route(session, order, delay_seconds)
-    if order.executor_id is not None:
-        _executor_reached(session, instance, order)
-
-
-def _executor_reached(session: Session, instance: ProcessInstance, order: Order) -> None:
     instances.finish(
         session,
         instance,
@@ -71,7 +69,7 @@ def _executor_reached(session: Session, instance: ProcessInstance, order: Order)
         "execution",
         ("order", order.id),
         actor_id=None,
-        responsible_id=order.executor_id,
+        responsible_id=order.executor_id or order.responsible_id,
     )
 
 
@@ -85,10 +83,8 @@ def update_order(session: Session, actor: Actor, order_id: int, changes: dict[st
 def pass_order(
     session: Session, actor: Actor, order_id: int, executor_id: int, *, delay_seconds: int
 ) -> Order:
-    """The head of execution names the executor of an order that reached them: the process ends."""
-    instance, order = instances.lock_with(session, Order, order_id, "order")
+    """The head of execution names the executor of an order that reached them."""
+    _, order = instances.lock_with(session, Order, order_id, "order")
     executor = orders.name_executor(session, actor, order, executor_id)
     orders.hand_to(session, order, executor.id, delay_seconds)
-    if instance.state == rules.ACTIVE:
-        _executor_reached(session, instance, order)
     return order

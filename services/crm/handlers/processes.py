@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import RefusalReason
-from services.crm.adapters.sales import Order, ProcessInstance
+from services.crm.adapters.sales import Item, Order, ProcessInstance
 from services.crm.adapters.work import Interaction, Task
 from services.crm.domain import documents as doc_rules
 from services.crm.domain import orders as order_rules
@@ -52,7 +52,7 @@ STEP_FIELDS = {
     "registration": INTERACTION_FIELDS - {"needs_approval"} | {"transferred_to_id"},
     "proposal": INTERACTION_FIELDS,
     "meeting": INTERACTION_FIELDS - {"needs_approval"},
-    "assignment": frozenset({"assignee_id", "due_at", "content"}),
+    "assignment": frozenset({"assignee_id", "item_id", "due_at", "content"}),
     "proposal_approval": frozenset({"approver_id", "due_at", "content"}),
     "order": frozenset(PROCESS.step("order").required) | {"comment"},
     "refusal": frozenset({"refusal_reason_id", "content"}),
@@ -65,13 +65,23 @@ def _check_fields(step: str, fields: dict[str, Any]) -> None:
             raise Invalid(name, f"not a field of a {step}")
 
 
-def start(session: Session, actor: Actor, fields: dict[str, Any]) -> ProcessInstance:
-    """The secretary registers an incoming call or e-mail: a new instance of the process."""
+def start(session: Session, actor: Actor | None, fields: dict[str, Any]) -> ProcessInstance:
+    """The secretary registers an incoming call or e-mail: a new instance of the process.
+
+    A registration records who called or wrote: without a contact it is refused (422 naming
+    ``contacts``); what completing it needs (the employee the call went to...) may follow,
+    listed meanwhile in the document's ``missing``. ``actor`` is None when the telephone
+    exchange or the sales mailbox registers it.
+    """
     step = PROCESS.step(PROCESS.start)
-    rules.check_performer(step, actor.role)
+    if actor is not None:
+        rules.check_performer(step, actor.role)
     _check_fields(step.name, fields)
+    if not fields.get("contacts"):
+        raise doc_rules.Incomplete({"contacts": "at least one contact is required"})
     instance = instances.start(session, PROCESS.kind, actor)
-    documents.create(session, instance, step, actor.id, {"responsible_id": actor.id, **fields})
+    by = actor.id if actor else None
+    documents.create(session, instance, step, by, {"responsible_id": by, **fields})
     return instance
 
 
@@ -152,7 +162,11 @@ def _assign(
     doc_rules.check_complete(step.required, fields)
     assignee = responsible(session, fields["assignee_id"], "assignee_id")
     order_rules.check_execution_responsible(assignee.role, "assignee_id")
+    item = referenced(session, Item, fields.get("item_id"), "item_id", "item")
     task = _task(session, actor, instance, "assignment", step.title, assignee.id, fields)
+    if item is not None:
+        # The work or service: its "grey or white" and planned cost and time (document 002).
+        task.details = {**task.details, "item": order_rules.item_terms(item)}
     instances.record(
         session, instance, step.name, "task", task.id, actor_id=actor.id, responsible_id=assignee.id
     )

@@ -122,6 +122,13 @@ def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:
     return reminder
 
 
+def delivered(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """ReminderDelivered: the notifier handed the reminder over; a cancelled one stays so."""
+    reminder = session.get(Reminder, data["reminder_id"], with_for_update=True)
+    if reminder is not None and reminder.state == "scheduled":
+        reminder.state, reminder.delivered_at = "delivered", data["delivered_at"]
+
+
 def list_mine(
     session: Session, actor: Actor, *, page: int, page_size: int, upcoming: bool | None = None
 ) -> tuple[list[Reminder], int]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,11 @@ from services.crm.domain.statuses import (
     check_not_converted,
     is_reassignment,
 )
+from services.crm.handlers import inbox
+from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
+from shared.calendar import due_after, zone
+from shared.i18n import _
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
@@ -100,7 +105,7 @@ def update(
                     "subject_kind": kind,
                     "subject_id": subject.id,
                     "responsible_id": changes["responsible_id"],
-                    "responsible_timezone": manager.timezone if manager else "UTC",
+                    **_manager_calendar(manager),
                 },
             )
     if changes.get("archived") and not subject.archived:
@@ -136,6 +141,22 @@ def registered(
     )
 
 
+def _manager_calendar(manager: Employee | None) -> dict[str, Any]:
+    """Whose working day a subject's calls land in, as the scheduler's messages carry it."""
+    return {
+        "responsible_timezone": manager.timezone if manager else "UTC",
+        "responsible_department": manager.department if manager else None,
+    }
+
+
+class Assigned(NamedTuple):
+    """A status assignment's answer: the subject, whether it changed, its next planned call."""
+
+    subject: Lead | Counterparty
+    changed: bool
+    next_call_at: datetime | None = None
+
+
 def assign_status(
     session: Session,
     actor: Actor | None,
@@ -143,11 +164,13 @@ def assign_status(
     subject_id: int,
     status_id: int,
     reason: str | None = None,
-) -> tuple[Lead | Counterparty, bool]:
+) -> Assigned:
     """Set a subject's interaction status, keep the history and emit StatusAssigned.
 
-    ``actor`` is None when another system assigns by message. Returns the subject and
-    whether anything changed: assigning the status it already holds is a no-op.
+    ``actor`` is None when another system assigns by message. Returns the subject, whether
+    anything changed (assigning the status it already holds is a no-op) and, when the new
+    status generates calls, the moment of the planned call: the scheduler, which owns the
+    plan, computes the same instant with the same calendar functions and data.
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
@@ -155,7 +178,7 @@ def assign_status(
     status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
     check_assignable(rule_of(status), kind)
     if is_reassignment(subject.status_id, status.id):
-        return subject, False
+        return Assigned(subject, False)
     entry = StatusAssignment(
         subject_kind=kind,
         subject_id=subject.id,
@@ -186,15 +209,41 @@ def assign_status(
             "generate_calls": status.generate_calls,
             "call_interval_days": status.call_interval_days,
             "responsible_id": subject.responsible_id,
-            "responsible_timezone": manager.timezone if manager else "UTC",
+            **_manager_calendar(manager),
             "assigned_by_id": entry.assigned_by_id,
             "assigned_at": entry.assigned_at.isoformat(),
             "reason": reason,
         },
         occurred_at=entry.assigned_at,
     )
+    next_call_at = None
+    if status.generate_calls:
+        next_call_at = _plan_call(session, kind, subject, manager, entry, status.call_interval_days)
     session.flush()
-    return subject, True
+    return Assigned(subject, True, next_call_at)
+
+
+def _plan_call(
+    session: Session,
+    kind: str,
+    subject: Lead | Counterparty,
+    manager: Employee | None,
+    entry: StatusAssignment,
+    interval_days: int,
+) -> datetime:
+    """When the new status's call falls due; the responsible manager is told in the inbox."""
+    calendar, tz = calendar_of(session, manager)
+    at = due_after(calendar, entry.assigned_at, interval_days, tz)
+    if manager is not None:
+        inbox.tell(
+            session,
+            f"call-planned:{entry.id}",
+            manager,
+            _("Call with {subject} planned for {when}"),
+            subject=subject.name,
+            when=f"{at.astimezone(zone(tz)):%Y-%m-%d %H:%M} ({tz})",
+        )
+    return at
 
 
 def status_history(session: Session, kind: str, subject_id: int) -> list[StatusAssignment]:

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -15,14 +15,17 @@ from services.crm.adapters.orm import (
     Employee,
     Lead,
 )
-from services.crm.adapters.work import Interaction, Task
+from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import inbox, subjects
+from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, responsible
 from services.crm.handlers.partners import list_contacts
+from shared.calendar import end_of_working_day
 from shared.db import utcnow
+from shared.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,13 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
             # The call was planned from a status the subject no longer holds.
             log.info("call due for a changed subject: no task", extra={"key": data["key"]})
             return None
-    responsible(session, data["assignee_id"], "assignee_id")
+    assignee = responsible(session, data["assignee_id"], "assignee_id")
+    due_at, planned_at = data["due_at"], None
+    if data["kind"] == "call":
+        # A call due at 09:00 may be made all that working day: overdue only after it.
+        planned_at = due_at
+        calendar, tz = calendar_of(session, assignee)
+        due_at = end_of_working_day(calendar, planned_at, tz)
     task = Task(
         key=data["key"],
         kind=data["kind"],
@@ -50,7 +59,8 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
         subject_kind=data.get("subject_kind"),
         subject_id=data.get("subject_id"),
         plan_id=data.get("plan_id"),
-        due_at=data["due_at"],
+        planned_at=planned_at,
+        due_at=due_at,
         details=details(session, subject, data.get("subject_kind")) if subject else {},
     )
     return open_task(session, task)
@@ -58,6 +68,8 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
     """A task set by hand (a work assignment, a reminder to oneself)."""
+    if fields["kind"] == "document":
+        raise Invalid("kind", "document tasks are made by the sales process")
     assignee = responsible(session, fields["assignee_id"], "assignee_id")
     subject = None
     if fields.get("subject_kind"):
@@ -81,12 +93,60 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
 
 
 def open_task(session: Session, task: Task) -> Task:
+    """Save a new task, tell its assignee, and publish ``TaskCreated``."""
     session.add(task)
     session.flush()
-    inbox.notify(
-        session, f"task:{task.id}", task.assignee_id, f"New task: {task.title}", task_id=task.id
+    assignee = session.get(Employee, task.assignee_id)
+    inbox.tell(
+        session,
+        f"task:{task.id}",
+        assignee,
+        _("New task: {title}"),
+        task_id=task.id,
+        title=task.title,
+    )
+    outbox.record(
+        session,
+        "task",
+        task.id,
+        "TaskCreated",
+        {
+            "task_id": task.id,
+            "kind": task.kind,
+            "title": task.title,
+            "assignee_id": task.assignee_id,
+            "subject_kind": task.subject_kind,
+            "subject_id": task.subject_id,
+            "due_at": task.due_at.isoformat(),
+            "plan_id": task.plan_id,
+        },
     )
     return task
+
+
+def finish(
+    session: Session, task: Task, outcome: str, result: str | None, by_id: int | None
+) -> None:
+    """Close an open task with its outcome: ``TaskCompleted``, and its reminders end."""
+    now = utcnow()
+    task.state, task.outcome, task.result, task.completed_at = rules.DONE, outcome, result, now
+    outbox.record(
+        session,
+        "task",
+        task.id,
+        "TaskCompleted",
+        {
+            "task_id": task.id,
+            "kind": task.kind,
+            "outcome": outcome,
+            "assignee_id": task.assignee_id,
+            "completed_by_id": by_id,
+            "subject_kind": task.subject_kind,
+            "subject_id": task.subject_id,
+            "completed_at": now.isoformat(),
+        },
+    )
+    closed(session, "task", task.id, rules.DONE)
 
 
 def details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[str, Any]:
@@ -190,7 +250,17 @@ def cancel_task(session: Session, actor: Actor, task_id: int) -> Task:
 
 
 def closed(session: Session, kind: str, document_id: int, state: str) -> None:
-    """Tell the notifier that reminders based on this document are no longer due."""
+    """Reminders based on this document are no longer due: here, and at the notifier."""
+    session.execute(
+        update(Reminder)
+        .where(
+            Reminder.basis_kind == kind,
+            Reminder.basis_id == document_id,
+            Reminder.state == "scheduled",
+        )
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    )
     outbox.record(
         session,
         kind,

@@ -20,10 +20,11 @@ def record(
     type_: str,
     data: dict[str, Any],
     *,
-    queue: str,
+    queue: str | None,
     **kwargs: Any,
 ) -> OutboxMessage:
-    """Add one command for ``queue`` to the notifier's outbox, in the caller's transaction."""
+    """Add one command for ``queue`` (or, with None, an event) to the notifier's outbox, in the
+    caller's transaction."""
     return outbox.record(
         session, OutboxMessage, aggregate, aggregate_id, type_, data, queue=queue, **kwargs
     )

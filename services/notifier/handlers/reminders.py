@@ -20,6 +20,7 @@ from services.notifier.adapters.orm import ClosedDocument, Reminder
 from services.notifier.domain.delivery import CANCELLED, SCHEDULED, reminder_is_due
 from services.notifier.handlers.notifications import Notification, cancel_pending, notify
 from shared.contracts import NOTIFIER, SCHEDULER
+from shared.db import utcnow
 from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,20 @@ def timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> 
     )
     channels = notify(session, note, directory.find(session, reminder.recipient_id))
     log.info("reminder fired", extra={"reminder_id": reminder.id, "channels": channels})
+    if channels:
+        # An event (no queue): the CRM shows the reminder delivered, others may follow it.
+        outbox.record(
+            session,
+            "reminder",
+            reminder.id,
+            "ReminderDelivered",
+            {
+                "reminder_id": reminder.id,
+                "delivered_at": utcnow().isoformat(),
+                "channels": channels,
+            },
+            queue=None,
+        )
 
 
 def _call_off(session: Session, env: dict[str, Any], reminders, reason: str) -> None:

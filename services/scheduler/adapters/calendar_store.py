@@ -1,47 +1,38 @@
-"""The company's working calendar: the table's settings and holidays over the config defaults."""
+"""The working calendar the scheduler plans by: the CRM's latest snapshot over the defaults.
+
+The CRM owns the calendar (a reference book); every change reaches the scheduler as a
+``WorkingCalendarChanged`` snapshot, kept here whole in one row. Without one yet, the
+configured default (``SCHEDULER_WORKDAYS`` and the like) applies, as it does in the CRM.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from functools import cache
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.orm import CalendarSettings, Holiday
-from services.scheduler.domain.calendar import (
-    WorkingCalendar,
-    parse_holidays,
-    parse_hours,
-    parse_workdays,
-)
+from services.scheduler.adapters.orm import CalendarSnapshot
 from shared import config
+from shared.calendar import CompanyCalendar, configured, from_snapshot
+from shared.db import utcnow
+
+EMPTY: dict[str, Any] = {"default": None, "departments": [], "holidays": []}
 
 
-@cache
-def defaults(workdays: str, hours: str, holidays: str) -> WorkingCalendar:
-    start, end = parse_hours(hours)
-    return WorkingCalendar(parse_workdays(workdays), start, end, parse_holidays(holidays))
+def load(session: Session, settings: config.Settings | None = None) -> CompanyCalendar:
+    """The calendar in force."""
+    row = session.get(CalendarSnapshot, 1)
+    return from_snapshot(row.snapshot if row else EMPTY, configured(settings or config.load()))
 
 
-def configured(settings: config.Settings) -> WorkingCalendar:
-    """The calendar the configuration describes (``SCHEDULER_WORKDAYS`` and the like)."""
-    return defaults(
-        settings.scheduler_workdays, settings.scheduler_work_hours, settings.scheduler_holidays
-    )
-
-
-def load(session: Session, settings: config.Settings | None = None) -> WorkingCalendar:
-    """The calendar in force: the settings row if the company saved one, plus its holidays."""
-    calendar = configured(settings or config.load())
-    row = session.get(CalendarSettings, 1)
-    if row is not None:
-        calendar = replace(
-            calendar,
-            workdays=parse_workdays(row.workdays),
-            work_start=row.work_start,
-            work_end=row.work_end,
-            call_time=row.call_time,
-        )
-    holidays = frozenset(session.scalars(select(Holiday.day)))
-    return replace(calendar, holidays=calendar.holidays | holidays)
+def replace_snapshot(session: Session, revision: int, snapshot: dict[str, Any]) -> bool:
+    """Keep ``snapshot`` unless a newer or equal revision is kept; True if it replaced it."""
+    row = session.get(CalendarSnapshot, 1, with_for_update=True)
+    if row is not None and row.revision >= revision:
+        return False
+    if row is None:
+        row = CalendarSnapshot(id=1)
+        session.add(row)
+    row.revision, row.snapshot, row.received_at = revision, snapshot, utcnow()
+    session.flush()
+    return True

@@ -8,19 +8,17 @@ a tick reads what is due and never what merely exists.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     Index,
     Integer,
     SmallInteger,
     String,
-    Time,
     UniqueConstraint,
     Uuid,
     func,
@@ -56,6 +54,8 @@ class CallPlan(Base):
         ),
         Index("ix_call_plans_status_id", "status_id"),
         Index("ix_call_plans_lead_id", "lead_id", postgresql_where=text("lead_id IS NOT NULL")),
+        # A manager's plans, re-planned when their time zone or department changes.
+        Index("ix_call_plans_responsible_id", "responsible_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,6 +64,8 @@ class CallPlan(Base):
     lead_id: Mapped[int | None] = mapped_column(Integer)  # the lead a counterparty came from
     responsible_id: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # The responsible's department: whose working calendar the call lands in.
+    department: Mapped[str | None] = mapped_column(String(200))
     status_id: Mapped[int | None] = mapped_column(Integer)
     status_version: Mapped[int] = mapped_column(Integer, server_default="0")
     assignment_id: Mapped[int | None] = mapped_column(Integer)
@@ -137,26 +139,16 @@ class RoutineRun(Base):
     started_at: Mapped[datetime] = stamped()
 
 
-class CalendarSettings(Base):
-    """The company's working week; absent means the defaults from the configuration."""
+class CalendarSnapshot(Base):
+    """The CRM's working calendar as last received (``WorkingCalendarChanged``), one row."""
 
-    __tablename__ = "calendar_settings"
+    __tablename__ = "calendar_snapshot"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
-    workdays: Mapped[str] = mapped_column(String(64))  # "mon,tue,wed,thu,fri"
-    work_start: Mapped[time] = mapped_column(Time)
-    work_end: Mapped[time] = mapped_column(Time)
-    call_time: Mapped[time | None] = mapped_column(Time)  # None: the start of working hours
-
-
-class Holiday(Base):
-    """A company holiday: no call lands on it."""
-
-    __tablename__ = "holidays"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Pause(Base):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.orm import CallPlan, StatusRuleRow
-from services.scheduler.domain.plans import Plan, StatusRule
+from services.scheduler.domain.plans import PLANNED, Plan, StatusRule
 
 PLAN_FIELDS = tuple(f.name for f in fields(Plan))
 
@@ -41,6 +42,33 @@ def holding_status(session: Session, status_id: int, older_than: int) -> list[Ca
         .with_for_update()
     )
     return list(session.scalars(stmt))
+
+
+def of_responsible(session: Session, employee_id: int) -> list[CallPlan]:
+    """A manager's plans, locked, in id order."""
+    stmt = (
+        select(CallPlan)
+        .where(CallPlan.responsible_id == employee_id)
+        .order_by(CallPlan.id)
+        .with_for_update()
+    )
+    return list(session.scalars(stmt))
+
+
+def waiting(session: Session, spanning: tuple[date, date] | None = None) -> list[CallPlan]:
+    """Planned calls, locked, in id order; ``spanning`` keeps those whose span from anchor
+    to call may hold a day between the two dates (UTC midnights)."""
+    stmt = select(CallPlan).where(CallPlan.state == PLANNED, CallPlan.archived.is_(False))
+    if spanning is not None:
+        lo, hi = (datetime.combine(d, time(0), tzinfo=UTC) for d in spanning)
+        stmt = stmt.where(
+            CallPlan.next_call_at >= lo,
+            or_(
+                and_(CallPlan.rescheduled.is_(False), CallPlan.anchor_at < hi),
+                CallPlan.next_call_at < hi,
+            ),
+        )
+    return list(session.scalars(stmt.order_by(CallPlan.id).with_for_update()))
 
 
 def plan_of(row: CallPlan) -> Plan:

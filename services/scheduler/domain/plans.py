@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from services.scheduler.domain.calendar import WorkingCalendar, due_after
+from shared.calendar import WorkingCalendar, due_after, within_working_hours, zone
 
 PLANNED, DUE, REMOVED = "planned", "due", "removed"
 
@@ -33,6 +33,7 @@ class Plan:
     subject_id: int
     responsible_id: int | None = None
     timezone: str = "UTC"
+    department: str | None = None  # the responsible's: whose working calendar applies
     status_id: int | None = None
     status_version: int = 0
     assignment_id: int | None = None
@@ -54,6 +55,7 @@ def assign_status(
     rule: StatusRule,
     responsible_id: int | None,
     timezone: str,
+    department: str | None,
     assigned_at: datetime,
     calendar: WorkingCalendar,
 ) -> Plan | None:
@@ -70,6 +72,7 @@ def assign_status(
         plan,
         responsible_id=responsible_id,
         timezone=timezone,
+        department=department,
         assignment_id=assignment_id,
         anchor_at=assigned_at,
         archived=False,
@@ -120,15 +123,43 @@ def reschedule(plan: Plan | None, due_at: datetime) -> Plan | None:
 
 
 def change_responsible(
-    plan: Plan | None, responsible_id: int | None, timezone: str, calendar: WorkingCalendar
+    plan: Plan | None,
+    responsible_id: int | None,
+    timezone: str,
+    department: str | None,
+    calendar: WorkingCalendar,
 ) -> Plan | None:
-    """A new manager: the waiting call moves into the new manager's working day."""
-    if plan is None or (plan.responsible_id, plan.timezone) == (responsible_id, timezone):
+    """A new manager, or theirs moved to another time zone or department: the waiting call
+    moves into that manager's working day."""
+    if plan is None or (plan.responsible_id, plan.timezone, plan.department) == (
+        responsible_id,
+        timezone,
+        department,
+    ):
         return None
-    plan = replace(plan, responsible_id=responsible_id, timezone=timezone)
+    plan = replace(plan, responsible_id=responsible_id, timezone=timezone, department=department)
     if plan.state == PLANNED and not plan.rescheduled and plan.anchor_at is not None:
         plan = replace(plan, next_call_at=_due(plan, plan.anchor_at, calendar))
     return _bump(plan)
+
+
+def recalendar(plan: Plan, calendar: WorkingCalendar) -> Plan | None:
+    """The working calendar changed (a holiday, the week, the hours): the waiting call follows.
+
+    A call counted from its anchor is counted again; one a manager moved by hand stays
+    unless it now falls on a day off, when it moves into the next working hours.
+    """
+    if plan.state != PLANNED or plan.archived or plan.next_call_at is None:
+        return None
+    if not plan.rescheduled and plan.anchor_at is not None:
+        next_call_at = _due(plan, plan.anchor_at, calendar)
+    elif calendar.is_working_day(plan.next_call_at.astimezone(zone(plan.timezone)).date()):
+        return None
+    else:
+        next_call_at = within_working_hours(calendar, plan.next_call_at, plan.timezone)
+    if next_call_at == plan.next_call_at:
+        return None
+    return _bump(replace(plan, next_call_at=next_call_at))
 
 
 def archive(plan: Plan | None, subject_kind: str, subject_id: int) -> Plan:

@@ -32,6 +32,8 @@ HANDLERS = {
     "StatusAssigned": plans.status_assigned,
     "InteractionStatusChanged": plans.status_changed,
     "ResponsibleChanged": plans.responsible_changed,
+    "EmployeeChanged": plans.employee_changed,
+    "WorkingCalendarChanged": plans.calendar_changed,
     "SubjectArchived": plans.subject_archived,
     "LeadConverted": plans.lead_converted,
     "CallCompleted": plans.call_completed,

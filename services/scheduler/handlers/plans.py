@@ -6,6 +6,7 @@ Saving bumps the plan's revision; the tick publishes ``CallPlanned`` for it afte
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.scheduler.adapters import calendar_store, plan_store
 from services.scheduler.domain import plans
 from services.scheduler.domain.plans import Plan, StatusRule
+from shared.calendar import CompanyCalendar
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,9 @@ def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any])
         rule=rule,
         responsible_id=data["responsible_id"],
         timezone=data["responsible_timezone"],
+        department=data["responsible_department"],
         assigned_at=data["assigned_at"],
-        calendar=calendar_store.load(session),
+        calendar=calendar_store.load(session).for_department(data["responsible_department"]),
     )
     _save(session, row, plan)
 
@@ -59,10 +62,12 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
             data["status_id"], data["version"], data["generate_calls"], data["call_interval_days"]
         ),
     )
-    calendar = calendar_store.load(session)
+    company = calendar_store.load(session)
     changed = 0
     for row in plan_store.holding_status(session, rule.status_id, rule.version):
-        plan = plans.change_status_rule(plan_store.plan_of(row), rule, calendar)
+        plan = plans.change_status_rule(
+            plan_store.plan_of(row), rule, company.for_department(row.department)
+        )
         changed += _save(session, row, plan)
     log.info("status re-planned", extra={"status_id": rule.status_id, "plans": changed})
 
@@ -70,13 +75,79 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
 def responsible_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
     """ResponsibleChanged: the plan follows the new manager and their working day."""
     row = plan_store.find(session, data["subject_kind"], data["subject_id"])
+    department = data["responsible_department"]
     plan = plans.change_responsible(
         plan_store.to_plan(row),
         data["responsible_id"],
         data["responsible_timezone"],
-        calendar_store.load(session),
+        department,
+        calendar_store.load(session).for_department(department),
     )
     _save(session, row, plan)
+
+
+def employee_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """EmployeeChanged: a manager's new time zone or department re-plans their waiting calls."""
+    company = calendar_store.load(session)
+    calendar = company.for_department(data["department"])
+    changed = 0
+    for row in plan_store.of_responsible(session, data["employee_id"]):
+        plan = plans.change_responsible(
+            plan_store.plan_of(row),
+            row.responsible_id,
+            data["timezone"],
+            data["department"],
+            calendar,
+        )
+        changed += _save(session, row, plan)
+    if changed:
+        log.info(
+            "manager's calls re-planned",
+            extra={"employee_id": data["employee_id"], "plans": changed},
+        )
+
+
+def calendar_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """WorkingCalendarChanged: keep the newest calendar and move the calls it changes."""
+    before = calendar_store.load(session)
+    if not calendar_store.replace_snapshot(session, data["revision"], env["data"]):
+        log.info("older calendar ignored", extra={"revision": data["revision"]})
+        return
+    after = calendar_store.load(session)
+    changed = 0
+    for row in _touched_by(session, before, after):
+        calendar = after.for_department(row.department)
+        changed += _save(session, row, plans.recalendar(plan_store.plan_of(row), calendar))
+    log.info("calendar applied", extra={"revision": data["revision"], "plans": changed})
+
+
+def _touched_by(session: Session, before: CompanyCalendar, after: CompanyCalendar) -> list:
+    """Plans a calendar change may move: every waiting one if a week or hours changed, else
+    those whose span from anchor to call holds a day that became or stopped being a holiday."""
+    if _weeks(before) != _weeks(after):
+        return plan_store.waiting(session)
+    days = {day for _, day in _holidays(before) ^ _holidays(after)}
+    if not days:
+        return []
+    # A day shifts calls whose local anchor date is before it and whose local call date is
+    # on or after it; a day of margin either side covers every time zone.
+    return plan_store.waiting(
+        session, spanning=(min(days) - timedelta(days=1), max(days) + timedelta(days=2))
+    )
+
+
+def _weeks(company: CompanyCalendar) -> tuple:
+    return tuple(
+        (name, c.workdays, c.work_start, c.work_end, c.call_time)
+        for name, c in sorted({"": company.default, **company.departments}.items())
+    )
+
+
+def _holidays(company: CompanyCalendar) -> set[tuple[str | None, date]]:
+    days: set[tuple[str | None, date]] = {(None, d) for d in company.default.holidays}
+    for department, own in company.department_holidays.items():
+        days |= {(department, d) for d in own}
+    return days
 
 
 def subject_archived(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
@@ -103,9 +174,8 @@ def lead_converted(session: Session, env: dict[str, Any], data: dict[str, Any]) 
 def call_completed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
     """CallCompleted: plan the next call one interval after this one."""
     row = plan_store.find(session, data["subject_kind"], data["subject_id"])
-    plan = plans.complete_call(
-        plan_store.to_plan(row), data["completed_at"], calendar_store.load(session)
-    )
+    calendar = calendar_store.load(session).for_department(row.department if row else None)
+    plan = plans.complete_call(plan_store.to_plan(row), data["completed_at"], calendar)
     _save(session, row, plan)
 
 

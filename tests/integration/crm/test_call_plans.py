@@ -239,6 +239,114 @@ def test_bad_panel_filters_are_refused_with_the_field(panel):
     assert set(r.json["errors"]["query"]) == {"subject_kind", "overdue"}
 
 
+def test_a_due_call_given_in_turn_shows_in_that_managers_list(panel, sessions):
+    alice, bob, ids = panel
+    run_create_task(sessions, plan_id=1, subject_id=ids["hot_lead"], assignee_id=bob.id)
+    listed = bob.get("/api/call-plans").json
+    assert [(i["subject_name"], i["assignee_id"]) for i in listed] == [
+        ("Umbrella", None),
+        ("Acme", bob.id),
+    ]
+    assert "Acme" in names(alice.get("/api/call-plans"))  # still the responsible's too
+
+
+def run_create_task(sessions, *, plan_id, subject_id, assignee_id):
+    from services.crm.handlers.tasks import create_from_command
+
+    loaded = parse(
+        envelope(
+            "CreateTask",
+            {
+                "key": f"call:{plan_id}:test",
+                "kind": "call",
+                "assignee_id": assignee_id,
+                "subject_kind": "lead",
+                "subject_id": subject_id,
+                "due_at": utcnow().isoformat(),
+                "plan_id": plan_id,
+            },
+        )
+    )[1]
+    with transaction(sessions) as session:
+        return create_from_command(session, loaded)
+
+
+def test_unknown_or_contradictory_panel_filters_are_refused_not_ignored(panel):
+    alice, _, _ = panel
+    for url, field in [
+        ("/api/call-plans?manager=1", "manager"),
+        ("/api/calls/done?colour=red", "colour"),
+        ("/api/call-plans?day=tomorrow", "day"),
+        ("/api/call-plans?day=today&date_from=2026-01-01", "day"),
+        ("/api/calls/done?date_from=2026-02-01&date_to=2026-01-01", "date_to"),
+        ("/api/call-plans?subject_id=3", "subject_kind"),
+    ]:
+        r = alice.get(url)
+        assert r.status_code == 422, (url, r.json)
+        errors = r.json["errors"]
+        assert field in {**errors.get("query", {}), **errors.get("json", {})}, (url, errors)
+    assert alice.get("/api/call-plans?page=1&page_size=2").status_code == 200
+
+
+@pytest.fixture()
+def days(as_role, sessions, boss):
+    """A manager's calls yesterday, today and the day after tomorrow (UTC, their zone)."""
+    manager = as_role("manager")
+    now, day = utcnow(), timedelta(days=1)
+    for plan_id, name, at in (
+        (11, "Yesterday", now - day),
+        (12, "Today", now),
+        (13, "Later", now + 2 * day),
+    ):
+        plan(
+            sessions, plan_id, "lead", new_lead(sessions, boss, name, manager.id), manager.id, at=at
+        )
+    return manager, now
+
+
+def test_the_panel_shows_today_a_date_or_a_period_in_the_readers_zone(days):
+    manager, now = days
+    day = timedelta(days=1)
+    assert names(manager.get("/api/call-plans?day=today")) == ["Today"]
+    assert names(manager.get(f"/api/call-plans?day={(now - day).date()}")) == ["Yesterday"]
+    period = f"date_from={(now - day).date()}&date_to={now.date()}"
+    assert names(manager.get(f"/api/call-plans?{period}")) == ["Yesterday", "Today"]
+    assert names(manager.get(f"/api/call-plans?date_from={(now + day).date()}")) == ["Later"]
+
+
+def test_the_panel_shows_one_customers_calls_planned_and_done(panel, sessions):
+    alice, _, ids = panel
+    url = f"/api/call-plans?subject_kind=counterparty&subject_id={ids['globex']}"
+    assert names(alice.get(url)) == ["Globex"]
+    task = run_create_task(sessions, plan_id=2, subject_id=ids["warm_lead"], assignee_id=alice.id)
+    done = alice.post(f"/api/tasks/{task.id}/complete", json={"outcome": "talked", "result": "ok"})
+    assert done.status_code == 200, done.json
+    mine = f"/api/calls/done?subject_kind=lead&subject_id={ids['warm_lead']}"
+    assert names(alice.get(mine)) == ["Initech"]
+    assert names(alice.get(mine + "&day=today")) == ["Initech"]
+    yesterday = (utcnow() - timedelta(days=1)).date()
+    assert names(alice.get(mine + f"&day={yesterday}")) == []
+    assert names(alice.get(f"/api/calls/done?subject_kind=lead&subject_id={ids['hot_lead']}")) == []
+
+
+def test_a_card_shows_its_next_call_and_its_events(panel, sessions, as_role):
+    alice, bob, ids = panel
+    run_create_task(sessions, plan_id=1, subject_id=ids["hot_lead"], assignee_id=bob.id)
+    card = alice.get(f"/api/leads/{ids['hot_lead']}").json
+    assert card["next_call"]["plan_id"] == 1 and card["next_call"]["state"] == "due"
+    assert card["next_call"]["assignee_id"] == bob.id and card["next_call"]["overdue"] is True
+    assert alice.get(f"/api/leads/{ids['gone']}").json["next_call"] is None  # removed plan
+
+    task = bob.get("/api/tasks?kind=call").json[0]
+    bob.post(f"/api/tasks/{task['id']}/complete", json={"outcome": "talked", "result": "Fine"})
+    [event] = alice.get(f"/api/leads/{ids['hot_lead']}/events").json
+    assert (event["kind"], event["outcome"], event["content"]) == ("call", "talked", "Fine")
+    assert alice.get(f"/api/leads/{ids['hot_lead']}/events?kind=email").json == []
+    assert alice.get(f"/api/leads/{ids['hot_lead']}/events?kind=fax").status_code == 422
+    # Another manager's customer is not even shown to exist.
+    assert as_role("manager").get(f"/api/leads/{ids['hot_lead']}/events").status_code == 404
+
+
 # -- rescheduling ----------------------------------------------------------------------------
 
 

@@ -107,3 +107,56 @@ def test_employees_set_their_own_channels_but_not_their_role(as_role):
     assert r.status_code == 200, r.json
     assert r.json["channels"] == ["webhook"]
     assert me.patch(f"/api/employees/{me.id}", json={"role": "admin"}).status_code == 403
+
+
+def apply(sessions, type_, data):
+    from services.crm.entrypoints.actors import HANDLERS
+
+    env, loaded = parse(envelope(type_, data))
+    with transaction(sessions) as session:
+        HANDLERS[type_](session, env, loaded)
+
+
+def test_a_reminders_state_follows_its_life_scheduled_delivered_or_cancelled(manager, sessions):
+    def make(text):
+        return created(
+            manager,
+            "/api/reminders",
+            recipient_id=manager.id,
+            text=text,
+            remind_at="2030-05-01T09:00:00+00:00",
+        )
+
+    delivered, kept = make("Send the contract"), make("Call back")
+    assert delivered["state"] == "scheduled"
+    moment = "2030-05-01T09:00:02+00:00"
+    data = {"reminder_id": delivered["id"], "delivered_at": moment, "channels": ["in_app"]}
+    apply(sessions, "ReminderDelivered", data)
+    apply(sessions, "ReminderDelivered", data)  # at least once: the same answer
+    shown = {r["id"]: r for r in manager.get("/api/reminders").json}
+    assert shown[delivered["id"]]["state"] == "delivered"
+    assert shown[delivered["id"]]["delivered_at"] == moment
+    assert shown[kept["id"]]["state"] == "scheduled"
+
+
+def test_reminders_on_a_document_that_closes_are_cancelled_here_too(manager, sessions):
+    task = created(
+        manager,
+        "/api/tasks",
+        kind="other",
+        title="Prepare",
+        assignee_id=manager.id,
+        due_at="2030-01-01T10:00:00+00:00",
+    )
+    reminder = created(
+        manager,
+        "/api/reminders",
+        recipient_id=manager.id,
+        text="Prepare!",
+        remind_at="2030-01-01T09:00:00+00:00",
+        basis_kind="task",
+        basis_id=task["id"],
+    )
+    manager.post(f"/api/tasks/{task['id']}/complete", json={"outcome": "done", "result": "ok"})
+    [shown] = [r for r in manager.get("/api/reminders").json if r["id"] == reminder["id"]]
+    assert shown["state"] == "cancelled"

@@ -45,13 +45,19 @@ def test_taking_an_order_into_work_removes_it_from_the_new_orders(world):
     assert world.executor.post(f"/api/orders/{order}/take").status_code == 409
 
 
-def test_an_order_for_the_head_of_execution_waits_until_they_name_the_executor(world, sessions):
+def test_an_order_for_the_head_of_execution_reminds_her_and_closes_the_process(world, sessions):
     pid, order = world.at_order(responsible_id=world.head_of_execution.id)
     posted = world.manager.post(f"/api/orders/{order}/post").json
     assert posted["executor_id"] is None and posted["routed_at"] is not None
     assert new_orders(world.head_of_execution) == [order]
     assert new_orders(world.executor) == []
-    assert world.view(pid)["state"] == "active"
+    # Document 002: the order shows in her new orders, she gets a reminder, the process ends.
+    process = world.view(pid)
+    assert process["state"] == "completed" and process["current_step"] == "execution"
+    assert process["steps"][-1]["responsible_id"] == world.head_of_execution.id
+    [routed] = outbox_of(sessions, "OrderRouted")
+    assert routed.data["responsible_id"] == world.head_of_execution.id
+    assert routed.data["executor_id"] is None
 
     url = f"/api/orders/{order}/executor"
     assert world.manager.post(url, json={"executor_id": world.executor.id}).status_code == 403
@@ -66,7 +72,11 @@ def test_an_order_for_the_head_of_execution_waits_until_they_name_the_executor(w
         e.data["recipient_id"]
         for e in outbox_of(sessions, "ReminderScheduled")
         if e.data["basis_kind"] == "order"
-    ] == [world.executor.id]
+    ] == [world.head_of_execution.id, world.executor.id]
+    assert [e.data["executor_id"] for e in outbox_of(sessions, "OrderRouted")] == [
+        None,
+        world.executor.id,
+    ]
     assert (
         world.head_of_execution.post(url, json={"executor_id": world.executor.id}).status_code
         == 409

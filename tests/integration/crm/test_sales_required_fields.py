@@ -7,9 +7,18 @@ from tests.integration.crm.sales_world import PDF, world_fixture  # noqa: F401
 from tests.integration.crm.support import field_errors
 
 
+def test_a_registration_without_a_contact_is_refused_with_the_field_it_needs(world):
+    for body in ({}, {"contacts": []}):
+        r = world.secretary.post("/api/processes", json=body)
+        assert field_errors(r) == {"contacts": ["at least one contact is required"]}
+    assert world.secretary.get("/api/processes").json == []
+
+
 def test_a_registration_needs_a_topic_the_whole_contacts_table_and_who_took_the_call(world):
-    process = world.register(contacts=[], transferred_to_id=None, topic=None)
+    process = world.register(contacts=[{"presentation": "Hank"}], transferred_to_id=None)
     registration = process["current_document"]["id"]
+    shown = world.secretary.get(f"/api/documents/{registration}").json
+    assert set(shown["missing"]) == {"contacts", "transferred_to_id"}  # a draft until filled
     world.secretary.patch(f"/api/documents/{registration}", json={"topic": " "})
     errors = field_errors(world.complete(registration, world.secretary))
     assert set(errors) == {"topic", "contacts", "transferred_to_id"}

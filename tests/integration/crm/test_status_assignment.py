@@ -59,7 +59,8 @@ def test_the_history_records_who_when_from_what_to_what_and_why(manager, subject
 def test_assigning_the_current_status_again_changes_nothing(manager, subject, sessions):
     first = assign(manager, subject, WARM)
     again = assign(manager, subject, WARM, "still warm")
-    assert again == {**first, "changed": False}
+    # Unchanged: the answer shows the call already planned (none here: no scheduler runs).
+    assert again == {**first, "changed": False, "next_call_at": None}
     assert len(manager.get(f"{subject}/status-history").json) == 1
     assert len(outbox_of(sessions, "StatusAssigned")) == 1
 

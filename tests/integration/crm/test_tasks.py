@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.crm.handlers import tasks
+from shared.contracts import WEEKDAY_NAMES as WEEKDAYS
 from shared.contracts import envelope, parse
 from shared.db import transaction, utcnow
 from tests.integration.crm.support import created, field_errors, outbox_of
@@ -65,11 +67,16 @@ def test_call_due_creates_one_call_task_with_contacts_and_a_notification(session
 
     [task] = my_tasks(manager)
     assert task["title"] == "Call Globex"
-    assert task["kind"] == "call" and task["state"] == "open" and task["overdue"] is True
+    # Due a minute ago, but it may be made until the end of that working day: not overdue yet.
+    assert task["kind"] == "call" and task["state"] == "open" and task["overdue"] is False
+    assert datetime.fromisoformat(task["planned_at"]) == due_at
+    assert datetime.fromisoformat(task["due_at"]) > due_at
     assert task["details"]["contacts"][0]["name"] == "Hank Scorpio"
     assert "prepare_proposal" in task["outcomes"]
-    [note] = manager.get("/api/inbox").json
+    # The newest first: the task, then the planned call the lead's status announced.
+    note, planned = manager.get("/api/inbox").json
     assert note["task_id"] == task["id"] and "Call Globex" in note["text"]
+    assert planned["text"].startswith("Call with Globex planned for ")
 
 
 def test_call_due_for_a_status_changed_meanwhile_creates_nothing(sessions, manager, lead):
@@ -174,14 +181,41 @@ def test_visit_failure_and_refused_proposal_also_turn_the_subject_cold(
     assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 3
 
 
-def test_no_answer_reschedules_the_call_after_the_short_delay(sessions, manager, lead):
+def always_working(admin, manager) -> None:
+    """A calendar of every day, 00:00-23:59, and a manager's zone whose clock is not near
+    midnight two hours from now: a call back after the delay stays where the delay puts it."""
+    week = {"workdays": list(WEEKDAYS), "work_start": "00:00", "work_end": "23:59"}
+    assert admin.put("/api/working-calendar", json=week).status_code == 200
+    soon = utcnow() + timedelta(hours=2)
+    zone = next(z for z in ("UTC", "Asia/Tokyo") if soon.astimezone(ZoneInfo(z)).hour < 22)
+    assert manager.patch(f"/api/employees/{manager.id}", json={"timezone": zone}).status_code == 200
+
+
+def test_no_answer_reschedules_the_call_after_the_short_delay(sessions, admin, manager, lead):
+    always_working(admin, manager)
     task = open_call(sessions, manager, lead)
     before = utcnow()
-    complete(manager, task["id"], outcome="no_answer", result="Voicemail")
+    r = complete(manager, task["id"], outcome="no_answer", result="Voicemail")
     [command] = outbox_of(sessions, "RescheduleCall")
     due = datetime.fromisoformat(command.data["due_at"])
     assert timedelta(minutes=119) < due - before < timedelta(minutes=121)
+    assert datetime.fromisoformat(r.json["next_call_at"]) == due
     assert outbox_of(sessions, "CallCompleted") == []
+
+
+def test_a_call_back_after_hours_lands_in_the_next_working_morning(sessions, manager, lead):
+    task = open_call(sessions, manager, lead)
+    r = complete(
+        manager,
+        task["id"],
+        outcome="no_answer",
+        result="Closed for the day",
+        call_back_at="2030-01-04T19:30:00+01:00",  # Friday evening in Berlin
+    )
+    monday_morning = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)  # 09:00 Berlin
+    assert datetime.fromisoformat(r.json["next_call_at"]) == monday_morning
+    [command] = outbox_of(sessions, "RescheduleCall")
+    assert datetime.fromisoformat(command.data["due_at"]) == monday_morning
 
 
 def test_call_back_later_uses_the_time_the_manager_picks(sessions, manager, lead):
@@ -195,7 +229,9 @@ def test_call_back_later_uses_the_time_the_manager_picks(sessions, manager, lead
     )
     assert r.status_code == 200
     [command] = outbox_of(sessions, "RescheduleCall")
-    assert command.data["due_at"] == "2030-01-02T10:00:00+01:00"
+    assert datetime.fromisoformat(command.data["due_at"]) == datetime.fromisoformat(
+        "2030-01-02T10:00:00+01:00"
+    )
 
 
 def test_set_cyclicality_assigns_the_chosen_status(sessions, manager, lead):
@@ -235,9 +271,12 @@ def test_managers_see_their_own_tasks_and_heads_their_departments(sessions, as_r
 
 
 def test_overdue_filter_and_escalation_once_per_task(sessions, manager, lead):
-    call_due(sessions, lead, manager.id, plan_id=1, due_at=utcnow() - timedelta(hours=3))
-    call_due(sessions, lead, manager.id, plan_id=2, due_at=utcnow() + timedelta(hours=3))
-    assert len(my_tasks(manager, state="overdue")) == 1
+    # A Monday's call is overdue once that working day has ended; next year's is not yet.
+    call_due(sessions, lead, manager.id, plan_id=1, due_at=datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    call_due(sessions, lead, manager.id, plan_id=2, due_at=utcnow() + timedelta(days=400))
+    [overdue] = my_tasks(manager, state="overdue")
+    assert overdue["due_at"] == "2026-01-05T17:00:00+00:00"  # 18:00 in Berlin
+    assert overdue["overdue"] is True
     for _ in range(2):
         with transaction(sessions) as session:
             tasks.escalate_overdue(session, overdue_minutes=60)

@@ -91,3 +91,16 @@ def test_a_fired_reminder_that_was_cancelled_or_whose_basis_closed_is_not_delive
     assert notifier.deliveries() == []
     assert notifier.outbox("DeliverInApp") == []
     assert smtp.to("e11@example.com") == []
+
+
+def test_a_delivered_reminder_is_published_once_for_the_crm_to_show(notifier):
+    notifier.employees(employee(11))
+    data = reminder(9, 11)
+    notifier.send("ReminderScheduled", data)
+    fired = notifier.send("TimerFired", timer_fired(data))
+    notifier.resend(fired)
+    notifier.send("TimerFired", timer_fired(data))  # fired again: nothing new to deliver
+    notifier.settle()
+    [delivered] = notifier.outbox("ReminderDelivered")
+    assert delivered.queue is None  # an event: to crm.events and the CRM's queue
+    assert (delivered.data["reminder_id"], delivered.data["channels"]) == (9, ["in_app"])

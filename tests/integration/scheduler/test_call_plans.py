@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.scheduler.adapters.orm import CalendarSettings, Holiday
-from shared.db import transaction
+from datetime import timedelta
+
 from tests.integration.scheduler.support import plan_of, received, status_assigned, utc
 
 FRIDAY_5PM_BERLIN = utc(2026, 11, 20, 16, 0)
@@ -202,18 +202,94 @@ def test_archiving_and_a_new_manager_change_the_plan(deliver, sessions):
     assert plan_of(sessions, 7).state == "removed"
 
 
-def test_the_companys_calendar_and_holidays_decide_the_day(deliver, sessions):
-    with transaction(sessions) as session:
-        session.add(Holiday(day=utc(2026, 11, 23).date(), name="Company day"))
-        session.add(
-            CalendarSettings(
-                workdays="mon-fri",
-                work_start=utc(2026, 1, 1, 10).time(),
-                work_end=utc(2026, 1, 1, 19).time(),
-            )
-        )
+def calendar(revision, *, default=None, departments=(), holidays=()) -> dict:
+    """The data of a WorkingCalendarChanged event as the CRM writes it."""
+    return {
+        "revision": revision,
+        "default": default,
+        "departments": list(departments),
+        "holidays": [
+            {"day": day, "department": department, "name": None} for day, department in holidays
+        ],
+    }
+
+
+def week(start, end, department=None, workdays=("mon", "tue", "wed", "thu", "fri")) -> dict:
+    return {
+        "department": department,
+        "workdays": list(workdays),
+        "work_start": start,
+        "work_end": end,
+        "call_time": None,
+    }
+
+
+def test_the_companys_calendar_and_holidays_from_the_crm_decide_the_day(deliver, sessions):
+    deliver(
+        "WorkingCalendarChanged",
+        calendar(1, default=week("10:00", "19:00"), holidays=[("2026-11-23", None)]),
+    )
     deliver("StatusAssigned", status_assigned(7, interval=1, assigned_at=FRIDAY_5PM_BERLIN))
     assert plan_of(sessions, 7).next_call_at == utc(2026, 11, 24, 9, 0)  # Tue 10:00 Berlin
+
+
+def test_a_new_holiday_moves_the_waiting_calls_planned_on_it(deliver, sessions):
+    deliver("StatusAssigned", status_assigned(7, interval=1, assigned_at=FRIDAY_5PM_BERLIN))
+    deliver("StatusAssigned", status_assigned(8, interval=3, assigned_at=FRIDAY_5PM_BERLIN))
+    assert plan_of(sessions, 7).next_call_at == MONDAY_9AM_BERLIN
+    before = plan_of(sessions, 8)
+
+    deliver("WorkingCalendarChanged", calendar(1, holidays=[("2026-11-23", None)]))
+
+    moved = plan_of(sessions, 7)
+    assert moved.next_call_at == utc(2026, 11, 24, 8, 0)  # Tuesday 09:00 Berlin
+    assert moved.revision == 2  # the CRM's read model hears of it
+    # Lead 8's three working days now end on Thursday instead of Wednesday.
+    assert plan_of(sessions, 8).next_call_at == before.next_call_at + timedelta(days=1)
+
+
+def test_an_older_calendar_delivered_late_changes_nothing(deliver, sessions):
+    deliver("StatusAssigned", status_assigned(7, interval=1, assigned_at=FRIDAY_5PM_BERLIN))
+    deliver("WorkingCalendarChanged", calendar(2, holidays=[("2026-11-23", None)]))
+    deliver("WorkingCalendarChanged", calendar(1))
+    assert plan_of(sessions, 7).next_call_at == utc(2026, 11, 24, 8, 0)
+
+
+def test_a_departments_own_week_and_holidays_apply_to_its_managers_only(deliver, sessions):
+    sales = status_assigned(7, interval=1, assigned_at=FRIDAY_5PM_BERLIN)
+    deliver("StatusAssigned", {**sales, "responsible_department": "Night sales"})
+    deliver("StatusAssigned", status_assigned(8, interval=1, assigned_at=FRIDAY_5PM_BERLIN))
+    deliver(
+        "WorkingCalendarChanged",
+        calendar(
+            1,
+            departments=[week("13:00", "21:00", "Night sales")],
+            holidays=[("2026-11-24", "Night sales")],
+        ),
+    )
+    assert plan_of(sessions, 7).next_call_at == utc(2026, 11, 23, 12, 0)  # Mon 13:00 Berlin
+    assert plan_of(sessions, 8).next_call_at == MONDAY_9AM_BERLIN
+
+
+def test_a_managers_new_time_zone_moves_their_waiting_calls(deliver, sessions):
+    deliver("StatusAssigned", status_assigned(7, interval=1, assigned_at=FRIDAY_5PM_BERLIN))
+    deliver(
+        "EmployeeChanged",
+        {
+            "employee_id": 11,
+            "name": "Manager 11",
+            "email": "m11@example.com",
+            "role": "manager",
+            "department": None,
+            "timezone": "America/New_York",
+            "active": True,
+            "channels": ["in_app"],
+            "webhook_url": None,
+        },
+    )
+    plan = plan_of(sessions, 7)
+    assert plan.timezone == "America/New_York"
+    assert plan.next_call_at == utc(2026, 11, 23, 14, 0)  # Monday 09:00 in New York
 
 
 def test_a_redelivered_event_changes_nothing(deliver, sessions):

@@ -1,11 +1,11 @@
 """The rules of call plans, without a database."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from services.scheduler.domain import plans
-from services.scheduler.domain.calendar import WorkingCalendar
 from services.scheduler.domain.plans import DUE, PLANNED, REMOVED, Plan, StatusRule
+from shared.calendar import WorkingCalendar
 
 CAL = WorkingCalendar()
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -26,6 +26,7 @@ def assign(plan=None, rule=WARM, assignment_id=1, when=MONDAY_10, **kw):
         rule=rule,
         responsible_id=kw.get("responsible_id", 11),
         timezone=kw.get("timezone", "UTC"),
+        department=kw.get("department"),
         assigned_at=when,
         calendar=CAL,
     )
@@ -110,10 +111,33 @@ def test_reschedule_moves_the_call_and_survives_an_interval_change():
 
 def test_a_new_manager_in_another_zone_moves_the_call_into_their_morning():
     plan = assign()
-    moved = plans.change_responsible(plan, 12, "Asia/Tokyo", CAL)
+    moved = plans.change_responsible(plan, 12, "Asia/Tokyo", None, CAL)
     assert moved.responsible_id == 12
     assert moved.next_call_at == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
-    assert plans.change_responsible(moved, 12, "Asia/Tokyo", CAL) is None
+    assert plans.change_responsible(moved, 12, "Asia/Tokyo", None, CAL) is None
+
+
+def test_a_managers_new_time_zone_moves_their_waiting_call_into_the_new_morning():
+    plan = assign(timezone="Europe/Berlin")
+    assert plan.next_call_at == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    moved = plans.change_responsible(plan, 11, "America/New_York", None, CAL)
+    assert moved.next_call_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 09:00 in New York
+
+
+def test_a_new_holiday_on_the_planned_day_moves_the_call_to_the_next_working_day():
+    plan = assign()  # Thursday 26th
+    with_holiday = replace(CAL, holidays=frozenset({date(2026, 11, 26)}))
+    moved = plans.recalendar(plan, with_holiday)
+    assert moved.next_call_at == at(27)
+    assert moved.revision == plan.revision + 1
+    assert plans.recalendar(moved, with_holiday) is None  # nothing more to move
+
+
+def test_a_call_moved_by_hand_stays_unless_it_now_falls_on_a_day_off():
+    moved = plans.reschedule(assign(), at(25, 15))
+    assert plans.recalendar(moved, replace(CAL, holidays=frozenset({date(2026, 11, 26)}))) is None
+    off = plans.recalendar(moved, replace(CAL, holidays=frozenset({date(2026, 11, 25)})))
+    assert off.next_call_at == at(26)  # the start of the next working day
 
 
 def test_archiving_removes_for_good_and_a_new_assignment_brings_it_back():

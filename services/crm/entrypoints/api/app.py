@@ -12,12 +12,14 @@ from flask_smorest import Api
 
 from services.crm.entrypoints.api import (
     auth,
+    calendar,
     calls,
     catalogue,
     counterparties,
     documents,
     employees,
     errors,
+    files,
     health,
     inbox,
     leads,
@@ -27,6 +29,7 @@ from services.crm.entrypoints.api import (
     processes,
     reference,
     tasks,
+    telephony,
 )
 from services.crm.entrypoints.cli import register_cli
 from shared import config, logs, webhooks
@@ -39,6 +42,7 @@ BLUEPRINTS = (
     employees.blp,
     reference.statuses,
     reference.refusal_reasons,
+    calendar.blp,
     partners.blp,
     partners.contacts,
     leads.blp,
@@ -52,6 +56,9 @@ BLUEPRINTS = (
     orders.blp,
     catalogue.items,
     catalogue.contracts,
+    telephony.hooks,
+    files.blp,
+    telephony.blp,
 )
 
 

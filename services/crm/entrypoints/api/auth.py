@@ -8,7 +8,8 @@ from services.crm.entrypoints.api.context import unit_of_work
 from services.crm.entrypoints.api.errors import body
 from services.crm.handlers.employees import authenticate
 
-PUBLIC_BLUEPRINTS = {"health", "metrics", "api-docs"}
+# The exchange's webhooks carry its signature instead of a token (entrypoints/api/telephony.py).
+PUBLIC_BLUEPRINTS = {"health", "metrics", "api-docs", "telephony_hooks"}
 
 
 def register(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -19,11 +20,35 @@ blp = Blueprint(
 )
 
 
-class CallPlanQuerySchema(Schema):
-    # A manager gets their own calls without responsible_id (domain/calls.py).
-    responsible_id = QueryId()
+PAGINATION = ("page", "page_size")
+
+
+class PanelQuerySchema(Schema):
+    """Filters of the calls panel; an unknown one is refused (422) rather than ignored."""
+
+    responsible_id = QueryId(
+        metadata={
+            "description": "A manager's calls: their subjects' and the due calls given to them "
+            "in turn. A manager gets their own without it."
+        }
+    )
     status_id = QueryId()
     subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
+    subject_id = QueryId(metadata={"description": "One customer (with subject_kind)."})
+    day = fields.String(
+        validate=validate.Length(max=10),
+        metadata={"description": '"today" or a date (YYYY-MM-DD), in the reader\'s time zone.'},
+    )
+    date_from = fields.Date(metadata={"description": "A period's first day (included)."})
+    date_to = fields.Date(metadata={"description": "A period's last day (included)."})
+
+    @ma.pre_load
+    def leave_pagination(self, data, **kwargs):
+        """page and page_size are the pagination's, read beside these filters."""
+        return {name: data[name] for name in data if name not in PAGINATION}
+
+
+class CallPlanQuerySchema(PanelQuerySchema):
     overdue = fields.Boolean(metadata={"description": "Only overdue (true) or only on time."})
 
 
@@ -37,6 +62,9 @@ class CallPlanSchema(Schema):
     status_name = fields.String(allow_none=True)
     next_call_at = fields.AwareDateTime(allow_none=True)
     state = fields.String(metadata={"description": "planned, or due (emitted, not yet done)"})
+    assignee_id = fields.Integer(
+        allow_none=True, metadata={"description": "Who was given the due call (its open task)."}
+    )
     overdue = fields.Boolean()
     revision = fields.Integer()
     updated_at = fields.AwareDateTime()
@@ -61,7 +89,7 @@ class RescheduleRequestedSchema(Schema):
 
 @blp.route("/call-plans")
 class CallPlans(MethodView):
-    @blp.arguments(CallPlanQuerySchema, location="query")
+    @blp.arguments(CallPlanQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, CallPlanSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
@@ -77,10 +105,8 @@ class CallPlans(MethodView):
             return items
 
 
-class DoneCallQuerySchema(Schema):
-    responsible_id = QueryId()
-    status_id = QueryId()
-    subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
+class DoneCallQuerySchema(PanelQuerySchema):
+    pass
 
 
 class DoneCallSchema(Schema):
@@ -100,7 +126,7 @@ class DoneCallSchema(Schema):
 
 @blp.route("/calls/done")
 class DoneCalls(MethodView):
-    @blp.arguments(DoneCallQuerySchema, location="query")
+    @blp.arguments(DoneCallQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, DoneCallSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):

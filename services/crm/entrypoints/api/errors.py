@@ -22,7 +22,7 @@ def body(code: int, message: str, **extra):
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        code = STATUS.get(type(exc), 400)
+        code = next((c for kind, c in STATUS.items() if isinstance(exc, kind)), 400)
         if isinstance(exc, Invalid):
             return body(code, str(exc), errors={"json": {exc.field: [exc.reason]}})
         return body(code, str(exc))

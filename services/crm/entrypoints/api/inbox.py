@@ -33,7 +33,11 @@ class ReminderSchema(Schema):
     basis_kind = fields.String(allow_none=True, load_default=None)
     basis_id = Id(allow_none=True, load_default=None)
     remind_at = fields.AwareDateTime(required=True, format="iso")
-    state = fields.String(dump_only=True)
+    state = fields.String(
+        dump_only=True,
+        metadata={"description": "scheduled, delivered (handed to its channels) or cancelled"},
+    )
+    delivered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     author_id = fields.Integer(dump_only=True)
 
 

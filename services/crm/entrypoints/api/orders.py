@@ -34,7 +34,7 @@ class Orders(MethodView):
                 page_size=pagination_parameters.page_size,
                 **filters,
             )
-            return items
+            return orders.shown(session, items)
 
 
 @blp.route("/new")
@@ -50,7 +50,7 @@ class NewOrders(MethodView):
                 page=pagination_parameters.page,
                 page_size=pagination_parameters.page_size,
             )
-            return items
+            return orders.shown(session, items)
 
 
 @blp.route("/<int:order_id>")
@@ -59,14 +59,16 @@ class OrderById(MethodView):
     def get(self, order_id):
         """Show an order with its lines"""
         with unit_of_work() as session:
-            return orders.load(session, order_id)
+            return orders.shown(session, orders.load(session, order_id))
 
     @blp.arguments(OrderPatchSchema)
     @blp.response(200, OrderSchema)
     def patch(self, data, order_id):
         """Edit a draft (or rejected) order; lines are replaced whole and filled from their items"""
         with unit_of_work() as session:
-            return process_orders.update_order(session, actor(), order_id, data)
+            return orders.shown(
+                session, process_orders.update_order(session, actor(), order_id, data)
+            )
 
 
 @blp.route("/<int:order_id>/post")
@@ -76,7 +78,10 @@ class PostOrder(MethodView):
     def post(self, order_id):
         """Post the order: to approval if it requires one, else to its executor"""
         with unit_of_work() as session:
-            return process_orders.post_order(session, actor(), order_id, delay_seconds=delay())
+            return orders.shown(
+                session,
+                process_orders.post_order(session, actor(), order_id, delay_seconds=delay()),
+            )
 
 
 @blp.route("/<int:order_id>/executor")
@@ -86,8 +91,11 @@ class NameExecutor(MethodView):
     def post(self, data, order_id):
         """The head of execution names the executor of an order that reached them"""
         with unit_of_work() as session:
-            return process_orders.pass_order(
-                session, actor(), order_id, data["executor_id"], delay_seconds=delay()
+            return orders.shown(
+                session,
+                process_orders.pass_order(
+                    session, actor(), order_id, data["executor_id"], delay_seconds=delay()
+                ),
             )
 
 
@@ -97,4 +105,4 @@ class TakeOrder(MethodView):
     def post(self, order_id):
         """The executor takes the order into work: it leaves the new orders"""
         with unit_of_work() as session:
-            return orders.take(session, actor(), order_id)
+            return orders.shown(session, orders.take(session, actor(), order_id))

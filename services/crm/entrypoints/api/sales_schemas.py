@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import fields, validate
 
-from services.crm.domain.orders import line_amount
+from services.crm.adapters.sales import ACCOUNTING
+from services.crm.domain import documents as doc_rules
+from services.crm.domain.orders import line_amount, total
 from services.crm.domain.process import INBOUND_SALES, PROCESSES, STATES
 from services.crm.entrypoints.api.schemas import PHONE, Email, Id, Name, QueryId, Schema
 from shared.contracts import SUBJECT_KINDS
@@ -28,6 +28,10 @@ class ContactRowSchema(Schema):
 class AttachmentSchema(Schema):
     name = Name(required=True)
     url = fields.Url(allow_none=True, require_tld=False)
+    file_id = Id(
+        allow_none=True,
+        metadata={"description": "A file kept by the CRM (an e-mail's): GET /api/files/<id>."},
+    )
     content_type = Text(200, allow_none=True)
     size = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
 
@@ -57,6 +61,13 @@ class DocumentPatchSchema(_DocumentFields):
 
 class DocumentSchema(DocumentPatchSchema):
     id = fields.Integer()
+    missing = fields.Method(
+        "_missing",
+        metadata={
+            "description": "Required fields still empty (each with why): the document is a "
+            "draft until they are filled in, and completing it is refused (422) before."
+        },
+    )
     process_id = fields.Integer()
     step = fields.String()
     kind = fields.String()
@@ -69,6 +80,12 @@ class DocumentSchema(DocumentPatchSchema):
     basis_id = fields.Integer(allow_none=True)
     approval = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
+
+    def _missing(self, doc) -> dict[str, str]:
+        if doc.state not in doc_rules.OPEN_STATES:
+            return {}
+        required = INBOUND_SALES.step(doc.step).required
+        return doc_rules.missing(required, {n: getattr(doc, n, None) for n in required})
 
 
 class DocumentQuerySchema(Schema):
@@ -103,6 +120,8 @@ class LineSchema(Schema):
     price = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0))
     department = fields.String(dump_only=True)
     responsible_id = fields.Integer(dump_only=True)
+    planned_cost = fields.Decimal(as_string=True, dump_only=True, allow_none=True)
+    planned_hours = fields.Decimal(as_string=True, dump_only=True, allow_none=True)
     amount = fields.Method("_amount", dump_only=True)
 
     def _amount(self, line) -> str:
@@ -132,7 +151,16 @@ class OrderSchema(OrderPatchSchema):
     author_id = fields.Integer(allow_none=True)
     executor_id = fields.Integer(allow_none=True)
     contacts = fields.List(fields.Dict())
+    accounting = fields.String(
+        allow_none=True, metadata={"description": "grey or white, from the items of its lines"}
+    )
     total = fields.Method("_total")
+    missing = fields.Dict(
+        metadata={
+            "description": "An order step makes a draft (status draft): the fields posting "
+            "still needs, each with why; empty once it may be posted."
+        },
+    )
     posted_at = fields.AwareDateTime(allow_none=True)
     approved_at = fields.AwareDateTime(allow_none=True)
     routed_at = fields.AwareDateTime(allow_none=True)
@@ -140,7 +168,7 @@ class OrderSchema(OrderPatchSchema):
     created_at = fields.AwareDateTime()
 
     def _total(self, order) -> str:
-        return str(sum((line_amount(li.quantity, li.price) for li in order.lines), Decimal("0.00")))
+        return str(total(order.lines))
 
 
 class OrderQuerySchema(Schema):
@@ -163,6 +191,12 @@ class StepRequestSchema(OrderPatchSchema, _DocumentFields):
     needs_approval = fields.Boolean(metadata={"description": "A proposal sent only once approved."})
     assignee_id = Id(
         metadata={"description": "Assignment: an employee of the execution department."}
+    )
+    item_id = Id(
+        metadata={
+            "description": "Assignment: the work or service (its grey or white, planned cost "
+            "and time go on the assignment)."
+        }
     )
     approver_id = Id(metadata={"description": "Proposal approval: the approving head."})
     due_at = Moment(metadata={"description": "Assignment or approval task: when it is due."})
@@ -256,6 +290,25 @@ class ItemSchema(Schema):
     name = Name(required=True)
     department = Text(200, allow_none=True)
     responsible_id = Id(allow_none=True)
+    accounting = fields.String(
+        load_default="white",
+        validate=validate.OneOf(ACCOUNTING),
+        metadata={"description": "grey or white: copied to orders and work assignments."},
+    )
+    planned_cost = fields.Decimal(
+        places=2,
+        as_string=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=10**11),
+        metadata={"description": "Planned cost per unit (document 'Planned cost and time')."},
+    )
+    planned_hours = fields.Decimal(
+        places=2,
+        as_string=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=10**7),
+        metadata={"description": "Planned working time per unit, in hours."},
+    )
     active = fields.Boolean(load_default=True)
 
 

@@ -17,7 +17,7 @@ PHONE = validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number")
 Name = lambda n=300, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=INT_MAX), **kw)  # noqa: E731
 # Query strings carry text, so ids there are parsed from "12" (strict would refuse every value).
-QueryId = lambda: fields.Integer(validate=validate.Range(min=1, max=INT_MAX))  # noqa: E731
+QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=INT_MAX), **kw)  # noqa: E731
 SortOrder = lambda: fields.Integer(  # noqa: E731
     strict=True, load_default=0, validate=validate.Range(min=-INT_MAX, max=INT_MAX)
 )
@@ -87,6 +87,12 @@ class EmployeeSchema(Schema):
         dump_only=True,
         metadata={"description": "Version of the webhook signing secret; 0 until one is issued."},
     )
+    extension = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^[0-9]{1,20}$", error="digits only, at most 20"),
+        metadata={"description": "Extension at the telephone exchange: its calls find them."},
+    )
+    phone = fields.String(allow_none=True, validate=PHONE)
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -177,6 +183,16 @@ class PartnerLinkSchema(Schema):
     kind = Name(100, load_default="related")
 
 
+class NextCallSchema(Schema):
+    plan_id = fields.Integer()
+    at = fields.AwareDateTime(allow_none=True, metadata={"description": "When the call is due."})
+    state = fields.String(metadata={"description": "planned, or due (not yet made)"})
+    overdue = fields.Boolean()
+    responsible_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True, metadata={"description": "The due call's task."})
+    assignee_id = fields.Integer(allow_none=True, metadata={"description": "Who has that task."})
+
+
 class SubjectSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Name(required=True)
@@ -189,6 +205,12 @@ class SubjectSchema(Schema):
         dump_only=True,
         allow_none=True,
         metadata={"description": "prospect, new, regular or dormant: see reclassify_buyers."},
+    )
+    next_call = fields.Nested(
+        NextCallSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Shown on one subject (not in lists): its next planned call."},
     )
 
 
@@ -265,6 +287,13 @@ class AssignmentResultSchema(Schema):
     subject_id = fields.Integer()
     status_id = fields.Integer()
     status_assigned_at = fields.AwareDateTime()
+    next_call_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "The call the status plans, in the manager's working hours "
+            "(unchanged status: the call already planned); null when it generates none."
+        },
+    )
 
 
 class StatusAssignmentSchema(Schema):
@@ -276,3 +305,26 @@ class StatusAssignmentSchema(Schema):
     assigned_by_id = fields.Integer(allow_none=True)
     assigned_at = fields.AwareDateTime()
     reason = fields.String(allow_none=True)
+
+
+class EventSchema(Schema):
+    """One entry of a card's "Events" tab: a call, e-mail, meeting or process event."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    direction = fields.String()
+    topic = fields.String(allow_none=True)
+    state = fields.String()
+    outcome = fields.String(allow_none=True)
+    content = fields.String(allow_none=True)
+    attachments = fields.List(fields.Dict())
+    responsible_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    process_id = fields.Integer(allow_none=True)
+    step = fields.String(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    ended_at = fields.AwareDateTime(allow_none=True)
+
+
+class EventQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(("call", "email", "meeting", "event")))

@@ -16,9 +16,11 @@ from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     AssignmentResultSchema,
     AssignStatusSchema,
+    EventQuerySchema,
+    EventSchema,
     StatusAssignmentSchema,
 )
-from services.crm.handlers import subjects
+from services.crm.handlers import calls, card, subjects
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,15 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
 
     @blp.route("/<int:subject_id>")
     class Item(MethodView):
-        @blp.doc(summary=f"Show a {kind}")
+        @blp.doc(summary=f"Show a {kind} with its next planned call")
         @blp.response(200, api.schema)
         def get(self, subject_id):
             with unit_of_work() as session:
-                return subjects.load(session, kind, subject_id)
+                subject = subjects.load(session, kind, subject_id)
+                shown = {
+                    n: getattr(subject, n) for n in api.schema().dump_fields if n != "next_call"
+                }
+                return {**shown, "next_call": card.next_call(session, kind, subject.id)}
 
         @blp.doc(summary=f"Edit a {kind}: details, responsible manager, archiving")
         @blp.arguments(api.update_schema(partial=True))
@@ -85,15 +91,36 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
         def post(self, data, subject_id):
             """Assign an interaction status (a no-op when it is already the current one)"""
             with unit_of_work() as session:
-                subject, changed = subjects.assign_status(
+                result = subjects.assign_status(
                     session, actor(), kind, subject_id, data["status_id"], data.get("reason")
                 )
                 return {
-                    "changed": changed,
-                    "subject_id": subject.id,
-                    "status_id": subject.status_id,
-                    "status_assigned_at": subject.status_assigned_at,
+                    "changed": result.changed,
+                    "subject_id": result.subject.id,
+                    "status_id": result.subject.status_id,
+                    "status_assigned_at": result.subject.status_assigned_at,
+                    "next_call_at": result.next_call_at
+                    or _planned(session, kind, result.subject.id),
                 }
+
+    @blp.route("/<int:subject_id>/events")
+    class Events(MethodView):
+        @blp.doc(summary=f"The {kind} card's Events tab: its calls, e-mails and meetings")
+        @blp.arguments(EventQuerySchema, location="query")
+        @blp.response(200, EventSchema(many=True))
+        @blp.paginate()
+        def get(self, filters, subject_id, pagination_parameters):
+            with unit_of_work() as session:
+                items, pagination_parameters.item_count = card.events(
+                    session,
+                    actor(),
+                    kind,
+                    subject_id,
+                    page=pagination_parameters.page,
+                    page_size=pagination_parameters.page_size,
+                    interaction_kind=filters.get("kind"),
+                )
+                return items
 
     @blp.route("/<int:subject_id>/status-history")
     class StatusHistory(MethodView):
@@ -102,3 +129,9 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
             """Who assigned which status, when, from what and why, oldest first"""
             with unit_of_work() as session:
                 return subjects.status_history(session, kind, subject_id)
+
+
+def _planned(session: Session, kind: str, subject_id: int):
+    """An unchanged status keeps the call already planned."""
+    plan = calls.live_plan(session, kind, subject_id)
+    return plan.next_call_at if plan else None

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.crm.domain.tasks import OUTCOMES, Completion
+from services.crm.entrypoints.api import process_errors
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 from services.crm.handlers import outcomes, tasks
@@ -15,6 +16,8 @@ from shared.contracts import SUBJECT_KINDS, TASK_KINDS
 from shared.db import utcnow
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Tasks for people")
+# A process document's task completes the document: its missing fields are named (422).
+process_errors.register(blp)
 
 OUTCOME_HELP = "; ".join(f"{kind}: {', '.join(o)}" for kind, o in OUTCOMES.items())
 
@@ -30,7 +33,14 @@ class TaskSchema(Schema):
     author_id = fields.Integer(dump_only=True)
     subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS), allow_none=True)
     subject_id = Id(allow_none=True)
-    due_at = fields.AwareDateTime(required=True, format="iso")
+    due_at = fields.AwareDateTime(
+        required=True,
+        format="iso",
+        metadata={"description": "Overdue after it; a call's is the end of its working day."},
+    )
+    planned_at = fields.AwareDateTime(
+        dump_only=True, metadata={"description": "A call task's planned moment."}
+    )
     state = fields.String(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
     outcomes = fields.Method("_outcomes", dump_only=True)
@@ -71,6 +81,10 @@ class CompletionSchema(Schema):
 class CompletedSchema(Schema):
     task = fields.Nested(TaskSchema)
     created_tasks = fields.List(fields.Nested(TaskSchema))
+    next_call_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "no_answer / call_back_later: the call back, in working hours."},
+    )
 
 
 @blp.route("")
@@ -115,7 +129,7 @@ class CompleteTask(MethodView):
         """Complete a task with its outcome and result; the outcome opens the next step"""
         settings = current_app.config["SETTINGS"]
         with unit_of_work() as session:
-            task, created = outcomes.complete_task(
+            return outcomes.complete_task(
                 session,
                 actor(),
                 task_id,
@@ -124,7 +138,6 @@ class CompleteTask(MethodView):
                 call_back_minutes=settings.call_back_minutes,
                 reminder_delay_seconds=settings.reminder_delay_seconds,
             )
-            return {"task": task, "created_tasks": created}
 
 
 @blp.route("/<int:task_id>/cancel")

@@ -5,12 +5,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.scheduler.domain.calendar import (
+from shared.calendar import (
     WorkingCalendar,
     due_after,
+    end_of_working_day,
+    from_snapshot,
     parse_holidays,
     parse_hours,
     parse_workdays,
+    within_working_hours,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -117,3 +120,64 @@ def test_calendar_settings_parse_and_bad_ones_name_the_setting():
             parse(bad)
     with pytest.raises(ValueError, match="workdays"):
         WorkingCalendar(workdays=frozenset())
+
+
+def test_a_call_back_inside_working_hours_stays_and_one_after_hours_moves_to_the_next_morning():
+    tuesday_noon = local(BERLIN, 2026, 11, 24, 12, 0)
+    assert within_working_hours(DEFAULT, tuesday_noon, "Europe/Berlin") == tuesday_noon
+    early = local(BERLIN, 2026, 11, 24, 7, 30)
+    assert within_working_hours(DEFAULT, early, "Europe/Berlin") == local(
+        BERLIN, 2026, 11, 24, 9, 0
+    )
+    friday_evening = local(BERLIN, 2026, 11, 27, 18, 0)  # the end of hours is already after
+    assert within_working_hours(DEFAULT, friday_evening, "Europe/Berlin") == local(
+        BERLIN, 2026, 11, 30, 9, 0
+    )
+
+
+def test_a_call_task_is_due_at_the_end_of_its_working_day():
+    tuesday_9 = local(BERLIN, 2026, 11, 24, 9, 0)
+    assert end_of_working_day(DEFAULT, tuesday_9, "Europe/Berlin") == local(
+        BERLIN, 2026, 11, 24, 18, 0
+    )
+    saturday = local(BERLIN, 2026, 11, 28, 10, 0)  # moved there by hand: Monday's end
+    assert end_of_working_day(DEFAULT, saturday, "Europe/Berlin") == local(
+        BERLIN, 2026, 11, 30, 18, 0
+    )
+
+
+def test_a_department_has_its_own_week_and_holidays_on_top_of_the_companys():
+    snapshot = {
+        "default": {
+            "department": None,
+            "workdays": ["mon", "tue", "wed", "thu", "fri"],
+            "work_start": "08:00",
+            "work_end": "17:00",
+            "call_time": None,
+        },
+        "departments": [
+            {
+                "department": "Night",
+                "workdays": ["mon", "tue", "wed", "thu", "fri", "sat"],
+                "work_start": "13:00",
+                "work_end": "22:00",
+                "call_time": "14:30",
+            }
+        ],
+        "holidays": [
+            {"day": "2026-12-25", "department": None, "name": "Christmas"},
+            {"day": "2026-12-26", "department": "Night", "name": None},
+        ],
+    }
+    company = from_snapshot(snapshot, WorkingCalendar())
+    night, sales = company.for_department("Night"), company.for_department("Sales")
+    assert (sales.work_start, sales.holidays) == (time(8, 0), {date(2026, 12, 25)})
+    assert night.call_time == time(14, 30) and night.is_working_day(date(2026, 11, 28))
+    assert night.holidays == {date(2026, 12, 25), date(2026, 12, 26)}
+    assert company.for_department(None) == company.default
+
+
+def test_without_a_saved_week_the_configured_calendar_and_its_holidays_apply():
+    configured = WorkingCalendar(holidays=frozenset({date(2026, 1, 1)}))
+    company = from_snapshot({"default": None, "departments": [], "holidays": []}, configured)
+    assert company.default == configured
