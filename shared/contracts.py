@@ -15,6 +15,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from shared.db import utcnow
+from shared.i18n import DEFAULT_LOCALE, LOCALES
 
 SUBJECT_KINDS = ("lead", "counterparty")
 
@@ -200,6 +201,8 @@ class EmployeeChangedV1(_Data):
     active = fields.Boolean(required=True)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True)
     webhook_url = fields.String(required=True, allow_none=True)
+    # Added beside the original fields: a message without it means English.
+    locale = fields.String(load_default=DEFAULT_LOCALE, validate=validate.OneOf(LOCALES))
 
 
 class ReminderScheduledV1(_Data):

@@ -15,8 +15,9 @@ from services.crm.domain.errors import Conflict, Forbidden, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers.common import apply, get
 from shared.db import utcnow
+from shared.i18n import DEFAULT_LOCALE
 
-SELF_SERVICE = {"channels", "webhook_url", "timezone"}
+SELF_SERVICE = {"channels", "webhook_url", "timezone", "locale"}
 
 
 def hash_token(token: str) -> str:
@@ -61,7 +62,7 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
 def update_employee(
     session: Session, actor: Actor, employee_id: int, changes: dict[str, Any]
 ) -> Employee:
-    """Admins edit anyone; an employee edits their own preferences (channels, time zone)."""
+    """Admins edit anyone; an employee edits their own preferences (channels, zone, language)."""
     if not (actor.id == employee_id and set(changes) <= SELF_SERVICE):
         actor.require(Permission.MANAGE_EMPLOYEES)
     employee = get(session, Employee, employee_id, "employee", lock=True)
@@ -126,6 +127,7 @@ def changed(session: Session, employee: Employee) -> None:
             "active": employee.active if employee.active is not None else True,
             "channels": list(employee.channels or ["in_app"]),
             "webhook_url": employee.webhook_url,
+            "locale": employee.locale or DEFAULT_LOCALE,
         },
     )
 

@@ -48,6 +48,7 @@ class Employee(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    locale: Mapped[str] = mapped_column(String(8), server_default="en")
     # When the CRM made the change: an older message arriving late does not win.
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
