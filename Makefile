@@ -5,7 +5,8 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 FLASK  := $(VENV)/bin/flask --app 'services.crm.entrypoints.api.app:wsgi()'
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean
+.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format bench clean \
+	translations
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -16,7 +17,27 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
+# Front-end libraries from npm (pinned by package-lock.json), copied where the CRM serves them.
+$(VENV)/.assets: package.json package-lock.json | $(VENV)/.installed
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PY) -m services.crm.entrypoints.web.assets
+	touch $@
+
+CATALOGUES := $(wildcard shared/locale/*/LC_MESSAGES/messages.po)
+LOCALE_DOMAIN := -d shared/locale -D messages
+
+# The gettext catalogues, compiled from the committed .po files.
+$(VENV)/.catalogues: $(CATALOGUES) | $(VENV)/.installed
+	$(VENV)/bin/pybabel compile $(LOCALE_DOMAIN) --statistics
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.assets $(VENV)/.catalogues ## Virtualenv, pinned Python and npm packages, compiled catalogues
+
+translations: $(VENV)/.installed ## Extract marked strings and update the ru/uk .po files (then translate them)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t --add-location=file --sort-by-file \
+		-o shared/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot $(LOCALE_DOMAIN) \
+		--no-fuzzy-matching --ignore-obsolete
 
 migrate: install ## Create the database if needed and migrate every service's schema
 	$(PY) -m shared.migrations

@@ -85,9 +85,17 @@ def list_plans(
     status_id: int | None = None,
     subject_kind: str | None = None,
     overdue: bool | None = None,
+    state: str | None = None,
+    due_from: datetime | None = None,
+    due_to: datetime | None = None,
+    customer: str | None = None,
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Live plans (planned or due) in due order, with the subject's name and an overdue flag."""
+    """Live plans (planned or due) in due order, with the subject's name and an overdue flag.
+
+    The filters of document 001's calls panel: status, manager, planned or due, overdue, a
+    period of the due time (``due_from`` inclusive, ``due_to`` exclusive) and the customer's name.
+    """
     now = now or utcnow()
     responsible_id = plans_scope(actor, responsible_id)
     base = select(CallPlanView).where(CallPlanView.state.in_(ACTIVE_STATES))
@@ -97,15 +105,23 @@ def list_plans(
         base = base.where(CallPlanView.status_id == status_id)
     if subject_kind is not None:
         base = base.where(CallPlanView.subject_kind == subject_kind)
+    if state is not None:
+        base = base.where(CallPlanView.state == state)
+    if due_from is not None:
+        base = base.where(CallPlanView.next_call_at >= due_from)
+    if due_to is not None:
+        base = base.where(CallPlanView.next_call_at < due_to)
     if overdue is True:
         base = base.where(CallPlanView.next_call_at < now)
     elif overdue is False:
         base = base.where(
             or_(CallPlanView.next_call_at >= now, CallPlanView.next_call_at.is_(None))
         )
+    named = with_subject(base, CallPlanView.subject_kind, CallPlanView.subject_id)
+    if customer:
+        named = named.where(_subject_name.icontains(customer, autoescape=True))
     named = (
-        with_subject(base, CallPlanView.subject_kind, CallPlanView.subject_id)
-        .add_columns(InteractionStatus.name)
+        named.add_columns(InteractionStatus.name)
         .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
         .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
     )

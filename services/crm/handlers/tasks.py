@@ -150,6 +150,7 @@ def list_tasks(
     kind: str | None = None,
     subject_kind: str | None = None,
     subject_id: int | None = None,
+    due_before: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[list[Task], int]:
     """My tasks (or, for heads, the department's), open/overdue/done, in due order."""
@@ -171,6 +172,8 @@ def list_tasks(
         stmt = stmt.where(Task.state == rules.OPEN, Task.due_at < now)
     elif state is not None:
         stmt = stmt.where(Task.state == state)
+    if due_before is not None:
+        stmt = stmt.where(Task.due_at < due_before)
     for column, value in (
         (Task.kind, kind),
         (Task.subject_kind, subject_kind),

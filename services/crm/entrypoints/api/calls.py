@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.crm.domain.calls import ACTIVE_STATES
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import QueryId, Schema
 from services.crm.handlers import calls
@@ -25,6 +26,16 @@ class CallPlanQuerySchema(Schema):
     status_id = QueryId()
     subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
     overdue = fields.Boolean(metadata={"description": "Only overdue (true) or only on time."})
+    state = fields.String(
+        validate=validate.OneOf(ACTIVE_STATES),
+        metadata={"description": "planned (not yet due) or due (given to a manager)."},
+    )
+    due_from = fields.AwareDateTime(format="iso", metadata={"description": "Due at or after."})
+    due_to = fields.AwareDateTime(format="iso", metadata={"description": "Due before."})
+    customer = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "Part of the lead's or counterparty's name."},
+    )
 
 
 class CallPlanSchema(Schema):
