@@ -110,6 +110,12 @@ def revoke_token(session: Session, actor: Actor, employee_id: int, token_id: int
     return token
 
 
+def locale_of(session: Session, employee_id: int | None) -> str:
+    """The language texts for this employee are written in (English for nobody)."""
+    employee = session.get(Employee, employee_id) if employee_id else None
+    return employee.locale if employee is not None and employee.locale else DEFAULT_LOCALE
+
+
 def changed(session: Session, employee: Employee) -> None:
     """Tell the notifier's directory who the employee is now and how to reach them."""
     outbox.record(

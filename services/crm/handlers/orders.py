@@ -16,6 +16,7 @@ from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import instances, reminders, subjects
 from services.crm.handlers.common import apply, get, paginate, referenced, responsible
 from shared.db import utcnow
+from shared.i18n import _
 
 reminders.register_basis("order", Order)
 
@@ -153,10 +154,13 @@ def hand_to(session: Session, order: Order, executor_id: int, delay_seconds: int
     reminders.remind_later(
         session,
         executor_id,
-        f"New order No. {order.id} for {client.name}: ship by {order.shipping_date.isoformat()}",
+        _("New order No. {order} for {client}: ship by {date}"),
         delay_seconds,
         "order",
         order.id,
+        order=order.id,
+        client=client.name,
+        date=order.shipping_date.isoformat(),
     )
 
 

@@ -17,6 +17,7 @@ from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
+from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import approval_task_completed
 from services.crm.handlers.tasks import closed, details, load_visible, open_task
 from shared.db import utcnow
@@ -122,7 +123,7 @@ def _next_task(session: Session, task: Task, step: rules.Step, now: datetime) ->
         Task(
             key=f"task:{task.id}:{step.next_task}",
             kind=step.next_task,
-            title=rules.title_for(step.next_task, subject.name),
+            title=rules.title_for(step.next_task, subject.name, locale_of(session, assignee)),
             assignee_id=assignee,
             subject_kind=task.subject_kind,
             subject_id=task.subject_id,

@@ -21,8 +21,10 @@ from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import inbox, subjects
 from services.crm.handlers.common import get, paginate, responsible
+from services.crm.handlers.employees import locale_of
 from services.crm.handlers.partners import list_contacts
 from shared.db import utcnow
+from shared.i18n import _, translate
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,12 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
             # The call was planned from a status the subject no longer holds.
             log.info("call due for a changed subject: no task", extra={"key": data["key"]})
             return None
-    responsible(session, data["assignee_id"], "assignee_id")
+    assignee = responsible(session, data["assignee_id"], "assignee_id")
     task = Task(
         key=data["key"],
         kind=data["kind"],
-        title=data.get("title") or rules.title_for(data["kind"], subject.name if subject else None),
+        title=data.get("title")
+        or rules.title_for(data["kind"], subject.name if subject else None, assignee.locale),
         assignee_id=data["assignee_id"],
         subject_kind=data.get("subject_kind"),
         subject_id=data.get("subject_id"),
@@ -67,7 +70,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
     task = Task(
         author_id=actor.id,
         title=fields.get("title")
-        or rules.title_for(fields["kind"], subject.name if subject else None),
+        or rules.title_for(fields["kind"], subject.name if subject else None, assignee.locale),
         details=details(session, subject, fields.get("subject_kind")) if subject else {},
         **{k: v for k, v in fields.items() if k != "title"},
     )
@@ -83,9 +86,8 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
 def open_task(session: Session, task: Task) -> Task:
     session.add(task)
     session.flush()
-    inbox.notify(
-        session, f"task:{task.id}", task.assignee_id, f"New task: {task.title}", task_id=task.id
-    )
+    text = translate(locale_of(session, task.assignee_id), _("New task: {title}"), title=task.title)
+    inbox.notify(session, f"task:{task.id}", task.assignee_id, text, task_id=task.id)
     return task
 
 
