@@ -101,7 +101,7 @@ def test_manager_records_a_refusal_on_my_day_and_sees_the_customer_turn_cold(
 
 
 def test_reminders_reach_an_open_page_without_reload(workspace, browser_pages):
-    system, admin, (manager_id, m_email, m_password, token), secretary = workspace
+    system, _, (manager_id, m_email, m_password, token), secretary = workspace
     _, s_email, s_password, _ = secretary
     manager_page = browser_pages()
     sign_in(manager_page, system.url, m_email, m_password)
