@@ -51,9 +51,13 @@ def signed_in(session: Session, employee_id: int) -> Employee | None:
     return employee if employee is not None and employee.active else None
 
 
-def invite(session: Session, actor: Actor, employee_id: int, valid_hours: int) -> str:
-    """A one-time link token to set the employee's password; earlier unused ones stop working."""
-    actor.require(Permission.MANAGE_EMPLOYEES)
+def invite(session: Session, actor: Actor | None, employee_id: int, valid_hours: int) -> str:
+    """A one-time link token to set the employee's password; earlier unused ones stop working.
+
+    ``actor`` None is the operator's CLI (the first admin's password).
+    """
+    if actor is not None:
+        actor.require(Permission.MANAGE_EMPLOYEES)
     employee = get(session, Employee, employee_id, "employee")
     now = utcnow()
     for old in session.scalars(
@@ -67,7 +71,7 @@ def invite(session: Session, actor: Actor, employee_id: int, valid_hours: int) -
         Invitation(
             employee_id=employee.id,
             token_hash=hash_token(token),
-            created_by_id=actor.id,
+            created_by_id=actor.id if actor else None,
             expires_at=now + timedelta(hours=valid_hours),
         )
     )
