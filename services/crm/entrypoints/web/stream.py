@@ -22,7 +22,8 @@ from services.crm.handlers import inbox
 from shared.db import transaction
 from shared.i18n import _
 
-CATCH_UP_SECONDS = 20  # also the keep-alive that proxies need to keep the connection
+KEEP_ALIVE_SECONDS = 5  # a comment line: proxies keep the connection, a gone page is noticed
+CATCH_UP_SECONDS = 30  # read PostgreSQL even without a wake-up (one lost while Redis was away)
 STREAM_SECONDS = 300  # then the browser reconnects (and a stopping worker is not held up)
 
 
@@ -44,15 +45,22 @@ def live() -> Response:
         try:
             yield "retry: 2000\n\n"
             ends = time.monotonic() + STREAM_SECONDS
-            while time.monotonic() < ends and sessions.alive(sid):
-                with transaction(factory) as db:
-                    for note in inbox.since(db, me, last):
+            woken, read_at = True, 0.0
+            while time.monotonic() < ends:
+                if woken or time.monotonic() - read_at > CATCH_UP_SECONDS:
+                    if not sessions.alive(sid):
+                        return
+                    with transaction(factory) as db:
+                        notes = inbox.since(db, me, last)
+                    read_at = time.monotonic()
+                    for note in notes:
                         last = note.id
                         data = {"id": note.id, "text": note.text, "title": title, "url": link}
                         yield f"id: {note.id}\nevent: notification\ndata: {json.dumps(data)}\n\n"
                 try:
-                    wake.get(timeout=CATCH_UP_SECONDS)
+                    woken = wake.get(timeout=KEEP_ALIVE_SECONDS)
                 except queue.Empty:
+                    woken = False
                     yield ": keep-alive\n\n"
         finally:
             hub.forget(me, wake)
