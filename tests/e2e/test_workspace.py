@@ -12,19 +12,10 @@ from services.crm.entrypoints.web.assets import AXE
 from shared.db import utcnow
 from tests import factories
 from tests.e2e.conftest import ALL, Service, free_port
+from tests.e2e.test_calling_loop import Api
 from tests.helpers import eventually
 
 SERIOUS = ("serious", "critical")
-
-
-class Api:
-    def __init__(self, url: str, token: str):
-        self.url, self.headers = url, {"Authorization": f"Bearer {token}"}
-
-    def __call__(self, method: str, path: str, expect: int = 200, **kwargs):
-        r = requests.request(method, self.url + path, headers=self.headers, timeout=15, **kwargs)
-        assert r.status_code == expect, (method, path, r.status_code, r.text)
-        return r.json() if r.content else None
 
 
 def sign_in(page, url: str, email: str, password: str) -> None:

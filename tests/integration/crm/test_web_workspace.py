@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from services.crm.adapters.orm import Employee
-from services.crm.handlers.accounts import invite
+from services.crm.adapters.orm import Employee, Lead
+from services.crm.handlers.accounts import actor_of, invite
 from services.crm.handlers.tasks import create_from_command
 from shared.db import transaction, utcnow
 from tests import factories
@@ -108,8 +108,6 @@ def test_an_invitation_link_sets_the_password_once(app, browser, sessions, clean
     new_id, _ = factories.employee(sessions, "manager")
     with transaction(sessions) as session:
         admin = session.get(Employee, admin_id)
-        from services.crm.handlers.accounts import actor_of
-
         token = invite(session, actor_of(admin), new_id, 72)
         email = session.get(Employee, new_id).email
     visitor = browser()
@@ -125,19 +123,7 @@ def test_an_invitation_link_sets_the_password_once(app, browser, sessions, clean
 
 def test_pages_and_task_titles_are_in_the_employees_language(browser, sessions, clean_db):
     employee_id, email, password, _ = factories.web_user(sessions, "manager", locale="ru")
-    with transaction(sessions) as session:
-        lead = factories_lead(session, "Глобекс", employee_id)
-        create_from_command(
-            session,
-            {
-                "key": "call:test",
-                "kind": "call",
-                "assignee_id": employee_id,
-                "subject_kind": "lead",
-                "subject_id": lead,
-                "due_at": utcnow(),
-            },
-        )
+    call_task(sessions, employee_id, "Глобекс")
     visitor = browser()
     visitor.sign_in(email, password)
     page = visitor.get("/my-day").get_data(as_text=True)
@@ -146,30 +132,28 @@ def test_pages_and_task_titles_are_in_the_employees_language(browser, sessions, 
     assert "Новая задача: Позвонить: Глобекс" in inbox
 
 
-def factories_lead(session, name: str, responsible_id: int) -> int:
-    from services.crm.adapters.orm import Lead
-
-    lead = Lead(name=name, responsible_id=responsible_id)
-    session.add(lead)
-    session.flush()
-    return lead.id
+def call_task(sessions, employee_id: int, customer: str):
+    """A lead of the employee's and a due call task for it, as the notifier's command makes."""
+    with transaction(sessions) as session:
+        lead = Lead(name=customer, responsible_id=employee_id)
+        session.add(lead)
+        session.flush()
+        return create_from_command(
+            session,
+            {
+                "key": f"call:{lead.id}",
+                "kind": "call",
+                "assignee_id": employee_id,
+                "subject_kind": "lead",
+                "subject_id": lead.id,
+                "due_at": utcnow(),
+            },
+        )
 
 
 def test_a_refusal_without_its_reason_shows_the_fields_error(browser, sessions, clean_db):
     employee_id, email, password, _ = factories.web_user(sessions, "manager")
-    with transaction(sessions) as session:
-        lead = factories_lead(session, "Umbrella", employee_id)
-        task = create_from_command(
-            session,
-            {
-                "key": "call:refusal",
-                "kind": "call",
-                "assignee_id": employee_id,
-                "subject_kind": "lead",
-                "subject_id": lead,
-                "due_at": utcnow(),
-            },
-        )
+    task = call_task(sessions, employee_id, "Umbrella")
     visitor = browser()
     visitor.sign_in(email, password)
     visitor.get(f"/tasks/{task.id}")

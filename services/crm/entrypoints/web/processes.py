@@ -3,9 +3,11 @@ with its required fields, completing documents, and the flowchart."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from sqlalchemy.orm import Session
 
 from services.crm.adapters.flowchart_svg import render as flowchart
 from services.crm.adapters.orm import RefusalReason
@@ -158,39 +160,43 @@ def take_step(process_id: int, step: str):
     return redirect(url_for("web.process", process_id=process_id))
 
 
-@bp.post("/documents/<int:document_id>")
-def edit_document(document_id: int):
-    data = _tables(values(request.form))
+def _on_document(document_id: int, act: Callable[[Session], object]):
+    """Act on a document of a process, then show the process (again, with errors, if refused)."""
     with unit_of_work() as db:
         process_id = documents.load(db, document_id).process_id
     try:
-        changes = load(DocumentPatchSchema(), data)
         with unit_of_work() as db:
-            attempt(
-                lambda: process_documents.update_document(
-                    db, actor(), document_id, changes, delay_seconds=_delay()
-                )
-            )
+            attempt(lambda: act(db))
     except FormError as exc:
         return _again(process_id, exc.errors, "document")
     return redirect(url_for("web.process", process_id=process_id))
+
+
+@bp.post("/documents/<int:document_id>")
+def edit_document(document_id: int):
+    data = _tables(values(request.form))
+    try:
+        changes = load(DocumentPatchSchema(), data)
+    except FormError as exc:
+        with unit_of_work() as db:
+            return _again(documents.load(db, document_id).process_id, exc.errors, "document")
+    return _on_document(
+        document_id,
+        lambda db: process_documents.update_document(
+            db, actor(), document_id, changes, delay_seconds=_delay()
+        ),
+    )
 
 
 @bp.post("/documents/<int:document_id>/complete")
 def complete_document(document_id: int):
     outcome = request.form.get("outcome") or None
-    with unit_of_work() as db:
-        process_id = documents.load(db, document_id).process_id
-    try:
-        with unit_of_work() as db:
-            attempt(
-                lambda: process_documents.complete_document(
-                    db, actor(), document_id, outcome, delay_seconds=_delay()
-                )
-            )
-    except FormError as exc:
-        return _again(process_id, exc.errors, "document")
-    return redirect(url_for("web.process", process_id=process_id))
+    return _on_document(
+        document_id,
+        lambda db: process_documents.complete_document(
+            db, actor(), document_id, outcome, delay_seconds=_delay()
+        ),
+    )
 
 
 @bp.get("/process-kinds/inbound_sales")
