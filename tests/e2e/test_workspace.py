@@ -41,7 +41,8 @@ def serious_violations(page) -> list[str]:
 
 @pytest.fixture()
 def workspace(system, sessions):
-    system.env.update(REMINDER_DELAY_SECONDS="1", WEB_SECURE_COOKIES="false")
+    # Secure cookies stay on: Chromium takes them from http://127.0.0.1 as from HTTPS.
+    system.env.update(REMINDER_DELAY_SECONDS="1")
     system.start(*ALL)
     admin = Api(system.url, factories.employee(sessions, "admin")[1])
     manager = factories.web_user(sessions, "manager", department="Sales", timezone="Europe/Kyiv")
@@ -144,7 +145,6 @@ def api_only(settings, tmp_path_factory):
         "DATABASE_URL": settings.database_url,
         "BROKER_URL": settings.broker_url,
         "REDIS_URL": settings.redis_url,
-        "WEB_SECURE_COOKIES": "false",
     }
     port = free_port()
     api = Service("api", env, tmp_path_factory.mktemp("api-only"), port).start()
