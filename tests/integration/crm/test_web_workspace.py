@@ -161,3 +161,19 @@ def test_a_refusal_without_its_reason_shows_the_fields_error(browser, sessions, 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="refusal_reason_id-error"' in page and "required for outcome refusal" in page
+
+
+def test_assigning_a_status_on_the_card_shows_the_call_being_planned(browser, sessions, clean_db):
+    employee_id, email, password, _ = factories.web_user(sessions, "manager")
+    task = call_task(sessions, employee_id, "Hooli")
+    visitor = browser()
+    visitor.sign_in(email, password)
+    card = f"/customers/lead/{task.subject_id}"
+    visitor.get(card)
+    assigned = visitor.post(f"{card}/status", {"status_id": "1", "reason": "asked for prices"})
+    assert assigned.status_code == 302
+    shown = visitor.get(card).get_data(as_text=True)
+    assert "Hot" in shown and "asked for prices" in shown
+    polled = visitor.get(f"{card}/next-call")
+    assert polled.status_code == 200
+    assert "The next call is being planned" in polled.get_data(as_text=True)

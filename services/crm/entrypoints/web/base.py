@@ -91,8 +91,9 @@ def moment(value) -> str:
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
-def render(template: str, status: int = 200, **context: Any):
-    return render_template(template, **context), status
+def render(template: str, code: int = 200, /, **context: Any):
+    """A page with its HTTP status; ``code`` is positional so a template may use ``status``."""
+    return render_template(template, **context), code
 
 
 def safe_next(target: str | None) -> str:
