@@ -9,7 +9,8 @@ export DATABASE_URL ?= postgresql+psycopg://crm_app@127.0.0.1:5432/crm
 export MIGRATION_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/crm
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format mail bench clean
+.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format mail bench clean \
+	translations
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -20,7 +21,27 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
+# Front-end libraries from npm (pinned by package-lock.json), copied where the CRM serves them.
+$(VENV)/.assets: package.json package-lock.json | $(VENV)/.installed
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PY) -m services.crm.entrypoints.web.assets
+	touch $@
+
+CATALOGUES := $(wildcard shared/locale/*/LC_MESSAGES/messages.po)
+LOCALE_DOMAIN := -d shared/locale -D messages
+
+# The gettext catalogues, compiled from the committed .po files.
+$(VENV)/.catalogues: $(CATALOGUES) | $(VENV)/.installed
+	$(VENV)/bin/pybabel compile $(LOCALE_DOMAIN) --statistics
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.assets $(VENV)/.catalogues ## Virtualenv, pinned Python and npm packages, compiled catalogues
+
+translations: $(VENV)/.installed ## Extract marked strings and update the ru/uk .po files (then translate them)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t --add-location=file --sort-by-file \
+		-o shared/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot $(LOCALE_DOMAIN) \
+		--no-fuzzy-matching --ignore-obsolete
 
 migrate: install ## Create the database if needed, migrate every schema as the owner, grant crm_app its rows
 	$(PY) -m shared.migrations
@@ -52,7 +73,7 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-BENCHMARKS := outbox_lag scheduler notifier loop_latency
+BENCHMARKS := outbox_lag scheduler notifier loop_latency web
 
 mail: install ## Run only the sales mailbox's SMTP endpoint (MAIL_HOST:MAIL_PORT)
 	$(VENV)/bin/crm-mail

@@ -12,6 +12,10 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/crm-api-metrics")
 bind = os.environ.get("API_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("API_WORKERS", "2"))
 timeout = int(os.environ.get("API_TIMEOUT_SECONDS", "30"))
+# gevent: an open live stream (/live, Server-Sent Events) is a greenlet, not a worker held
+# for hours, so hundreds of open pages do not starve the API's requests.
+worker_class = "gevent"
+worker_connections = int(os.environ.get("API_WORKER_CONNECTIONS", "1000"))
 graceful_timeout = 20
 # Proxies and load balancers keep connections open longer than gunicorn's default 2 s.
 keepalive = 75

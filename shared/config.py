@@ -32,6 +32,18 @@ def _str(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _bool(name: str, default: bool) -> bool:
+    return _parsed(name, default, _truth, "true or false")
+
+
+def _truth(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a service process needs to know about its surroundings.
@@ -69,6 +81,13 @@ class Settings:
       delivery_max_attempts: sends of one e-mail or webhook before it is marked failed.
       delivery_backoff_seconds, delivery_backoff_max_seconds: the wait after the first
         failed send, doubling each attempt up to the maximum.
+      web_secret_key: key that signs the web pages' CSRF tokens; the same in every API process.
+      web_session_hours: a web session ends after this long without a request.
+      web_secure_cookies: send the session cookie over HTTPS only (turn off for plain-HTTP
+        development on another host than localhost).
+      web_login_limit: failed sign-ins allowed per e-mail and per address, e.g.
+        ``5 per 15 minutes``.
+      web_invitation_hours: how long an invitation link to set a password stays valid.
       metrics_port: port of the process's ``/metrics`` and ``/health`` HTTP server (relay,
         scheduler, notifier, dramatiq workers); 0 starts none. The API serves both itself.
       migration_database_url: URL of the role that owns the schemas; migrations run as it.
@@ -119,6 +138,11 @@ class Settings:
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 2.0
     delivery_backoff_max_seconds: float = 600.0
+    web_secret_key: str = "change-me-web-secret"
+    web_session_hours: float = 12.0
+    web_secure_cookies: bool = True
+    web_login_limit: str = "5 per 15 minutes"
+    web_invitation_hours: int = 72
     metrics_port: int = 0
     # Production hardening.
     migration_database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/crm"
@@ -145,10 +169,12 @@ def load() -> Settings:
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
-      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, and ``METRICS_PORT``,
-      ``MIGRATION_DATABASE_URL``, ``ENVIRONMENT``, ``WEBHOOK_ALLOWED_HOSTS``.
-      ``PHONE_REGION``, ``TELEPHONY_SECRET``, ``TELEPHONY_PUBLIC_URL``, ``MAIL_HOST``,
-      ``MAIL_PORT``, ``SALES_ADDRESSES``, ``MAIL_MAX_BYTES``.
+      ``BACKOFF_SECONDS``, ``BACKOFF_MAX_SECONDS``) likewise, the web's ``WEB_SECRET_KEY``,
+      ``WEB_SESSION_HOURS``, ``WEB_SECURE_COOKIES``, ``WEB_LOGIN_LIMIT``,
+      ``WEB_INVITATION_HOURS``, and ``METRICS_PORT``, ``MIGRATION_DATABASE_URL``,
+      ``ENVIRONMENT``, ``WEBHOOK_ALLOWED_HOSTS``, ``PHONE_REGION``, ``TELEPHONY_SECRET``,
+      ``TELEPHONY_PUBLIC_URL``, ``MAIL_HOST``, ``MAIL_PORT``, ``SALES_ADDRESSES``,
+      ``MAIL_MAX_BYTES``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -195,6 +221,11 @@ def load() -> Settings:
         delivery_backoff_max_seconds=_float(
             "DELIVERY_BACKOFF_MAX_SECONDS", defaults.delivery_backoff_max_seconds
         ),
+        web_secret_key=_str("WEB_SECRET_KEY", defaults.web_secret_key),
+        web_session_hours=_float("WEB_SESSION_HOURS", defaults.web_session_hours),
+        web_secure_cookies=_bool("WEB_SECURE_COOKIES", defaults.web_secure_cookies),
+        web_login_limit=_str("WEB_LOGIN_LIMIT", defaults.web_login_limit),
+        web_invitation_hours=_int("WEB_INVITATION_HOURS", defaults.web_invitation_hours),
         metrics_port=_int("METRICS_PORT", defaults.metrics_port),
         migration_database_url=_str("MIGRATION_DATABASE_URL", defaults.migration_database_url),
         environment=_str("ENVIRONMENT", defaults.environment).lower(),

@@ -15,6 +15,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from shared.db import utcnow
+from shared.i18n import DEFAULT_LOCALE, LOCALES
 
 SUBJECT_KINDS = ("lead", "counterparty")
 
@@ -210,6 +211,8 @@ class EmployeeChangedV1(_Data):
     webhook_secret_version = fields.Integer(
         strict=True, load_default=0, validate=validate.Range(min=0)
     )
+    # Added beside the original fields: a message without it means English.
+    locale = fields.String(load_default=DEFAULT_LOCALE, validate=validate.OneOf(LOCALES))
 
 
 class ReminderScheduledV1(_Data):

@@ -10,8 +10,12 @@ the install step.
 from __future__ import annotations
 
 import gettext
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import dates
 
 LOCALES = ("en", "ru", "uk")
 DEFAULT_LOCALE = "en"
@@ -41,3 +45,21 @@ def translate(locale: str | None, message: str, **params: object) -> str:
     language = locale if locale in LOCALES else DEFAULT_LOCALE
     text = catalogue(language).gettext(message)
     return text.format(**params) if params else text
+
+
+def format_moment(locale: str | None, timezone: str | None, moment: datetime) -> str:
+    """``moment`` as its reader reads it: in their language and time zone (``1 Dec 2026, 10:00``).
+
+    Parameters:
+      locale: the reader's language, as for :func:`translate`.
+      timezone: the reader's IANA time zone; None or an unknown one means UTC.
+      moment: a timezone-aware instant.
+    """
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    language = locale if locale in LOCALES else DEFAULT_LOCALE
+    local = moment.astimezone(zone)
+    day = dates.format_date(local, "medium", locale=language)
+    return f"{day}, {dates.format_time(local, 'short', locale=language)}"

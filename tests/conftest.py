@@ -8,6 +8,8 @@ tests) goes through ``owner_engine``.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import text
@@ -76,12 +78,25 @@ def clean_db(owner_engine):
     yield
 
 
+def without_heartbeat(broker_url: str) -> str:
+    """``broker_url`` for the test process's own connections: AMQP heartbeats off.
+
+    A blocking pika connection answers heartbeats only while the test calls into it; on a
+    loaded machine a test busy elsewhere misses two of them and RabbitMQ resets the idle
+    connection, failing every later test of the module. The services the e2e tests start
+    read BROKER_URL unchanged and keep their heartbeats.
+    """
+    parts = urlsplit(broker_url)
+    query = "&".join(filter(None, (parts.query, "heartbeat=0")))
+    return urlunsplit(parts._replace(query=query))
+
+
 @pytest.fixture(scope="session")
 def broker(settings):
     """The RabbitMQ broker on the run's vhost, installed before any actors module is imported."""
     from shared.broker import set_broker
 
-    broker = set_broker(settings)
+    broker = set_broker(replace(settings, broker_url=without_heartbeat(settings.broker_url)))
     yield broker
     broker.close()
 
@@ -91,6 +106,7 @@ def amqp(settings):
     """A plain pika channel on the run's vhost, as another system would open one."""
     import pika
 
-    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    params = pika.URLParameters(without_heartbeat(settings.broker_url))
+    connection = pika.BlockingConnection(params)
     yield connection.channel()
     connection.close()

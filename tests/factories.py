@@ -22,3 +22,15 @@ def employee(sessions, role: str = "manager", **fields) -> tuple[int, str]:
     with transaction(sessions) as session:
         emp = create_employee(session, None, data)
         return emp.id, issue_token(session, None, emp.id)
+
+
+def web_user(sessions, role: str = "manager", password: str = "correct horse battery", **fields):
+    """An employee who signs in to the web workspace: (id, e-mail, password, bearer token)."""
+    from services.crm.adapters.orm import Employee
+    from services.crm.handlers.accounts import hasher
+
+    employee_id, token = employee(sessions, role, **fields)
+    with transaction(sessions) as session:
+        person = session.get(Employee, employee_id)
+        person.password_hash = hasher.hash(password)
+        return employee_id, person.email, password, token

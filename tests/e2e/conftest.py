@@ -131,3 +131,66 @@ def system(settings, broker, tmp_path, clean_db):
     for name, service in system.services.items():
         if codes[name] not in (0, -15, None):
             print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")
+
+
+# ---- Browser tests: Playwright driving Debian's Chromium (installed by .ci/run) ----
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the run; nothing is downloaded, the system's browser is used."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture()
+def browser_pages(chromium, request, tmp_path):
+    """Open pages, each in its own browser context (its own cookies): ``browser_pages()``.
+
+    When the test fails, every page's screenshot is kept under the test's tmp dir.
+    """
+    contexts = []
+
+    def new_page(timezone: str = "Europe/Kyiv"):
+        context = chromium.new_context(
+            locale="en-US", timezone_id=timezone, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = tmp_path / "screenshots"
+        folder.mkdir(exist_ok=True)
+        for n, context in enumerate(contexts):
+            for m, page in enumerate(context.pages):
+                path = folder / f"{request.node.name}-{n}-{m}.png"
+                page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot of the failed test: {path}")
+    for context in contexts:
+        context.close()

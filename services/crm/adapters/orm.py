@@ -37,6 +37,7 @@ class Employee(Base):
             "role IN ('admin','secretary','manager','head_of_sales','executor','head_of_execution')",
             name="role",
         ),
+        CheckConstraint("locale IN ('en','ru','uk')", name="locale"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,24 @@ class Employee(Base):
     # The telephone exchange's extension and the employee's own number: calls find them.
     extension: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone: Mapped[str | None] = mapped_column(String(50))
+    # The language of every text made for the employee: pages, task titles, reminders, e-mails.
+    locale: Mapped[str] = mapped_column(String(8), server_default="en")
+    # argon2id hash of the web password; None until the employee accepts an invitation.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = stamped()
+
+
+class Invitation(Base):
+    """A one-time link to set the web password; only the token's sha256 is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped()
 
 

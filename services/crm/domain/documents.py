@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.crm.domain.errors import Conflict, DomainError, Invalid
+from shared.i18n import _
 
 PLANNED, IN_PROGRESS, COMPLETED, CANCELLED = "planned", "in_progress", "completed", "cancelled"
 OPEN_STATES = (PLANNED, IN_PROGRESS)
@@ -26,17 +27,17 @@ class Incomplete(DomainError):
 
 
 def _text(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "required"
+    return None if isinstance(value, str) and value.strip() else _("required")
 
 
 def _present(value: Any) -> str | None:
-    return None if value is not None else "required"
+    return None if value is not None else _("required")
 
 
 def contacts_problem(rows: Any) -> str | None:
     """The whole contacts table: each row names someone and says how to reach them."""
     if not rows:
-        return "at least one contact is required"
+        return _("at least one contact is required")
     problems = []
     for n, row in enumerate(rows, 1):
         if not (row.get("contact_person_id") or (row.get("presentation") or "").strip()):
@@ -47,16 +48,16 @@ def contacts_problem(rows: Any) -> str | None:
 
 
 def _subject(value: Any) -> str | None:
-    return None if value is not None else "a counterparty or a lead is required"
+    return None if value is not None else _("a counterparty or a lead is required")
 
 
 def _attachments(rows: Any) -> str | None:
-    return None if rows else "attach at least one file"
+    return None if rows else _("attach at least one file")
 
 
 def _lines(rows: Any) -> str | None:
     if not rows:
-        return "at least one line (item, quantity, price) is required"
+        return _("at least one line (item, quantity, price) is required")
     problems = [
         f"line {n}: {name} is required"
         for n, row in enumerate(rows, 1)

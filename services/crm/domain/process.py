@@ -14,6 +14,7 @@ from functools import cache
 
 from services.crm.domain.errors import Conflict, Forbidden, NotFound
 from services.crm.domain.roles import Role
+from shared.i18n import _
 
 # How a step sits in the process: main steps become the current one, side steps are taken
 # beside the current one (an assignment, an approval), an end closes the instance.
@@ -78,12 +79,12 @@ CONTACT_FIELDS = ("topic", "contacts")
 
 INBOUND_SALES = ProcessDef(
     kind="inbound_sales",
-    title="Sales to new clients from incoming calls and other incoming requests",
+    title=_("Sales to new clients from incoming calls and other incoming requests"),
     start="registration",
     steps=(
         StepDef(
             "registration",
-            "Registration of an incoming call or e-mail",
+            _("Registration of an incoming call or e-mail"),
             "interaction",
             "secretary",
             interaction_kinds=("call", "email"),
@@ -94,7 +95,7 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "first_contact",
-            "First contact with the client",
+            _("First contact with the client"),
             "interaction",
             "manager",
             manual=False,
@@ -106,7 +107,7 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "assignment",
-            "Consultation of a potential client",
+            _("Consultation of a potential client"),
             "task",
             "manager",
             kind=SIDE,
@@ -114,7 +115,7 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "proposal",
-            "Commercial proposal",
+            _("Commercial proposal"),
             "interaction",
             "manager",
             interaction_kinds=("email",),
@@ -125,20 +126,20 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "proposal_approval",
-            "Approval of the commercial proposal",
+            _("Approval of the commercial proposal"),
             "interaction",
             "approver",
             kind=SIDE,
             interaction_kinds=("event",),
             direction="outgoing",
-            topic="Approval of the commercial proposal",
+            topic=_("Approval of the commercial proposal"),
             required=("approver_id",),
             outcomes=("approved", "rejected"),
             while_open=True,
         ),
         StepDef(
             "meeting",
-            "Meeting with a potential client",
+            _("Meeting with a potential client"),
             "interaction",
             "manager",
             interaction_kinds=("meeting",),
@@ -148,7 +149,7 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "order",
-            "Customer order",
+            _("Customer order"),
             "order",
             "manager",
             # "source" is required of new clients only (domain/orders.py).
@@ -166,19 +167,21 @@ INBOUND_SALES = ProcessDef(
         ),
         StepDef(
             "order_approval",
-            "Approve the order",
+            _("Approve the order"),
             "interaction",
             "approver",
             kind=SIDE,
             manual=False,
             interaction_kinds=("event",),
             direction="outgoing",
-            topic="Approve the order",
+            topic=_("Approve the order"),
             required=("approver_id",),
             outcomes=("approved", "rejected"),
         ),
-        StepDef("execution", "Order routed to an executor", "order", "system", END, manual=False),
-        StepDef("refusal", "Refusal", None, "manager", END, required=("refusal_reason_id",)),
+        StepDef(
+            "execution", _("Order routed to an executor"), "order", "system", END, manual=False
+        ),
+        StepDef("refusal", _("Refusal"), None, "manager", END, required=("refusal_reason_id",)),
     ),
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.crm.domain.errors import Conflict, Invalid
+from shared.i18n import _, translate
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 
@@ -55,14 +56,17 @@ OUTCOMES: dict[str, dict[str, Step]] = {
 }
 
 TITLES = {
-    "call": "Call {subject}",
-    "proposal": "Prepare a commercial proposal for {subject}",
-    "visit": "Personal visit to the client {subject}",
+    "call": _("Call {subject}"),
+    "proposal": _("Prepare a commercial proposal for {subject}"),
+    "visit": _("Personal visit to the client {subject}"),
 }
 
 
-def title_for(kind: str, subject_name: str | None) -> str:
-    return TITLES.get(kind, kind.title() + " {subject}").format(subject=subject_name or "").strip()
+def title_for(kind: str, subject_name: str | None, locale: str | None = None) -> str:
+    """The title of a task made by the system, in its assignee's language."""
+    if kind not in TITLES:
+        return f"{kind.title()} {subject_name or ''}".strip()
+    return translate(locale, TITLES[kind], subject=subject_name or "").strip()
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def check_completion(kind: str, state: str, completion: Completion) -> Step:
     if step is None:
         raise Invalid("outcome", f"must be one of: {', '.join(outcomes)}")
     if not completion.result.strip():
-        raise Invalid("result", "describe the result")
+        raise Invalid("result", _("describe the result"))
     for name in step.requires:
         if getattr(completion, name) is None:
             raise Invalid(name, f"required for outcome {completion.outcome}")

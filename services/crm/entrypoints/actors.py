@@ -8,8 +8,10 @@ from __future__ import annotations
 from functools import cache
 
 import dramatiq
+import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.crm.adapters import live
 from services.crm.adapters.orm import InboxMessage
 from services.crm.domain.errors import DomainError
 from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks
@@ -25,7 +27,15 @@ logs.configure("crm-worker", config.load().log_level)
 
 @cache
 def sessions() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(config.load().database_url))
+    settings = config.load()
+    factory = make_session_factory(make_engine(settings.database_url))
+    # A notification committed here wakes the recipient's open pages (adapters/live.py).
+    live.publish_after_commit(
+        factory,
+        redis.Redis.from_url(settings.redis_url, socket_timeout=2),
+        live.channel(settings.database_url),
+    )
+    return factory
 
 
 def assign_status(session: Session, env: dict, data: dict) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
 
+from services.crm.adapters.orm import Employee
+from services.crm.handlers.accounts import invite
 from services.crm.handlers.employees import create_employee, issue_token
 from shared.db import transaction
 
@@ -22,6 +25,18 @@ def register_cli(app: Flask) -> None:
             )
             token = issue_token(session, None, admin.id, "created by create-admin")
         click.echo(token)
+
+    @app.cli.command("invite")
+    @click.option("--email", required=True)
+    def invite_employee(email: str) -> None:
+        """Print a one-time link path (/invitation/...) for the employee to set a web password."""
+        settings = current_app.config["SETTINGS"]
+        with transaction(current_app.extensions["crm.sessions"]) as session:
+            employee = session.scalar(select(Employee).where(Employee.email == email))
+            if employee is None:
+                raise click.ClickException(f"no employee with e-mail {email}")
+            token = invite(session, None, employee.id, settings.web_invitation_hours)
+        click.echo(f"/invitation/{token}")
 
     @app.cli.command("load-demo")
     def load_demo() -> None:

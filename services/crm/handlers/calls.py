@@ -93,6 +93,7 @@ def list_plans(
     subject_kind: str | None = None,
     subject_id: int | None = None,
     overdue: bool | None = None,
+    state: str | None = None,
     day: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -100,8 +101,10 @@ def list_plans(
 ) -> tuple[list[dict[str, Any]], int]:
     """Live plans (planned or due) in due order, with the subject's name and an overdue flag.
 
-    A manager's calls are those of the subjects they are responsible for and the due calls
-    given to them in turn (the open call task of the plan is theirs).
+    The filters of document 001's calls panel: status, manager, planned or due, overdue, a
+    day or a period of the due time (in the reader's zone) and the customer. A manager's calls
+    are those of the subjects they are responsible for and the due calls given to them in turn
+    (the open call task of the plan is theirs).
     """
     now = now or utcnow()
     responsible_id = plans_scope(actor, responsible_id)
@@ -123,6 +126,8 @@ def list_plans(
     )
     if status_id is not None:
         base = base.where(CallPlanView.status_id == status_id)
+    if state is not None:
+        base = base.where(CallPlanView.state == state)
     if overdue is True:
         base = base.where(CallPlanView.next_call_at < now)
     elif overdue is False:

@@ -117,7 +117,7 @@ def give_task(
         session,
         Task(
             kind=kind,
-            title=(translate(getattr(assignee, "locale", None), title) + about)[:300],
+            title=(translate(assignee.locale, title) + about)[:300],
             assignee_id=assignee_id,
             subject_kind=doc.subject_kind,
             subject_id=doc.subject_id,

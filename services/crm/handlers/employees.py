@@ -17,8 +17,9 @@ from services.crm.handlers import phones
 from services.crm.handlers.common import apply, get
 from shared import config, webhooks
 from shared.db import utcnow
+from shared.i18n import DEFAULT_LOCALE
 
-SELF_SERVICE = {"channels", "webhook_url", "timezone"}
+SELF_SERVICE = {"channels", "webhook_url", "timezone", "locale"}
 
 
 def hash_token(token: str) -> str:
@@ -66,7 +67,7 @@ def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any
 def update_employee(
     session: Session, actor: Actor, employee_id: int, changes: dict[str, Any]
 ) -> Employee:
-    """Admins edit anyone; an employee edits their own preferences (channels, time zone)."""
+    """Admins edit anyone; an employee edits their own preferences (channels, zone, language)."""
     if not (actor.id == employee_id and set(changes) <= SELF_SERVICE):
         actor.require(Permission.MANAGE_EMPLOYEES)
     employee = get(session, Employee, employee_id, "employee", lock=True)
@@ -135,6 +136,12 @@ def revoke_token(session: Session, actor: Actor, employee_id: int, token_id: int
     return token
 
 
+def locale_of(session: Session, employee_id: int | None) -> str:
+    """The language texts for this employee are written in (English for nobody)."""
+    employee = session.get(Employee, employee_id) if employee_id else None
+    return employee.locale if employee is not None and employee.locale else DEFAULT_LOCALE
+
+
 def changed(session: Session, employee: Employee) -> None:
     """Tell the notifier's directory who the employee is now and how to reach them."""
     outbox.record(
@@ -153,6 +160,7 @@ def changed(session: Session, employee: Employee) -> None:
             "channels": list(employee.channels or ["in_app"]),
             "webhook_url": employee.webhook_url,
             "webhook_secret_version": employee.webhook_secret_version or 0,
+            "locale": employee.locale or DEFAULT_LOCALE,
         },
     )
 

@@ -15,7 +15,7 @@ from services.crm.domain.access import may_read_customer, require_read
 from services.crm.domain.process import FRONT_OFFICE
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
-from services.crm.handlers.card import owner_of
+from services.crm.handlers.cards import owner_of
 from services.crm.handlers.common import get
 
 

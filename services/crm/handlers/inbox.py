@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,10 @@ from services.crm.domain.roles import Actor
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
 from shared.i18n import translate
+
+# Recipients given a notification in the session's transaction; services/crm/adapters/live.py
+# tells their open pages once it commits.
+NOTIFIED = "inbox.notified"
 
 
 def notify(
@@ -33,7 +37,46 @@ def notify(
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Notification.id)
     )
-    return session.execute(stmt).first() is not None
+    added = session.execute(stmt).first() is not None
+    if added:
+        session.info.setdefault(NOTIFIED, set()).add(recipient_id)
+    return added
+
+
+def since(
+    session: Session, recipient_id: int, after_id: int, limit: int = 50
+) -> list[Notification]:
+    """The recipient's notifications newer than ``after_id``, oldest first: what a page missed."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.recipient_id == recipient_id, Notification.id > after_id)
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+def latest_id(session: Session, recipient_id: int) -> int:
+    """Id of the recipient's newest notification (0 for none): where a fresh page starts."""
+    newest = session.scalar(
+        select(Notification.id)
+        .where(Notification.recipient_id == recipient_id)
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+    return newest or 0
+
+
+def unread_count(session: Session, recipient_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.recipient_id == recipient_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def tell(
@@ -46,8 +89,7 @@ def tell(
     **params: object,
 ) -> bool:
     """Notify ``employee`` of ``message`` (marked with ``_``) in their own language."""
-    # The employee's language setting arrives with the workspace; until then, English.
-    text = translate(getattr(employee, "locale", None), message, **params)
+    text = translate(employee.locale, message, **params)
     return notify(session, key, employee.id, text, task_id=task_id)
 
 

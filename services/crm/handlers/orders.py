@@ -18,7 +18,7 @@ from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import instances, reminders, subjects
 from services.crm.handlers.common import apply, get, paginate, referenced, responsible
 from shared.db import utcnow
-from shared.i18n import _, translate
+from shared.i18n import _
 
 reminders.register_basis("order", Order)
 
@@ -202,15 +202,12 @@ def route(session: Session, order: Order, delay_seconds: int) -> None:
     reminders.remind_later(
         session,
         executive.id,
-        translate(
-            getattr(executive, "locale", None),
-            _("New order No. {order} for {client}: name its executor"),
-            order=order.id,
-            client=client.name,
-        ),
+        _("New order No. {order} for {client}: name its executor"),
         delay_seconds,
         "order",
         order.id,
+        order=order.id,
+        client=client.name,
     )
     _routed(session, order)
 
@@ -218,20 +215,16 @@ def route(session: Session, order: Order, delay_seconds: int) -> None:
 def hand_to(session: Session, order: Order, executor_id: int, delay_seconds: int) -> None:
     order.executor_id = executor_id
     client = session.get(Counterparty, order.counterparty_id)
-    executor = session.get(Employee, executor_id)
     reminders.remind_later(
         session,
         executor_id,
-        translate(
-            getattr(executor, "locale", None),
-            _("New order No. {order} for {client}: ship by {date}"),
-            order=order.id,
-            client=client.name,
-            date=order.shipping_date.isoformat(),
-        ),
+        _("New order No. {order} for {client}: ship by {date}"),
         delay_seconds,
         "order",
         order.id,
+        order=order.id,
+        client=client.name,
+        date=order.shipping_date.isoformat(),
     )
     _routed(session, order)
 

@@ -25,6 +25,7 @@ from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
 from services.crm.handlers.calendar import calendar_of
+from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
 from services.crm.handlers.tasks import details, finish, load_visible, open_task
 from shared.calendar import within_working_hours
@@ -141,7 +142,7 @@ def _next_task(session: Session, task: Task, step: rules.Step, now: datetime) ->
         Task(
             key=f"task:{task.id}:{step.next_task}",
             kind=step.next_task,
-            title=rules.title_for(step.next_task, subject.name),
+            title=rules.title_for(step.next_task, subject.name, locale_of(session, assignee)),
             assignee_id=assignee,
             subject_kind=task.subject_kind,
             subject_id=task.subject_id,

@@ -15,6 +15,7 @@ from services.crm.domain.errors import Conflict, Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import documents, instances, reminders
 from services.crm.handlers.process_orders import order_decided
+from shared.i18n import _
 
 PROCESS = rules.INBOUND_SALES
 # Fields only one step's document takes (a proposal's approver is fixed when it is requested).
@@ -42,10 +43,12 @@ def update_document(
         reminders.remind_later(
             session,
             named,
-            f"{step.title} No. {order.id}: {doc.topic}",
+            _("Approve the order No. {order}: {topic}"),
             delay_seconds,
             "interaction",
             doc.id,
+            order=order.id,
+            topic=doc.topic,
         )
     return doc
 
@@ -124,10 +127,11 @@ def _first_contact(
     reminders.remind_later(
         session,
         doc.responsible_id,
-        f"First contact with the client: {who}",
+        _("First contact with the client: {who}"),
         delay_seconds,
         "interaction",
         doc.id,
+        who=who,
     )
 
 

@@ -27,8 +27,10 @@ from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import documents, instances, orders, reminders, tasks
 from services.crm.handlers.common import referenced, responsible
+from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import cancel_event
 from shared.db import utcnow
+from shared.i18n import _, translate
 
 PROCESS = rules.INBOUND_SALES
 # Fields each kind of step takes when it is started; anything else is refused by name.
@@ -192,7 +194,7 @@ def _task(
         actor,
         {
             "kind": kind,
-            "title": title,
+            "title": translate(locale_of(session, assignee_id), title),
             "assignee_id": assignee_id,
             "due_at": fields.get("due_at") or utcnow() + timedelta(days=1),
             "description": fields.get("content"),
@@ -233,9 +235,10 @@ def _request_approval(
     reminders.remind_later(
         session,
         event.approver_id,
-        f"{step.title}: {proposal.topic}",
+        _("Approval of the commercial proposal: {topic}"),
         delay_seconds,
         "interaction",
         event.id,
+        topic=proposal.topic,
     )
     return event

@@ -13,7 +13,9 @@ from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers.common import paginate, responsible
+from services.crm.handlers.employees import locale_of
 from shared.db import utcnow
+from shared.i18n import translate
 
 # Documents a reminder can be based on, and the table each lives in.
 BASES: dict[str, type] = {"task": Task, "interaction": Interaction}
@@ -79,16 +81,20 @@ def schedule(
 def remind_later(
     session: Session,
     recipient_id: int,
-    text: str,
+    message: str,
     delay_seconds: int,
     basis_kind: str,
     basis_id: int,
+    **params: object,
 ) -> Reminder:
-    """The reminder a new document sets for its responsible (5 minutes by default)."""
+    """The reminder a new document sets for its responsible (5 minutes by default).
+
+    ``message`` is the English source (marked with ``_``), written in the recipient's language.
+    """
     return schedule(
         session,
         recipient_id,
-        text,
+        translate(locale_of(session, recipient_id), message, **params),
         utcnow() + timedelta(seconds=delay_seconds),
         basis_kind=basis_kind,
         basis_id=basis_id,

@@ -26,8 +26,8 @@ from services.crm.domain.statuses import (
 from services.crm.handlers import inbox
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
-from shared.calendar import due_after, zone
-from shared.i18n import _
+from shared.calendar import due_after
+from shared.i18n import _, format_moment
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
@@ -241,7 +241,7 @@ def _plan_call(
             manager,
             _("Call with {subject} planned for {when}"),
             subject=subject.name,
-            when=f"{at.astimezone(zone(tz)):%Y-%m-%d %H:%M} ({tz})",
+            when=format_moment(manager.locale, tz, at),
         )
     return at
 

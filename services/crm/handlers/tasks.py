@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -54,7 +54,8 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
     task = Task(
         key=data["key"],
         kind=data["kind"],
-        title=data.get("title") or rules.title_for(data["kind"], subject.name if subject else None),
+        title=data.get("title")
+        or rules.title_for(data["kind"], subject.name if subject else None, assignee.locale),
         assignee_id=data["assignee_id"],
         subject_kind=data.get("subject_kind"),
         subject_id=data.get("subject_id"),
@@ -79,7 +80,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
     task = Task(
         author_id=actor.id,
         title=fields.get("title")
-        or rules.title_for(fields["kind"], subject.name if subject else None),
+        or rules.title_for(fields["kind"], subject.name if subject else None, assignee.locale),
         details=details(session, subject, fields.get("subject_kind")) if subject else {},
         **{k: v for k, v in fields.items() if k != "title"},
     )
@@ -210,9 +211,14 @@ def list_tasks(
     kind: str | None = None,
     subject_kind: str | None = None,
     subject_id: int | None = None,
+    planned_before: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[list[Task], int]:
-    """My tasks (or, for heads, the department's), open/overdue/done, in due order."""
+    """My tasks (or, for heads, the department's), open/overdue/done, in due order.
+
+    ``planned_before`` keeps the tasks to do before that instant: a call by its planned moment
+    (its task is due only at the end of that working day), any other task by its due time.
+    """
     now = now or utcnow()
     stmt = (
         select(Task).join(Employee, Employee.id == Task.assignee_id).order_by(Task.due_at, Task.id)
@@ -231,6 +237,8 @@ def list_tasks(
         stmt = stmt.where(Task.state == rules.OPEN, Task.due_at < now)
     elif state is not None:
         stmt = stmt.where(Task.state == state)
+    if planned_before is not None:
+        stmt = stmt.where(func.coalesce(Task.planned_at, Task.due_at) < planned_before)
     for column, value in (
         (Task.kind, kind),
         (Task.subject_kind, subject_kind),

@@ -24,6 +24,8 @@ def to_person(row: Employee) -> Person:
         email=row.email,
         channels=tuple(row.channels),
         webhook_url=row.webhook_url,
+        locale=row.locale,
+        timezone=row.timezone,
     )
 
 
@@ -40,6 +42,7 @@ def save(session: Session, data: dict[str, Any], changed_at: datetime) -> None:
         "channels": list(data["channels"]),
         "webhook_url": data["webhook_url"],
         "webhook_secret_version": data["webhook_secret_version"],
+        "locale": data["locale"],
         "changed_at": changed_at,
     }
     stmt = insert(Employee).values(**values)

@@ -50,6 +50,7 @@ class Employee(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     # Which of the employee's derived signing secrets is current (shared/webhooks.py).
     webhook_secret_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    locale: Mapped[str] = mapped_column(String(8), server_default="en")
     # When the CRM made the change: an older message arriving late does not win.
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -28,6 +28,8 @@ class Person:
     email: str | None = None
     channels: tuple[str, ...] = field(default=())
     webhook_url: str | None = None
+    locale: str = "en"
+    timezone: str = "UTC"
 
 
 def channels_of(person: Person | None) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from services.notifier.adapters import directory
 from services.notifier.domain.escalation import escalation_recipient, head_role_for
 from services.notifier.handlers.notifications import Notification, notify
 from shared import config
+from shared.i18n import _, format_moment, translate
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +30,26 @@ def task_overdue(session: Session, env: dict[str, Any], data: dict[str, Any]) ->
     if head_id is None:
         log.warning("overdue task has nobody to escalate to", extra={"task_id": data["task_id"]})
         return
-    who = assignee.name if assignee else "nobody"
+    head = directory.find(session, head_id)
+    locale, zone = (head.locale, head.timezone) if head else (None, None)
+    who = assignee.name if assignee else translate(locale, _("nobody"))
     key = f"escalation:{data['task_id']}"
     note = Notification(
         key=key,
         in_app_key=key,
         recipient_id=head_id,
-        subject=f"Overdue: {data['title']}",
-        body=(
-            f'The task "{data["title"]}" assigned to {who} was due at '
-            f"{data['due_at'].isoformat()} and is not done."
+        subject=translate(locale, _("Overdue: {title}"), title=data["title"]),
+        body=translate(
+            locale,
+            _('The task "{title}" assigned to {who} was due at {due} and is not done.'),
+            title=data["title"],
+            who=who,
+            due=format_moment(locale, zone, data["due_at"]),
         ),
         due_at=data["due_at"],
         task_id=data["task_id"],
     )
-    channels = notify(session, note, directory.find(session, head_id))
+    channels = notify(session, note, head)
     log.info(
         "task escalated",
         extra={"task_id": data["task_id"], "head_id": head_id, "channels": channels},

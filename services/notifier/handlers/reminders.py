@@ -21,6 +21,7 @@ from services.notifier.domain.delivery import CANCELLED, SCHEDULED, reminder_is_
 from services.notifier.handlers.notifications import Notification, cancel_pending, notify
 from shared.contracts import NOTIFIER, SCHEDULER
 from shared.db import utcnow
+from shared.i18n import _, translate
 from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
@@ -108,16 +109,19 @@ def timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> 
     if not reminder_is_due(reminder.state, closed, reminder.remind_at, data["fire_at"]):
         log.info("reminder not delivered", extra={"reminder_id": reminder.id, "closed": closed})
         return
+    recipient = directory.find(session, reminder.recipient_id)
+    locale = recipient.locale if recipient else None
     note = Notification(
         key=timer_key(reminder.id),
         in_app_key=f"{timer_key(reminder.id)}:in_app",
         recipient_id=reminder.recipient_id,
-        subject=f"Reminder: {_headline(reminder.text)}",
+        # The text was written in the recipient's language by the CRM; the subject is ours.
+        subject=translate(locale, _("Reminder: {headline}"), headline=_headline(reminder.text)),
         body=reminder.text,
         due_at=reminder.remind_at,
         reminder_id=reminder.id,
     )
-    channels = notify(session, note, directory.find(session, reminder.recipient_id))
+    channels = notify(session, note, recipient)
     log.info("reminder fired", extra={"reminder_id": reminder.id, "channels": channels})
     if channels:
         # An event (no queue): the CRM shows the reminder delivered, others may follow it.

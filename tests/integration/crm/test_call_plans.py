@@ -204,7 +204,7 @@ def test_a_manager_sees_their_calls_by_due_time_with_names_and_overdue_flags(pan
     assert [item["overdue"] for item in r.json[1:]] == [False, False]
 
 
-def test_the_panel_filters_by_status_subject_kind_overdue_and_manager(panel, as_role):
+def test_the_panel_filters_by_status_subject_kind_overdue_state_and_manager(panel, as_role):
     alice, bob, _ = panel
     head = as_role("head_of_sales")
     assert names(head.get("/api/call-plans")) == ["Umbrella", "Acme", "Globex", "Initech"]
@@ -213,6 +213,8 @@ def test_the_panel_filters_by_status_subject_kind_overdue_and_manager(panel, as_
     assert names(head.get("/api/call-plans?subject_kind=counterparty")) == ["Umbrella", "Globex"]
     assert names(head.get("/api/call-plans?overdue=true")) == ["Umbrella", "Acme"]
     assert names(head.get("/api/call-plans?overdue=false")) == ["Globex", "Initech"]
+    assert names(head.get("/api/call-plans?state=due")) == ["Acme"]
+    assert names(head.get("/api/call-plans?state=planned")) == ["Umbrella", "Globex", "Initech"]
     assert names(alice.get("/api/call-plans?subject_kind=lead&overdue=false")) == ["Initech"]
 
 
@@ -234,9 +236,9 @@ def test_a_manager_cannot_list_a_colleagues_calls_and_a_secretary_has_no_panel(p
 
 def test_bad_panel_filters_are_refused_with_the_field(panel):
     alice, _, _ = panel
-    r = alice.get("/api/call-plans?subject_kind=partner&overdue=perhaps")
+    r = alice.get("/api/call-plans?subject_kind=partner&overdue=perhaps&state=removed")
     assert r.status_code == 422
-    assert set(r.json["errors"]["query"]) == {"subject_kind", "overdue"}
+    assert set(r.json["errors"]["query"]) == {"subject_kind", "overdue", "state"}
 
 
 def test_a_due_call_given_in_turn_shows_in_that_managers_list(panel, sessions):

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 
 from tests.integration.crm.support import created, field_errors, outbox_of
 
@@ -107,9 +108,22 @@ def test_the_status_answer_and_the_managers_message_tell_the_planned_call(
     local = planned.astimezone(ZoneInfo("Europe/Berlin"))
     assert (local.hour, local.minute) == (9, 0) and local.weekday() < 5
     [note] = manager.get("/api/inbox").json
-    assert note["text"] == f"Call with Globex planned for {local:%Y-%m-%d %H:%M} (Europe/Berlin)"
+    # In the manager's language and zone: English reads "Dec 1, 2026, 9:00\u202fAM".
+    assert note["text"] == (
+        f"Call with Globex planned for {local:%b} {local.day}, {local.year}, 9:00\u202fAM"
+    )
     [event] = outbox_of(sessions, "StatusAssigned")
     assert event.data["responsible_department"] == "Sales"
+
+
+def test_the_planned_call_message_is_written_in_the_managers_language(admin, as_role, warm):
+    manager = as_role("manager", timezone="Europe/Kyiv", locale="uk")
+    lead = created(manager, "/api/leads", name="Globex", responsible_id=manager.id)
+    r = manager.post(f"/api/leads/{lead['id']}/status", json={"status_id": warm["id"]})
+    local = datetime.fromisoformat(r.json["next_call_at"]).astimezone(ZoneInfo("Europe/Kyiv"))
+    [note] = manager.get("/api/inbox").json
+    day = format_date(local, "medium", locale="uk")
+    assert note["text"] == f"Дзвінок клієнту Globex заплановано на {day}, 09:00"
 
 
 def test_the_planned_call_follows_the_departments_week_and_skips_its_holiday(admin, as_role, warm):

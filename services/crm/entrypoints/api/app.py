@@ -6,10 +6,13 @@ import logging
 import time
 import uuid
 
+import redis
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, g, request
 from flask_smorest import Api
 
+from services.crm.adapters import live
+from services.crm.entrypoints import web
 from services.crm.entrypoints.api import (
     auth,
     calendar,
@@ -65,7 +68,8 @@ BLUEPRINTS = (
 def create_app(settings: config.Settings | None = None) -> Flask:
     settings = settings or config.load()
     webhooks.master_secret(settings)  # refuses to start in production with a known secret
-    app = Flask("crm")
+    # No app-wide static folder: the pages' files are the web blueprint's /static.
+    app = Flask("crm", static_folder=None)
     app.config.update(
         SETTINGS=settings,
         API_TITLE="CRM",
@@ -74,7 +78,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Installed from npm by `make install` and served here: /docs works offline.
+        OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
@@ -83,6 +88,11 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["crm.engine"] = engine
     app.extensions["crm.sessions"] = make_session_factory(engine)
+    live.publish_after_commit(
+        app.extensions["crm.sessions"],
+        redis.Redis.from_url(settings.redis_url, socket_timeout=2),
+        live.channel(settings.database_url),
+    )
 
     api = Api(
         app,
@@ -93,7 +103,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     errors.register(app)
     _correlate(app)
     metrics.register(app)
-    auth.register(app)
+    auth.register(app, {blp.name for blp in BLUEPRINTS})
+    web.register(app, settings)
     register_cli(app)
     return app
 

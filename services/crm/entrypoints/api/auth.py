@@ -1,4 +1,7 @@
-"""Bearer-token authentication for every endpoint but health and the API docs."""
+"""Bearer-token authentication of the API's endpoints (all but health and metrics).
+
+The web pages sign in with a session instead (services/crm/entrypoints/web/).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ from services.crm.handlers.employees import authenticate
 PUBLIC_BLUEPRINTS = {"health", "metrics", "api-docs", "telephony_hooks"}
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, api_blueprints: set[str]) -> None:
+    protected = api_blueprints - PUBLIC_BLUEPRINTS
+
     @app.before_request
     def require_token():
-        if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
-            return None  # public, or an unknown URL that Flask answers with 404
+        if request.endpoint is None or request.blueprint not in protected:
+            return None  # public, a page of the web workspace, or an unknown URL (404)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return _unauthorized("missing bearer token")

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.crm.domain.calls import ACTIVE_STATES
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import QueryId, Schema
 from services.crm.handlers import calls
@@ -50,6 +51,10 @@ class PanelQuerySchema(Schema):
 
 class CallPlanQuerySchema(PanelQuerySchema):
     overdue = fields.Boolean(metadata={"description": "Only overdue (true) or only on time."})
+    state = fields.String(
+        validate=validate.OneOf(ACTIVE_STATES),
+        metadata={"description": "planned (not yet due) or due (given to a manager)."},
+    )
 
 
 class CallPlanSchema(Schema):

@@ -12,6 +12,7 @@ from services.crm.domain.relationship import Stage
 from services.crm.domain.roles import Role
 from services.crm.handlers.common import INT_MAX
 from shared.contracts import CHANNELS
+from shared.i18n import DEFAULT_LOCALE, LOCALES
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number")
 Name = lambda n=300, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
@@ -93,6 +94,11 @@ class EmployeeSchema(Schema):
         metadata={"description": "Extension at the telephone exchange: its calls find them."},
     )
     phone = fields.String(allow_none=True, validate=PHONE)
+    locale = fields.String(
+        load_default=DEFAULT_LOCALE,
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": "Language of pages, task titles, reminders and e-mails."},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
 
 

@@ -20,7 +20,7 @@ from services.crm.entrypoints.api.schemas import (
     EventSchema,
     StatusAssignmentSchema,
 )
-from services.crm.handlers import calls, card, subjects
+from services.crm.handlers import calls, cards, subjects
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
                 shown = {
                     n: getattr(subject, n) for n in api.schema().dump_fields if n != "next_call"
                 }
-                return {**shown, "next_call": card.next_call(session, kind, subject.id)}
+                return {**shown, "next_call": cards.next_call(session, kind, subject.id)}
 
         @blp.doc(summary=f"Edit a {kind}: details, responsible manager, archiving")
         @blp.arguments(api.update_schema(partial=True))
@@ -111,7 +111,7 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
         @blp.paginate()
         def get(self, filters, subject_id, pagination_parameters):
             with unit_of_work() as session:
-                items, pagination_parameters.item_count = card.events(
+                items, pagination_parameters.item_count = cards.events(
                     session,
                     actor(),
                     kind,

@@ -1,0 +1,94 @@
+"""Words for the codes the pages show (outcomes, kinds, states, roles), marked for translation."""
+
+from __future__ import annotations
+
+from shared.i18n import _
+
+OUTCOMES = {
+    "talked": _("Talked"),
+    "prepare_proposal": _("Prepare a commercial proposal"),
+    "personal_visit": _("Personal visit"),
+    "refusal": _("Refusal"),
+    "no_answer": _("No answer"),
+    "call_back_later": _("Call back later"),
+    "set_cyclicality": _("Set how often to call"),
+    "sent": _("Sent"),
+    "refused": _("Refused"),
+    "done": _("Done"),
+    "failure": _("Failed"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+    "cancelled": _("Cancelled"),
+    "open": _("Open"),
+    "posted": _("Posted"),
+    "completed": _("Completed"),
+}
+KINDS = {
+    "call": _("Call"),
+    "email": _("E-mail"),
+    "meeting": _("Meeting"),
+    "event": _("Event"),
+    "task": _("Task"),
+    "proposal": _("Proposal"),
+    "visit": _("Visit"),
+    "approval": _("Approval"),
+    "assignment": _("Assignment"),
+    "other": _("Other"),
+    "lead": _("Lead"),
+    "counterparty": _("Counterparty"),
+    "partner": _("Partner"),
+}
+STATES = {
+    "planned": _("Planned"),
+    "due": _("Due"),
+    "overdue": _("Overdue"),
+    "open": _("Open"),
+    "done": _("Done"),
+    "cancelled": _("Cancelled"),
+    "in_progress": _("In progress"),
+    "completed": _("Completed"),
+    "active": _("Active"),
+    "refused": _("Refused"),
+}
+ROLES = {
+    "admin": _("Administrator"),
+    "secretary": _("Secretary"),
+    "manager": _("Sales manager"),
+    "head_of_sales": _("Head of sales"),
+    "executor": _("Executor"),
+    "head_of_execution": _("Head of execution"),
+}
+LANGUAGES = {"en": "English", "ru": "Русский", "uk": "Українська"}
+FIELDS = {
+    "topic": _("Topic"),
+    "contacts": _("Contacts"),
+    "presentation": _("Contact person"),
+    "phone": _("Phone"),
+    "email": _("E-mail"),
+    "content": _("Content"),
+    "attachments": _("Attached file"),
+    "subject_id": _("Customer"),
+    "transferred_to_id": _("Transferred to"),
+    "assignee_id": _("Assignee"),
+    "approver_id": _("Approver"),
+    "refusal_reason_id": _("Refusal reason"),
+    "status_id": _("New status"),
+    "call_back_at": _("Call back at"),
+    "result": _("Result"),
+    "outcome": _("Outcome"),
+    "due_at": _("Due"),
+    "counterparty_id": _("Counterparty"),
+    "contract_id": _("Contract"),
+    "shipping_date": _("Shipping date"),
+    "lines": _("Lines"),
+    "responsible_id": _("Responsible"),
+    "source": _("Source"),
+    "requires_approval": _("Requires approval"),
+    "needs_approval": _("Needs approval"),
+    "kind": _("Kind"),
+}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The English label of ``code`` (the code itself when it has none), to be translated."""
+    return table.get(code or "", code or "")
