@@ -37,7 +37,7 @@ def sessions(engine):
 @pytest.fixture()
 def clean_db(engine):
     """Every service schema emptied, reference books back to their defaults."""
-    from services.crm.seeds import DEFAULT_STATUSES
+    from services.crm.seeds import DEFAULT_STATUSES, DEFAULT_STRATEGIES
 
     with engine.begin() as conn:
         tables = conn.scalars(
@@ -53,6 +53,13 @@ def clean_db(engine):
                 "call_interval_days) VALUES (:name, :sort_order, :generate_calls, :call_interval_days)"
             ),
             list(DEFAULT_STATUSES),
+        )
+        conn.execute(
+            text(
+                "INSERT INTO crm.relationship_strategies (abc_class, title, description) "
+                "VALUES (:abc_class, :title, :description)"
+            ),
+            list(DEFAULT_STRATEGIES),
         )
     yield
 

@@ -22,3 +22,34 @@ def employee(sessions, role: str = "manager", **fields) -> tuple[int, str]:
     with transaction(sessions) as session:
         emp = create_employee(session, None, data)
         return emp.id, issue_token(session, None, emp.id)
+
+
+def routed_order(
+    session,
+    counterparty_id: int,
+    lines: list[tuple[int, str, str]],
+    routed_at,
+    *,
+    author_id: int | None = None,
+    loyalty_card_id: int | None = None,
+):
+    """An order that reached execution at ``routed_at``, as history: lines (item, qty, price)."""
+    from decimal import Decimal
+
+    from services.crm.adapters.sales import Order, OrderLine
+
+    order = Order(
+        status="open",
+        counterparty_id=counterparty_id,
+        author_id=author_id,
+        loyalty_card_id=loyalty_card_id,
+        posted_at=routed_at,
+        routed_at=routed_at,
+        lines=[
+            OrderLine(line_no=n, item_id=item, quantity=Decimal(qty), price=Decimal(price))
+            for n, (item, qty, price) in enumerate(lines, 1)
+        ],
+    )
+    session.add(order)
+    session.flush()
+    return order

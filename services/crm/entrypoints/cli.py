@@ -23,6 +23,15 @@ def register_cli(app: Flask) -> None:
             token = issue_token(session, None, admin.id, "created by create-admin")
         click.echo(token)
 
+    @app.cli.command("analytics-rebuild")
+    def analytics_rebuild() -> None:
+        """Recompute the reports' aggregates from the history (after an upgrade or bulk load)."""
+        from services.crm.analytics.adapters.rebuild import rebuild
+
+        with transaction(current_app.extensions["crm.sessions"]) as session:
+            for table, rows in rebuild(session).items():
+                click.echo(f"{table}: {rows} rows")
+
     @app.cli.command("load-demo")
     def load_demo() -> None:
         """Load demo employees, partners, leads and counterparties; print the admin token."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Counterparty, Employee
 from services.crm.adapters.sales import Contract, Item, Order, OrderLine, ProcessInstance
+from services.crm.analytics.handlers import cards, recorder
 from services.crm.domain import orders as rules
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.process import definition
@@ -86,6 +87,8 @@ def change(session: Session, order: Order, fields: dict[str, Any]) -> None:
     if lines is not None:
         session.flush()
         _set_lines(session, order, lines)
+    if "loyalty_card_id" in fields or "counterparty_id" in fields:
+        cards.check_for_order(session, order)
 
 
 def _set_lines(session: Session, order: Order, lines: list[dict[str, Any]]) -> None:
@@ -135,6 +138,7 @@ def post(session: Session, order: Order) -> None:
         {"item_id": li.item_id, "quantity": li.quantity, "price": li.price} for li in order.lines
     ]
     rules.check_postable(order.status, required, values)
+    cards.check_for_order(session, order)  # still valid on the day it is posted
     order.status, order.posted_at = rules.OPEN, utcnow()
     instances.mark_done(session, "order", order.id, "order", "posted")
 
@@ -142,6 +146,7 @@ def post(session: Session, order: Order) -> None:
 def route(session: Session, order: Order, delay_seconds: int) -> None:
     """Send the order to execution: to its executor now, or to the head who names one."""
     order.routed_at = utcnow()
+    recorder.order_routed(session, order)
     executive = session.get(Employee, order.responsible_id)
     if rules.executor_named(executive.role):
         hand_to(session, order, executive.id, delay_seconds)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Partner, RefusalReason
 from services.crm.adapters.work import Interaction, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
@@ -46,6 +47,8 @@ def complete_task(
         completion.result,
         now,
     )
+    if step.refusal:
+        task.refusal_reason_id = completion.refusal_reason_id
     if step.interaction:
         _record_interaction(session, actor, task, step.interaction, completion, now)
     if step.call_completed:
@@ -66,6 +69,7 @@ def complete_task(
         created.append(_next_task(session, task, step, now))
     if step.refusal:
         _refuse(session, actor, task, completion, refusal_status)
+    recorder.task_done(session, task, refused=step.refusal)
     if step.set_status:
         subjects.assign_status(
             session,

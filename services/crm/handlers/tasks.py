@@ -16,6 +16,7 @@ from services.crm.adapters.orm import (
     Lead,
 )
 from services.crm.adapters.work import Interaction, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
@@ -83,6 +84,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
 def open_task(session: Session, task: Task) -> Task:
     session.add(task)
     session.flush()
+    recorder.task_opened(session, task)
     inbox.notify(
         session, f"task:{task.id}", task.assignee_id, f"New task: {task.title}", task_id=task.id
     )
@@ -185,6 +187,7 @@ def cancel_task(session: Session, actor: Actor, task_id: int) -> Task:
     task = load_visible(session, actor, task_id, lock=True)
     if task.state == rules.OPEN:
         task.state, task.completed_at = rules.CANCELLED, utcnow()
+        recorder.task_cancelled(session, task)
         closed(session, "task", task.id, rules.CANCELLED)
     return task
 
@@ -212,6 +215,7 @@ def escalate_overdue(session: Session, overdue_minutes: int, now: datetime | Non
     ).all()
     for task in tasks:
         task.escalated_at = now or utcnow()
+        recorder.task_escalated(session, task)
         outbox.record(
             session,
             "task",
