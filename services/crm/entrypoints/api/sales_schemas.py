@@ -121,6 +121,7 @@ class OrderPatchSchema(Schema):
     source = Text(200, allow_none=True)
     requires_approval = fields.Boolean(allow_none=True)
     comment = Text(allow_none=True)
+    loyalty_card_id = Id(allow_none=True, metadata={"description": "The holder's loyalty card"})
 
 
 class OrderSchema(OrderPatchSchema):
@@ -257,6 +258,7 @@ class ItemSchema(Schema):
     department = Text(200, allow_none=True)
     responsible_id = Id(allow_none=True)
     active = fields.Boolean(load_default=True)
+    group_id = Id(allow_none=True, metadata={"description": "Item group (BCG matrix)"})
 
 
 class ItemQuerySchema(Schema):
