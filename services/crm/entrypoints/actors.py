@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters.orm import InboxMessage
 from services.crm.domain.errors import DomainError
-from services.crm.handlers import calls, inbox, routines, subjects, tasks
+from services.crm.handlers import calls, inbox, routines, subjects, tasks, timers
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import actor_options, consume
@@ -43,6 +43,7 @@ def assign_status(session: Session, env: dict, data: dict) -> None:
 HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
+    "TimerFired": timers.on_timer_fired,
     "RunRoutine": routines.on_run_routine,
     "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
     "DeliverInApp": lambda session, env, data: inbox.notify(

@@ -115,6 +115,11 @@ def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:
         raise NotFound("reminder", reminder_id)
     if reminder.state == "cancelled":
         raise Conflict("reminder is already cancelled")
+    return call_off(session, reminder)
+
+
+def call_off(session: Session, reminder: Reminder) -> Reminder:
+    """Cancel a scheduled reminder: the notifier drops its timer and any send not made."""
     reminder.state = "cancelled"
     outbox.record(
         session, "reminder", reminder.id, "ReminderCancelled", {"reminder_id": reminder.id}

@@ -10,6 +10,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, g, request
 from flask_smorest import Api
 
+from services.crm.analytics.api import catalogue as analytics_catalogue
+from services.crm.analytics.api import claims
+from services.crm.analytics.api import reports as analytics_reports
 from services.crm.entrypoints.api import (
     auth,
     calls,
@@ -52,6 +55,10 @@ BLUEPRINTS = (
     orders.blp,
     catalogue.items,
     catalogue.contracts,
+    analytics_reports.blp,
+    analytics_catalogue.item_groups,
+    analytics_catalogue.loyalty_cards,
+    claims.blp,
 )
 
 
