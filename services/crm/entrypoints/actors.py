@@ -11,6 +11,7 @@ import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters.orm import InboxMessage
+from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
 from services.crm.handlers import calls, inbox, routines, subjects, tasks, timers
 from shared import config, logs
@@ -44,6 +45,7 @@ HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
     "TimerFired": timers.on_timer_fired,
+    "RunClassification": classification.on_run_classification,
     "RunRoutine": routines.on_run_routine,
     "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
     "DeliverInApp": lambda session, env, data: inbox.notify(
