@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from services.crm.analytics.api import catalogue as analytics_catalogue
-from services.crm.analytics.api import claims, classification
+from services.crm.analytics.api import claims, classification, dossier
 from services.crm.analytics.api import reports as analytics_reports
 from services.crm.entrypoints.api import (
     auth,
@@ -59,6 +59,7 @@ BLUEPRINTS = (
     analytics_catalogue.item_groups,
     analytics_catalogue.loyalty_cards,
     claims.blp,
+    dossier.blp,
     classification.blp,
 )
 
