@@ -48,7 +48,7 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-BENCHMARKS := outbox_lag scheduler notifier loop_latency
+BENCHMARKS := outbox_lag scheduler notifier loop_latency analytics
 
 bench: install ## Benchmarks (not part of the tests); prints the figures
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(PY) bench/$$name.py || exit 1; done

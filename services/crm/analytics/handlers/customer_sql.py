@@ -11,9 +11,15 @@ from typing import Any
 
 from services.crm.analytics.handlers.scope import Filters
 
+READ_MODEL = "crm.analytics_customer_months"
 
-def customers_cte(filters: Filters) -> tuple[str, dict[str, Any]]:
-    """``monthly`` (per customer and month) and ``customers`` (per customer) CTEs."""
+
+def customers_cte(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict[str, Any]]:
+    """``monthly`` (per customer and month) and ``customers`` (per customer) CTEs.
+
+    ``source`` is where the months of orders come from: the read model, or (the benchmark's
+    comparison) the same rows computed from the history.
+    """
     first, last = filters.period.months
     params: dict[str, Any] = {"first_month": first, "last_month": last}
     scope = kind = ""
@@ -30,7 +36,7 @@ def customers_cte(filters: Filters) -> tuple[str, dict[str, Any]]:
     WITH monthly AS (
         SELECT m.counterparty_id, m.month, sum(m.revenue) AS revenue, sum(m.orders) AS orders,
                max(m.last_order_at) AS last_order_at
-        FROM crm.analytics_customer_months m {scope}
+        FROM {source} m {scope}
         WHERE m.month BETWEEN :first_month AND :last_month {kind}
         GROUP BY m.counterparty_id, m.month
     ), customers AS (

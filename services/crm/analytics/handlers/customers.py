@@ -10,7 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.crm.analytics.domain.classes import ABC, DORMANT_FACTOR, DORMANT_MIN_DAYS, XYZ
-from services.crm.analytics.handlers.customer_sql import customers_cte, page_params, thresholds
+from services.crm.analytics.handlers.customer_sql import (
+    READ_MODEL,
+    customers_cte,
+    page_params,
+    thresholds,
+)
 from services.crm.analytics.handlers.scope import Filters
 from shared.db import utcnow
 
@@ -28,9 +33,9 @@ ABC_COLUMNS = (
 )
 
 
-def classified(filters: Filters) -> tuple[str, dict[str, Any]]:
+def classified(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``final``: every customer with revenue, its shares, classes and cv."""
-    sql, params = customers_cte(filters)
+    sql, params = customers_cte(filters, source)
     params["months"] = filters.period.month_count
     abc = thresholds("abc", "before / total", ABC, params, "<")
     xyz = thresholds("xyz", "cv", XYZ, params, "<=")
@@ -58,9 +63,10 @@ def abc_xyz(
     xyz: str | None = None,
     page: int | None = 1,
     page_size: int = 50,
+    source: str = READ_MODEL,
 ) -> dict[str, Any]:
     """The matrix of classes and one page of customers (all of them for an export)."""
-    sql, params = classified(filters)
+    sql, params = classified(filters, source)
     params |= {"abc": abc, "xyz": xyz, **page_params(page, page_size)}
     sql += """
     SELECT
@@ -106,15 +112,17 @@ DORMANT_COLUMNS = (
     "days_since_last",
 )
 
+CUSTOMERS = "crm.analytics_customers"
 DORMANT_WHERE = """
-    FROM crm.analytics_customers c JOIN crm.counterparties cp ON cp.id = c.counterparty_id
+    FROM {customers} c JOIN crm.counterparties cp ON cp.id = c.counterparty_id
     WHERE c.orders >= 2 AND c.last_order_at <= :as_of
       AND :as_of - c.last_order_at > greatest(
           make_interval(days => :min_days),
           :factor * (c.last_order_at - c.first_order_at) / (c.orders - 1))
       AND (CAST(:manager_ids AS int[]) IS NULL OR cp.responsible_id = ANY(:manager_ids))
 """
-DORMANT = f"""
+DORMANT = (
+    """
     SELECT c.counterparty_id, cp.name, cp.responsible_id, c.orders, c.revenue,
            c.first_order_at, c.last_order_at,
            round((extract(epoch FROM c.last_order_at - c.first_order_at) / 86400
@@ -122,10 +130,13 @@ DORMANT = f"""
            round((extract(epoch FROM :as_of - c.last_order_at) / 86400)::numeric, 1)::float8
                AS days_since_last,
            count(*) OVER () AS matching
-    {DORMANT_WHERE}
+    """
+    + DORMANT_WHERE
+    + """
     ORDER BY c.revenue DESC, c.counterparty_id
     LIMIT :limit OFFSET :offset
 """
+)
 
 
 def dormant_params(filters: Filters, as_of: datetime, min_days: int) -> dict[str, Any]:
@@ -144,11 +155,15 @@ def dormant(
     min_days: int = DORMANT_MIN_DAYS,
     page: int | None = 1,
     page_size: int = 50,
+    source: str = CUSTOMERS,
 ) -> dict[str, Any]:
     """Repeat buyers silent for longer than twice their usual interval, largest first."""
     as_of = min(utcnow(), filters.period.end_instant)
     params = {**dormant_params(filters, as_of, min_days), **page_params(page, page_size)}
-    found = [dict(row._mapping) for row in session.execute(text(DORMANT), params)]
+    found = [
+        dict(row._mapping)
+        for row in session.execute(text(DORMANT.format(customers=source)), params)
+    ]
     matching = found[0].pop("matching") if found else 0
     for row in found:
         row.pop("matching", None)

@@ -13,8 +13,8 @@ from services.crm.analytics.adapters.records import LoyaltyCard
 from services.crm.analytics.adapters.tables import CardMonth
 from services.crm.analytics.domain.classes import DORMANT_MIN_DAYS, RFM_SEGMENTS
 from services.crm.analytics.domain.ranking import share
-from services.crm.analytics.handlers.customer_sql import customers_cte, page_params
-from services.crm.analytics.handlers.customers import DORMANT_WHERE, dormant_params
+from services.crm.analytics.handlers.customer_sql import READ_MODEL, customers_cte, page_params
+from services.crm.analytics.handlers.customers import CUSTOMERS, DORMANT_WHERE, dormant_params
 from services.crm.analytics.handlers.scope import Filters
 from shared.db import utcnow
 
@@ -46,9 +46,9 @@ CARD_COLUMNS = (
 )
 
 
-def _scored(filters: Filters) -> tuple[str, dict[str, Any]]:
+def _scored(filters: Filters, source: str) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
-    sql, params = customers_cte(filters)
+    sql, params = customers_cte(filters, source)
     params["as_of"] = min(utcnow(), filters.period.end_instant)
     whens = []
     for n, (name, (r_low, r_high), (f_low, f_high)) in enumerate(RFM_SEGMENTS):
@@ -67,9 +67,15 @@ def _scored(filters: Filters) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def loyalty(session: Session, filters: Filters, *, min_days: int = DORMANT_MIN_DAYS) -> dict:
+def loyalty(
+    session: Session,
+    filters: Filters,
+    *,
+    min_days: int = DORMANT_MIN_DAYS,
+    source: str = READ_MODEL,
+) -> dict:
     """Buyers, repeat buyers and their rate, RFM segments, dormant buyers, card use."""
-    sql, params = _scored(filters)
+    sql, params = _scored(filters, source)
     sql += """
     SELECT (SELECT count(*) FROM customers) AS buyers,
            (SELECT count(*) FROM customers WHERE orders >= 2) AS repeat_buyers,
@@ -80,7 +86,7 @@ def loyalty(session: Session, filters: Filters, *, min_days: int = DORMANT_MIN_D
     found = session.execute(text(sql), params).one()
     segments = {s["segment"]: s for s in found.segments or []}
     dormant = session.scalar(
-        text(f"SELECT count(*) {DORMANT_WHERE}"),
+        text("SELECT count(*) " + DORMANT_WHERE.format(customers=CUSTOMERS)),
         dormant_params(filters, params["as_of"], min_days),
     )
     return {
@@ -109,9 +115,10 @@ def rfm(
     segment: str | None = None,
     page: int | None = 1,
     page_size: int = 50,
+    source: str = READ_MODEL,
 ) -> dict:
     """Buyers with their recency, frequency and monetary scores, largest first."""
-    sql, params = _scored(filters)
+    sql, params = _scored(filters, source)
     params |= {"segment": segment, **page_params(page, page_size)}
     sql += """
     SELECT s.counterparty_id, cp.name, cp.responsible_id, s.recency_days, s.orders,
