@@ -24,7 +24,8 @@ Deal-based reports plug in through the registries here: ``domain/kinds.register`
 process kinds), ``handlers/managers.register_source`` (deal columns of the managers'
 report), ``handlers/recorder.lost`` (lost deals join the lost analysis, with stage,
 competitor and amount), ``handlers/claims.register_basis`` (claims about deals),
-``handlers/dossier.register_section`` (deals in the dossier) and
-``handlers/reports.REPORTS`` with ``api/reports.route`` (funnel, win probability,
-bottlenecks, each with CSV and an optional SVG chart).
+``handlers/dossier.register_section`` (deals in the dossier), ``handlers/lost.
+register_names`` (competitors' names) and ``api/reports.route`` (funnel, win probability,
+bottlenecks: each a handler over its own aggregates, with CSV and an optional SVG chart;
+``bench/analytics.py`` times every route against its raw query).
 """

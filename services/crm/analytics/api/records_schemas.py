@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from marshmallow import fields, validate
@@ -13,6 +14,13 @@ from services.crm.entrypoints.api.sales_schemas import Moment, Text
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 
 ABC_CLASS = validate.OneOf(("A", "B", "C"))
+# Instants a person enters: within 2000-2100, as elsewhere in the API.
+Instant = lambda **kw: Moment(  # noqa: E731
+    validate=validate.Range(
+        min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+    ),
+    **kw,
+)
 
 
 class ItemGroupSchema(Schema):
@@ -58,8 +66,8 @@ class ClaimSchema(Schema):
     basis_id = Id(allow_none=True)
     title = Name(required=True)
     description = Text(allow_none=True)
-    received_at = Moment(metadata={"description": "Default: now"})
-    deadline = Moment(required=True)
+    received_at = Instant(metadata={"description": "Default: now"})
+    deadline = Instant(required=True)
     responsible_id = Id(metadata={"description": "Default: the counterparty's manager"})
     author_id = fields.Integer(dump_only=True)
     state = fields.String(dump_only=True, metadata={"description": ", ".join(STATES)})
@@ -76,7 +84,7 @@ class ClaimSchema(Schema):
 class ClaimPatchSchema(Schema):
     title = Name()
     description = Text(allow_none=True)
-    deadline = Moment()
+    deadline = Instant()
     responsible_id = Id()
 
 

@@ -32,6 +32,7 @@ blp = Blueprint(
     description="Sales reports: JSON, CSV (Accept: text/csv or ?format=csv), SVG charts",
 )
 Chart = Callable[[dict[str, Any]], str]
+PATHS: list[str] = []  # every report served, in the order registered
 
 
 def _filters(session: Session, args: dict[str, Any]) -> Filters:
@@ -75,6 +76,7 @@ def route(
         return result
 
     get.__doc__ = summary
+    PATHS.append(path)
     name = "".join(part.title() for part in path.split("-"))
     blp.route(f"/{path}", endpoint=path)(type(f"{name}Report", (MethodView,), {"get": get}))
 

@@ -9,15 +9,16 @@ kinds join with :func:`register`.
 from __future__ import annotations
 
 from services.crm.domain.process import PROCESSES
+from shared.i18n import _
 
 CALLING_LOOP = "calling_loop"
 INBOUND_SALES = "inbound_sales"
 MANUAL = "manual"
 
 _KINDS: dict[str, str] = {
-    CALLING_LOOP: "Calling potential counterparties",
+    CALLING_LOOP: _("Calling potential counterparties"),
     **{kind: definition.title for kind, definition in PROCESSES.items()},
-    MANUAL: "Work outside a process",
+    MANUAL: _("Work outside a process"),
 }
 
 # Task kinds of the calling loop (a call and the steps its outcome opens) and of the

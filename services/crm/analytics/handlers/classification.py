@@ -72,8 +72,10 @@ def request_run(
 
 
 def _period(start: date | None, end: date | None) -> Period:
-    default = rules.default_period(utcnow().date())
-    return period(start or (None if end else default.start), end or default.end, utcnow().date())
+    """The months asked for; none asked: the twelve whole months before this one."""
+    if start is None and end is None:
+        return rules.default_period(utcnow().date())
+    return period(start, end, utcnow().date())
 
 
 def on_run_classification(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from services.crm.analytics.adapters import tables
 from services.crm.analytics.adapters.rebuild import rebuild
-from shared.contracts import envelope, parse
 from shared.db import transaction
+from tests.integration.crm.test_tasks import call_due, run_command
+
+__all__ = ["call_due", "read_model", "rebuilt", "report", "rows_by", "run_command"]
 
 READ_MODEL = (
     tables.ManagerDay,
@@ -20,33 +21,6 @@ READ_MODEL = (
     tables.GroupMonth,
     tables.CardMonth,
 )
-
-
-def run_command(sessions, type_: str, data: dict[str, Any]) -> Any:
-    """Apply a command as the CRM worker does, with the data loaded through its contract."""
-    from services.crm.entrypoints.actors import HANDLERS
-
-    env, loaded = parse(envelope(type_, data))
-    with transaction(sessions) as session:
-        return HANDLERS[type_](session, env, loaded)
-
-
-def call_due(sessions, assignee_id: int, lead_id: int, due_at: datetime, plan_id: int) -> None:
-    """The notifier's CreateTask for a due call of a lead in the loop (status 1, Hot)."""
-    run_command(
-        sessions,
-        "CreateTask",
-        {
-            "key": f"call:{plan_id}:{due_at.isoformat()}",
-            "kind": "call",
-            "assignee_id": assignee_id,
-            "subject_kind": "lead",
-            "subject_id": lead_id,
-            "due_at": due_at.isoformat(),
-            "plan_id": plan_id,
-            "status_id": 1,
-        },
-    )
 
 
 def report(client, path: str, expect: int = 200, **query: Any) -> dict[str, Any]:

@@ -198,6 +198,13 @@ def test_bad_claims_are_refused_naming_the_field(office, as_role):
         (claim_body(customers[0], orders[0], deadline, responsible_id=999999), "responsible_id"),
         ({**claim_body(customers[0], orders[0], deadline), "deadline": "tomorrow"}, "deadline"),
         ({**claim_body(customers[0], orders[0], deadline), "title": "x" * 301}, "title"),
+        (
+            {
+                **claim_body(customers[0], orders[0], deadline),
+                "deadline": "2101-01-01T00:00:00+00:00",
+            },
+            "deadline",
+        ),
     ]
     for body, field in cases:
         assert field in field_errors(secretary.post("/api/claims", json=body)), field

@@ -27,7 +27,7 @@ def client_file(as_role, admin, sessions):
     a planned call, orders (one with a loyalty card), a claim, and a classification."""
     alice = as_role("manager", department="Sales")
     lead = created(alice, "/api/leads", name="Globex", responsible_id=alice.id, status_id=1)
-    call_due(sessions, alice.id, lead["id"], utcnow() + timedelta(hours=1), 1)
+    call_due(sessions, lead, alice.id, plan_id=1, due_at=utcnow() + timedelta(hours=1))
     with sessions() as session:
         task = session.scalar(select(Task.id).where(Task.kind == "call"))
     r = alice.post(

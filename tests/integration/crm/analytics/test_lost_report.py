@@ -39,7 +39,7 @@ def losses(world, sessions, admin):
     manager = world.manager
     lead = created(manager, "/api/leads", name="Globex", responsible_id=manager.id, status_id=1)
     due = utcnow() + timedelta(hours=1)
-    call_due(sessions, manager.id, lead["id"], due, 1)
+    call_due(sessions, lead, manager.id, plan_id=1, due_at=due)
     complete(manager, open_task(sessions, "call"), "refusal", refusal_reason_id=price)
     for plan, (outcome, next_kind, failure, reason) in enumerate(
         (
@@ -51,7 +51,7 @@ def losses(world, sessions, admin):
         # A refusal turned the lead Cold; a call due from Hot would be stale: back to Hot first.
         r = manager.post(f"/api/leads/{lead['id']}/status", json={"status_id": 1})
         assert r.status_code == 200, r.json
-        call_due(sessions, manager.id, lead["id"], due + timedelta(minutes=plan), plan)
+        call_due(sessions, lead, manager.id, plan_id=plan, due_at=due + timedelta(minutes=plan))
         complete(manager, open_task(sessions, "call"), outcome)
         complete(manager, open_task(sessions, next_kind), failure, refusal_reason_id=reason)
     pid = world.at_first_contact()

@@ -70,16 +70,16 @@ def history(as_role, admin, sessions):
     now = utcnow()
     # Alice: made early (on time), made 3 days late, left open and escalated, cancelled.
     for plan, due in ((1, now + timedelta(hours=1)), (2, now - timedelta(days=3))):
-        call_due(sessions, alice.id, lead["id"], due, plan)
-    call_due(sessions, alice.id, lead["id"], now - timedelta(days=3, minutes=5), 3)
-    call_due(sessions, alice.id, lead["id"], now + timedelta(hours=2), 4)
+        call_due(sessions, lead, alice.id, plan_id=plan, due_at=due)
+    call_due(sessions, lead, alice.id, plan_id=3, due_at=now - timedelta(days=3, minutes=5))
+    call_due(sessions, lead, alice.id, plan_id=4, due_at=now + timedelta(hours=2))
     complete(alice, task_of(sessions, 1), "talked")
     complete(alice, task_of(sessions, 2), "no_answer")
     assert alice.post(f"/api/tasks/{task_of(sessions, 4)}/cancel").status_code == 200
     with transaction(sessions) as session:
         assert tasks.escalate_overdue(session, 60) == 1
     # Bob: one call, made on time, ending in a refusal.
-    call_due(sessions, bob.id, bob_lead["id"], now + timedelta(hours=1), 5)
+    call_due(sessions, bob_lead, bob.id, plan_id=5, due_at=now + timedelta(hours=1))
     complete(bob, task_of(sessions, 5), "refusal", refusal_reason_id=reason["id"])
     # Alice takes up one first contact at once and one ten minutes after it was handed over.
     secretary = as_role("secretary")

@@ -8,16 +8,9 @@ import io
 
 import pytest
 
-REPORTS = (
-    "managers",
-    "lost",
-    "abc-xyz",
-    "dormant-customers",
-    "loyalty",
-    "rfm",
-    "loyalty-cards",
-    "bcg",
-)
+from services.crm.analytics.api.reports import PATHS
+
+REPORTS = tuple(PATHS)
 
 
 def query_errors(response) -> dict:
