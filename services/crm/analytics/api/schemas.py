@@ -96,7 +96,7 @@ class BcgQuerySchema(ReportQuerySchema):
     format = formats("json", "csv", "svg")
 
 
-class CardsQuerySchema(_Period, _Whose):
+class CardsQuerySchema(_Period, _Whose, _Paged):
     format = formats("json", "csv")
 
 
@@ -282,4 +282,5 @@ class CardUseSchema(Schema):
 
 
 class CardsSchema(_Report):
+    matching = fields.Integer()
     rows = fields.List(fields.Nested(CardUseSchema))

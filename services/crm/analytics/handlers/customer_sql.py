@@ -66,3 +66,13 @@ def page_params(page: int | None, page_size: int) -> dict[str, Any]:
     if page is None:
         return {"limit": None, "offset": 0}
     return {"limit": page_size, "offset": (page - 1) * page_size}
+
+
+def counted(result: Any) -> dict[str, Any]:
+    """One page of rows carrying ``matching`` (count(*) OVER ()): the rows and that count."""
+    rows = [dict(row._mapping) for row in result]
+    matching = rows[0]["matching"] if rows else 0
+    return {
+        "matching": matching,
+        "rows": [{k: v for k, v in r.items() if k != "matching"} for r in rows],
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.crm.analytics.domain.classes import ABC, DORMANT_FACTOR, DORMANT_MIN_DAYS, XYZ
 from services.crm.analytics.handlers.customer_sql import (
     READ_MODEL,
+    counted,
     customers_cte,
     page_params,
     thresholds,
@@ -160,17 +161,10 @@ def dormant(
     """Repeat buyers silent for longer than twice their usual interval, largest first."""
     as_of = min(utcnow(), filters.period.end_instant)
     params = {**dormant_params(filters, as_of, min_days), **page_params(page, page_size)}
-    found = [
-        dict(row._mapping)
-        for row in session.execute(text(DORMANT.format(customers=source)), params)
-    ]
-    matching = found[0].pop("matching") if found else 0
-    for row in found:
-        row.pop("matching", None)
+    found = session.execute(text(DORMANT.format(customers=source)), params)
     return {
         "filters": {**filters.echo(), "from": None},
         "as_of": as_of,
         "min_days": min_days,
-        "matching": matching,
-        "rows": found,
+        **counted(found),
     }

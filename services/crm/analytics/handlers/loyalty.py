@@ -13,7 +13,12 @@ from services.crm.analytics.adapters.records import LoyaltyCard
 from services.crm.analytics.adapters.tables import CardMonth
 from services.crm.analytics.domain.classes import DORMANT_MIN_DAYS, RFM_SEGMENTS
 from services.crm.analytics.domain.ranking import share
-from services.crm.analytics.handlers.customer_sql import READ_MODEL, customers_cte, page_params
+from services.crm.analytics.handlers.customer_sql import (
+    READ_MODEL,
+    counted,
+    customers_cte,
+    page_params,
+)
 from services.crm.analytics.handlers.customers import CUSTOMERS, DORMANT_WHERE, dormant_params
 from services.crm.analytics.handlers.scope import Filters
 from shared.db import utcnow
@@ -128,13 +133,7 @@ def rfm(
     ORDER BY s.revenue DESC, s.counterparty_id
     LIMIT :limit OFFSET :offset
     """
-    rows = [dict(row._mapping) for row in session.execute(text(sql), params)]
-    matching = rows[0]["matching"] if rows else 0
-    return {
-        "filters": filters.echo(),
-        "matching": matching,
-        "rows": [{k: v for k, v in row.items() if k != "matching"} for row in rows],
-    }
+    return {"filters": filters.echo(), **counted(session.execute(text(sql), params))}
 
 
 def _card_use(filters: Filters):
@@ -169,16 +168,23 @@ def _card_totals(session: Session, filters: Filters) -> dict[str, Any]:
     return {"used": found[0], "orders": found[1], "discount": found[2]}
 
 
-def cards(session: Session, filters: Filters) -> dict:
-    """Every card in scope with its use in orders over the period's months."""
+def cards(session: Session, filters: Filters, *, page: int | None = 1, page_size: int = 50) -> dict:
+    """The cards in scope with their use in orders over the period's months, by number."""
     use = _card_use(filters)
     stmt = (
         select(
-            LoyaltyCard,
-            Counterparty.name,
-            func.coalesce(use.c.orders, 0),
-            func.coalesce(use.c.amount, 0),
-            func.coalesce(use.c.discount, 0),
+            LoyaltyCard.id.label("card_id"),
+            LoyaltyCard.number,
+            LoyaltyCard.counterparty_id,
+            Counterparty.name.label("holder"),
+            LoyaltyCard.discount_percent,
+            LoyaltyCard.valid_from,
+            LoyaltyCard.valid_to,
+            LoyaltyCard.blocked,
+            func.coalesce(use.c.orders, 0).label("orders"),
+            func.coalesce(use.c.amount, 0).label("amount"),
+            func.coalesce(use.c.discount, 0).label("discount"),
+            func.count().over().label("matching"),
         )
         .join(Counterparty, Counterparty.id == LoyaltyCard.counterparty_id)
         .outerjoin(use, use.c.card_id == LoyaltyCard.id)
@@ -186,20 +192,6 @@ def cards(session: Session, filters: Filters) -> dict:
     )
     if filters.manager_ids is not None:
         stmt = stmt.where(Counterparty.responsible_id.in_(filters.manager_ids))
-    rows = [
-        {
-            "card_id": card.id,
-            "number": card.number,
-            "counterparty_id": card.counterparty_id,
-            "holder": holder,
-            "discount_percent": card.discount_percent,
-            "valid_from": card.valid_from,
-            "valid_to": card.valid_to,
-            "blocked": card.blocked,
-            "orders": orders,
-            "amount": amount,
-            "discount": discount,
-        }
-        for card, holder, orders, amount, discount in session.execute(stmt)
-    ]
-    return {"filters": filters.echo(), "rows": rows}
+    if page is not None:
+        stmt = stmt.limit(page_size).offset((page - 1) * page_size)
+    return {"filters": filters.echo(), **counted(session.execute(stmt))}
