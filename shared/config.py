@@ -68,6 +68,10 @@ class Settings:
       call_back_minutes: delay of a new call after "no answer" when the manager picks no time.
       escalate_after_minutes: how long a task may be overdue before its head is told.
       reminder_delay_seconds: delay of the reminders a document creates (5 minutes).
+      claim_remind_before_seconds: how long before a claim's deadline its responsible is
+        reminded (at once when less is left).
+      classification_keep_runs: runs of the classification of buyers whose lines are kept;
+        older runs keep their counts only.
       message_retention_days: published outbox rows and inbox ids older than this are deleted
         by the cleanup routine; keep it above the longest time a message may be redelivered.
       smtp_host, smtp_port, smtp_from: the SMTP server reminders are e-mailed through.
@@ -126,6 +130,8 @@ class Settings:
     call_back_minutes: int = 120
     escalate_after_minutes: int = 60
     reminder_delay_seconds: int = 300
+    claim_remind_before_seconds: int = 86400
+    classification_keep_runs: int = 30
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "crm@localhost"
@@ -165,7 +171,7 @@ def load() -> Settings:
       ``WORKDAYS``, ``WORK_HOURS``, ``HOLIDAYS``, ``ROUTINES``),
       ``DATABASE_URL``, ``BROKER_URL``, ``REDIS_URL``,
       ``EVENTS_EXCHANGE``, ``RELAY_BATCH_SIZE``, ``RELAY_POLL_SECONDS``, ``LOG_LEVEL``,
-      ``MESSAGE_RETENTION_DAYS``.
+      ``MESSAGE_RETENTION_DAYS``, ``CLAIM_REMIND_BEFORE_SECONDS``, ``CLASSIFICATION_KEEP_RUNS``.
       The notifier's ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_TIMEOUT_SECONDS``,
       ``WEBHOOK_SECRET``, ``WEBHOOK_TIMEOUT_SECONDS``, ``NOTIFIER_DEFAULT_DEPARTMENT``,
       ``NOTIFIER_ESCALATION_FALLBACK_ID`` and ``DELIVERY_*`` (``WORKERS``, ``MAX_ATTEMPTS``,
@@ -201,6 +207,12 @@ def load() -> Settings:
         call_back_minutes=_int("CALL_BACK_MINUTES", defaults.call_back_minutes),
         escalate_after_minutes=_int("ESCALATE_AFTER_MINUTES", defaults.escalate_after_minutes),
         reminder_delay_seconds=_int("REMINDER_DELAY_SECONDS", defaults.reminder_delay_seconds),
+        claim_remind_before_seconds=_int(
+            "CLAIM_REMIND_BEFORE_SECONDS", defaults.claim_remind_before_seconds
+        ),
+        classification_keep_runs=_int(
+            "CLASSIFICATION_KEEP_RUNS", defaults.classification_keep_runs
+        ),
         smtp_host=_str("SMTP_HOST", defaults.smtp_host),
         smtp_port=_int("SMTP_PORT", defaults.smtp_port),
         smtp_from=_str("SMTP_FROM", defaults.smtp_from),

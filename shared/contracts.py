@@ -481,6 +481,35 @@ LOOP_CONTRACTS = (
 CONTRACTS.update({c.type: c for c in LOOP_CONTRACTS})
 
 
+# ---- Analytics: claims work and the buyers' classification (document 000) -----------------
+
+
+class ClaimOverdueV1(_Data):
+    """A customer's claim passed its deadline unresolved: the responsible's head is told."""
+
+    claim_id = Id(required=True)
+    responsible_id = Id(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    counterparty_name = fields.String(required=True, validate=validate.Length(max=300))
+    deadline = AwareDateTime(required=True)
+
+
+class RunClassificationV1(_Data):
+    """Command to the CRM worker: carry out a requested buyers' classification run."""
+
+    run_id = Id(required=True)
+
+
+CONTRACTS.update(
+    (c.type, c)
+    for c in (
+        Contract("ClaimOverdue", 1, ClaimOverdueV1, "overdue", (NOTIFIER,)),
+        Contract("RunClassification", 1, RunClassificationV1),
+    )
+)
+# ---- end of the analytics contracts ----------------------------------------------------------
+
+
 def consumer_actor(queue: str) -> str:
     """Name of the one actor that consumes ``queue``, dispatching on the envelope's ``type``.
 

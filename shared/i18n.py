@@ -63,3 +63,20 @@ def format_moment(locale: str | None, timezone: str | None, moment: datetime) ->
     local = moment.astimezone(zone)
     day = dates.format_date(local, "medium", locale=language)
     return f"{day}, {dates.format_time(local, 'short', locale=language)}"
+
+
+def translate_for(locale: str | None, timezone: str | None, message: str, **params: object) -> str:
+    """``message`` for one reader: in their language, with instants written in their zone.
+
+    Parameters:
+      locale: the reader's language, as for :func:`translate`.
+      timezone: the reader's IANA time zone, as for :func:`format_moment`.
+      message: the English source string, as marked with :func:`_`.
+      params: values of the placeholders; timezone-aware datetimes go through
+        :func:`format_moment`, anything else is written as it is.
+    """
+    values = {
+        name: format_moment(locale, timezone, value) if isinstance(value, datetime) else value
+        for name, value in params.items()
+    }
+    return translate(locale, message, **values)

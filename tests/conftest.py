@@ -58,7 +58,7 @@ def sessions(engine):
 @pytest.fixture()
 def clean_db(owner_engine):
     """Every service schema emptied, reference books back to their defaults."""
-    from services.crm.seeds import DEFAULT_STATUSES
+    from services.crm.seeds import DEFAULT_STATUSES, DEFAULT_STRATEGIES
 
     with owner_engine.begin() as conn:
         tables = conn.scalars(
@@ -74,6 +74,13 @@ def clean_db(owner_engine):
                 "call_interval_days) VALUES (:name, :sort_order, :generate_calls, :call_interval_days)"
             ),
             list(DEFAULT_STATUSES),
+        )
+        conn.execute(
+            text(
+                "INSERT INTO crm.relationship_strategies (abc_class, title, description) "
+                "VALUES (:abc_class, :title, :description)"
+            ),
+            list(DEFAULT_STRATEGIES),
         )
     yield
 

@@ -34,3 +34,34 @@ def web_user(sessions, role: str = "manager", password: str = "correct horse bat
         person = session.get(Employee, employee_id)
         person.password_hash = hasher.hash(password)
         return employee_id, person.email, password, token
+
+
+def routed_order(
+    session,
+    counterparty_id: int,
+    lines: list[tuple[int, str, str]],
+    routed_at,
+    *,
+    author_id: int | None = None,
+    loyalty_card_id: int | None = None,
+):
+    """An order that reached execution at ``routed_at``, as history: lines (item, qty, price)."""
+    from decimal import Decimal
+
+    from services.crm.adapters.sales import Order, OrderLine
+
+    order = Order(
+        status="open",
+        counterparty_id=counterparty_id,
+        author_id=author_id,
+        loyalty_card_id=loyalty_card_id,
+        posted_at=routed_at,
+        routed_at=routed_at,
+        lines=[
+            OrderLine(line_no=n, item_id=item, quantity=Decimal(qty), price=Decimal(price))
+            for n, (item, qty, price) in enumerate(lines, 1)
+        ],
+    )
+    session.add(order)
+    session.flush()
+    return order

@@ -94,6 +94,8 @@ class Item(Base):
     planned_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     planned_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The item group of the BCG matrix (services/crm/analytics/adapters/records.py).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("item_groups.id"), index=True)
     created_at: Mapped[datetime] = stamped()
 
 
@@ -144,6 +146,8 @@ class Order(Base):
     # The contact persons of the basis document: {contact_person_id, presentation, phone, email}.
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     comment: Mapped[str | None] = mapped_column(Text)
+    # The holder's loyalty card the order is made with (services/crm/analytics).
+    loyalty_card_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_cards.id"))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -66,6 +66,8 @@ class Task(Base):
     # Contacts and last interactions of the subject when the task was made.
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Why the client refused, when the outcome is a refusal (the lost analysis reads it).
+    refusal_reason_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_reasons.id"))
     result: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

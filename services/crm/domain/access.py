@@ -57,6 +57,19 @@ def may_read_deal(actor: Actor, owner: Owner) -> bool:
     return may_change(actor, owner) or (actor.role in SALES and _same_department(actor, owner))
 
 
+def may_read_figures(actor: Actor, owner: Owner) -> bool:
+    """Report figures of one manager (``responsible_id``) or of a whole department (None).
+
+    A manager's figures: whoever may change that manager's records (the manager, the head
+    of sales of their department, admins). A department's: its head of sales and admins.
+    """
+    if owner.responsible_id is not None:
+        return may_change(actor, owner)
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.HEAD_OF_SALES and _same_department(actor, owner)
+
+
 def require_change(actor: Actor, owner: Owner, what: str) -> None:
     """Raise Forbidden unless ``actor`` may change the record described by ``what``."""
     if not may_change(actor, owner):

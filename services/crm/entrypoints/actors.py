@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crm.adapters import live
 from services.crm.adapters.orm import InboxMessage
+from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
-from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks
+from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks, timers
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import actor_options, consume
@@ -53,6 +54,8 @@ def assign_status(session: Session, env: dict, data: dict) -> None:
 HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
+    "TimerFired": timers.on_timer_fired,
+    "RunClassification": classification.on_run_classification,
     "RunRoutine": routines.on_run_routine,
     "ReminderDelivered": reminders.delivered,
     "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),

@@ -38,6 +38,15 @@ def register_cli(app: Flask) -> None:
             token = invite(session, None, employee.id, settings.web_invitation_hours)
         click.echo(f"/invitation/{token}")
 
+    @app.cli.command("analytics-rebuild")
+    def analytics_rebuild() -> None:
+        """Recompute the reports' aggregates from the history (after an upgrade or bulk load)."""
+        from services.crm.analytics.adapters.rebuild import rebuild
+
+        with transaction(current_app.extensions["crm.sessions"]) as session:
+            for table, rows in rebuild(session).items():
+                click.echo(f"{table}: {rows} rows")
+
     @app.cli.command("load-demo")
     def load_demo() -> None:
         """Load demo employees, partners, leads and counterparties; print the admin token."""

@@ -1,23 +1,35 @@
-"""Re-classification of buyers by stage of relationship (rules in domain/relationship.py)."""
+"""Buyers by stage of relationship (rules in domain/relationship.py), read in batches.
+
+The classification of buyers (services/crm/analytics/handlers/classification.py) walks
+them to set their stages and statuses; memory stays bounded whatever the table size.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, null, select, update
+from sqlalchemy import ColumnElement, false, func, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, StatusAssignment
-from services.crm.domain.relationship import BuyerFacts, stage_of
-from shared.db import utcnow
+from services.crm.analytics.adapters.tables import Customer
+from services.crm.domain.relationship import BuyerFacts, Stage, stage_of
 
-log = logging.getLogger(__name__)
-
-# Rows read and written per round trip: memory stays bounded whatever the table size.
+# Rows read and written per round trip.
 BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Buyer:
+    kind: str
+    id: int
+    stage: Stage | None
+    status_id: int | None
+    archived: bool
+    converted: bool
 
 
 def _first_status_at(kind: str, subject_id: ColumnElement) -> ColumnElement:
@@ -46,46 +58,49 @@ def _sources() -> dict[str, tuple[Any, ColumnElement, ColumnElement]]:
     }
 
 
-def reclassify(session: Session, kind: str, now: datetime) -> Counter[str]:
-    """Recompute every lead's or counterparty's stage; write only those that changed."""
+def buyers(session: Session, kind: str, now: datetime) -> Iterator[list[Buyer]]:
+    """Every lead or counterparty, a batch at a time, each stored with its stage of ``now``."""
     model, converted, first_status_at = _sources()[kind]
+    bought = kind == "counterparty"
     stmt = (
         select(
             model.id,
             model.relationship_stage,
+            model.status_id,
             model.archived,
             converted,
             model.created_at,
             InteractionStatus.generate_calls,
             first_status_at,
+            func.coalesce(Customer.orders, 0) if bought else literal(0),
+            Customer.last_order_at if bought else null(),
         )
         .outerjoin(InteractionStatus, InteractionStatus.id == model.status_id)
         .order_by(model.id)
         .limit(BATCH)
     )
-    counts: Counter[str] = Counter()
+    if bought:
+        stmt = stmt.outerjoin(Customer, Customer.counterparty_id == model.id)
     last_id = 0
     while rows := session.execute(stmt.where(model.id > last_id)).all():
-        changes = []
-        for id_, current, archived, is_converted, created_at, generates, first_at in rows:
-            stage = stage_of(
-                BuyerFacts(kind, archived, is_converted, created_at, generates, first_at), now
-            )
-            value = stage.value if stage else None
-            counts[value or "none"] += 1
-            if value != current:
-                changes.append({"id": id_, "relationship_stage": value})
+        batch, changes = [], []
+        for (
+            id_,
+            recorded,
+            status_id,
+            archived,
+            is_converted,
+            created,
+            generates,
+            first,
+            *sold,
+        ) in rows:
+            facts = BuyerFacts(kind, archived, is_converted, created, generates, first, *sold)
+            stage = stage_of(facts, now)
+            if (stage.value if stage else None) != recorded:
+                changes.append({"id": id_, "relationship_stage": stage.value if stage else None})
+            batch.append(Buyer(kind, id_, stage, status_id, archived, is_converted))
         if changes:
             session.execute(update(model), changes)  # bulk UPDATE by primary key
-            counts["changed"] += len(changes)
         last_id = rows[-1].id
-    return counts
-
-
-def reclassify_buyers(session: Session, now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """The reclassify_buyers routine: every lead and counterparty; returns counts per stage."""
-    now = now or utcnow()
-    summary = {kind: dict(reclassify(session, kind, now)) for kind in ("lead", "counterparty")}
-    # No service consumes a summary event yet, so the counts go to the log only.
-    log.info("buyers reclassified", extra=summary)
-    return summary
+        yield batch

@@ -90,6 +90,12 @@ def next_call(session: Session, kind: str, subject_id: int) -> dict[str, Any] | 
     }
 
 
+def shown(session: Session, kind: str, subject: Lead | Counterparty) -> Lead | Counterparty:
+    """The subject as its own resource shows it: with its next planned call."""
+    subject.next_call = next_call(session, kind, subject.id)
+    return subject
+
+
 def events(
     session: Session,
     actor: Actor,

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Counterparty
 from services.crm.adapters.sales import Contract, Item
+from services.crm.analytics.adapters.records import ItemGroup
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Permission
-from services.crm.handlers.common import paginate, referenced, responsible
+from services.crm.handlers.common import apply, get, paginate, referenced, responsible
 
 
 def list_items(
@@ -25,13 +26,29 @@ def list_items(
 
 def create_item(session: Session, actor: Actor, fields: dict[str, Any]) -> Item:
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
-    responsible(session, fields.get("responsible_id"))
-    if session.scalar(select(Item.id).where(Item.name == fields["name"])) is not None:
-        raise Conflict(f"an item named {fields['name']!r} exists")
+    _check_item(session, fields)
     item = Item(**fields)
     session.add(item)
     session.flush()
     return item
+
+
+def update_item(session: Session, actor: Actor, item_id: int, changes: dict[str, Any]) -> Item:
+    """Edit an item, e.g. put it in an item group; orders already made keep their lines."""
+    actor.require(Permission.EDIT_REFERENCE_BOOKS)
+    item = get(session, Item, item_id, "item", lock=True)
+    _check_item(session, changes, item.id)
+    apply(item, changes)
+    session.flush()
+    return item
+
+
+def _check_item(session: Session, fields: dict[str, Any], item_id: int = 0) -> None:
+    responsible(session, fields.get("responsible_id"))
+    referenced(session, ItemGroup, fields.get("group_id"), "group_id", "item group")
+    same_name = select(Item.id).where(Item.name == fields.get("name"), Item.id != item_id)
+    if "name" in fields and session.scalar(same_name) is not None:
+        raise Conflict(f"an item named {fields['name']!r} exists")
 
 
 def list_contracts(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import ContactPerson, Employee
 from services.crm.adapters.sales import ProcessInstance
 from services.crm.adapters.work import Interaction, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import documents as rules
 from services.crm.domain.errors import Conflict, Invalid, NotFound
 from services.crm.domain.process import ACTED_ON, REGISTRATION_TOPICS, StepDef, definition
@@ -222,9 +223,12 @@ def complete(
     """Close a document with its outcome once its required fields are filled in."""
     rules.check_open(doc.state)
     rules.check_complete(required, values(doc, required))
+    taken_up_now = doc.state == rules.PLANNED
     doc.started_at, doc.ended_at = rules.completion_times(
         doc.kind, doc.started_at, doc.ended_at, utcnow()
     )
+    if taken_up_now:
+        recorder.first_contact_taken(session, doc)
     doc.state, doc.outcome, doc.refusal_reason_id = rules.COMPLETED, outcome, refusal_reason_id
     instances.mark_done(session, "interaction", doc.id, doc.step, outcome, refusal_reason_id)
     closed(session, "interaction", doc.id, "done")

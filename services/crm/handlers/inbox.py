@@ -12,7 +12,7 @@ from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Actor
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
-from shared.i18n import translate
+from shared.i18n import translate_for
 
 # Recipients given a notification in the session's transaction; services/crm/adapters/live.py
 # tells their open pages once it commits.
@@ -88,8 +88,8 @@ def tell(
     task_id: int | None = None,
     **params: object,
 ) -> bool:
-    """Notify ``employee`` of ``message`` (marked with ``_``) in their own language."""
-    text = translate(employee.locale, message, **params)
+    """Notify ``employee`` of ``message`` (marked with ``_``) in their language and zone."""
+    text = translate_for(employee.locale, employee.timezone, message, **params)
     return notify(session, key, employee.id, text, task_id=task_id)
 
 

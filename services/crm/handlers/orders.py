@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, Employee
 from services.crm.adapters.sales import Contract, Item, Order, OrderLine, ProcessInstance
+from services.crm.analytics.handlers import cards, recorder
 from services.crm.domain import orders as rules
 from services.crm.domain.documents import missing
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -89,6 +90,8 @@ def change(session: Session, order: Order, fields: dict[str, Any]) -> None:
     if lines is not None:
         session.flush()
         _set_lines(session, order, lines)
+    if "loyalty_card_id" in fields or "counterparty_id" in fields:
+        cards.check_for_order(session, order)
 
 
 def _set_lines(session: Session, order: Order, lines: list[dict[str, Any]]) -> None:
@@ -161,6 +164,7 @@ def shown(session: Session, orders: Any) -> Any:
 def post(session: Session, order: Order) -> None:
     """Post the order: open, once every required field is filled in."""
     rules.check_postable(order.status, *_values(session, order))
+    cards.check_for_order(session, order)  # still valid on the day it is posted
     order.status, order.posted_at = rules.OPEN, utcnow()
     instances.mark_done(session, "order", order.id, "order", "posted")
     outbox.record(
@@ -194,6 +198,7 @@ def route(session: Session, order: Order, delay_seconds: int) -> None:
     """Send the order to execution: to its executor now, or to the head of the execution
     department (or a deputy) named instead, who gets the reminder and names an executor."""
     order.routed_at = utcnow()
+    recorder.order_routed(session, order)
     executive = session.get(Employee, order.responsible_id)
     if rules.executor_named(executive.role):
         hand_to(session, order, executive.id, delay_seconds)

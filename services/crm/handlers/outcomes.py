@@ -20,6 +20,7 @@ from services.crm.adapters.orm import (
     RefusalReason,
 )
 from services.crm.adapters.work import Interaction, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
@@ -53,6 +54,8 @@ def complete_task(
         )
     finish(session, task, completion.outcome, completion.result, actor.id)
     now = task.completed_at
+    if step.refusal:
+        task.refusal_reason_id = completion.refusal_reason_id
     if step.interaction:
         _record_interaction(session, actor, task, step.interaction, completion, now)
     if step.call_completed:
@@ -74,6 +77,7 @@ def complete_task(
         created.append(_next_task(session, task, step, now))
     if step.refusal:
         _refuse(session, actor, task, completion, refusal_status)
+    recorder.task_done(session, task, refused=step.refusal)
     if step.set_status:
         subjects.assign_status(
             session,

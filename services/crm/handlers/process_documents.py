@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.sales import Order, ProcessInstance
 from services.crm.adapters.work import Interaction
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import documents as doc_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict, Forbidden, Invalid
@@ -56,7 +57,9 @@ def update_document(
 def start_document(session: Session, actor: Actor, document_id: int) -> Interaction:
     doc, _, step = _load(session, document_id)
     rules.check_performer(step, actor.role)
-    return documents.start(doc)
+    documents.start(doc)
+    recorder.first_contact_taken(session, doc)
+    return doc
 
 
 def _load(session: Session, document_id: int) -> tuple[Interaction, ProcessInstance, Any]:

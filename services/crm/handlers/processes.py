@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import RefusalReason
 from services.crm.adapters.sales import Item, Order, ProcessInstance
 from services.crm.adapters.work import Interaction, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import documents as doc_rules
 from services.crm.domain import orders as order_rules
 from services.crm.domain import process as rules
@@ -56,7 +57,7 @@ STEP_FIELDS = {
     "meeting": INTERACTION_FIELDS - {"needs_approval"},
     "assignment": frozenset({"assignee_id", "item_id", "due_at", "content"}),
     "proposal_approval": frozenset({"approver_id", "due_at", "content"}),
-    "order": frozenset(PROCESS.step("order").required) | {"comment"},
+    "order": frozenset(PROCESS.step("order").required) | {"comment", "loyalty_card_id"},
     "refusal": frozenset({"refusal_reason_id", "content"}),
 }
 
@@ -145,6 +146,7 @@ def _refuse(
         documents.complete(session, current, "refusal", refusal_reason_id=reason.id)
     for event in documents.open_side_documents(session, instance.id):
         cancel_event(session, event)
+    recorder.process_refused(session, instance, utcnow(), reason.id, actor.id)
     instances.finish(
         session,
         instance,

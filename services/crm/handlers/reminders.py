@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
+from services.crm.adapters.orm import Employee
 from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers.common import paginate, responsible
-from services.crm.handlers.employees import locale_of
 from shared.db import utcnow
-from shared.i18n import translate
+from shared.i18n import translate_for
 
 # Documents a reminder can be based on, and the table each lives in.
 BASES: dict[str, type] = {"task": Task, "interaction": Interaction}
@@ -78,6 +78,14 @@ def schedule(
     return reminder
 
 
+def written_for(session: Session, recipient_id: int, message: str, **params: object) -> str:
+    """``message`` (marked with ``_``) in the recipient's language, instants in their zone."""
+    recipient = session.get(Employee, recipient_id)
+    if recipient is None:
+        return translate_for(None, None, message, **params)
+    return translate_for(recipient.locale, recipient.timezone, message, **params)
+
+
 def remind_later(
     session: Session,
     recipient_id: int,
@@ -89,12 +97,12 @@ def remind_later(
 ) -> Reminder:
     """The reminder a new document sets for its responsible (5 minutes by default).
 
-    ``message`` is the English source (marked with ``_``), written in the recipient's language.
+    ``message`` is the English source (marked with ``_``), written for the recipient.
     """
     return schedule(
         session,
         recipient_id,
-        translate(locale_of(session, recipient_id), message, **params),
+        written_for(session, recipient_id, message, **params),
         utcnow() + timedelta(seconds=delay_seconds),
         basis_kind=basis_kind,
         basis_id=basis_id,
@@ -121,6 +129,11 @@ def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:
         raise NotFound("reminder", reminder_id)
     if reminder.state == "cancelled":
         raise Conflict("reminder is already cancelled")
+    return call_off(session, reminder)
+
+
+def call_off(session: Session, reminder: Reminder) -> Reminder:
+    """Cancel a scheduled reminder: the notifier drops its timer and any send not made."""
     reminder.state = "cancelled"
     outbox.record(
         session, "reminder", reminder.id, "ReminderCancelled", {"reminder_id": reminder.id}

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import InboxMessage, OutboxMessage
+from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
-from services.crm.handlers.buyers import reclassify_buyers
 from services.crm.handlers.tasks import escalate_overdue
 from shared import config, outbox
 
@@ -34,7 +34,10 @@ def cleanup_messages(
 
 
 ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {
-    "reclassify_buyers": lambda session, settings: reclassify_buyers(session),
+    # Document 000: stages, classes and the statuses they call for (replaces stages only).
+    "reclassify_buyers": lambda session, settings: classification.run_routine(
+        session, settings.classification_keep_runs
+    ),
     "cleanup_outbox": lambda session, settings: cleanup_messages(
         session, settings.message_retention_days
     ),

@@ -27,7 +27,7 @@ from services.crm.handlers import inbox
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
 from shared.calendar import due_after
-from shared.i18n import _, format_moment
+from shared.i18n import _
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
@@ -241,7 +241,7 @@ def _plan_call(
             manager,
             _("Call with {subject} planned for {when}"),
             subject=subject.name,
-            when=format_moment(manager.locale, tz, at),
+            when=at,
         )
     return at
 

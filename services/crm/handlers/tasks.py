@@ -16,6 +16,7 @@ from services.crm.adapters.orm import (
     Lead,
 )
 from services.crm.adapters.work import Interaction, Reminder, Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
@@ -97,6 +98,7 @@ def open_task(session: Session, task: Task) -> Task:
     """Save a new task, tell its assignee, and publish ``TaskCreated``."""
     session.add(task)
     session.flush()
+    recorder.task_opened(session, task)
     assignee = session.get(Employee, task.assignee_id)
     inbox.tell(
         session,
@@ -253,6 +255,7 @@ def cancel_task(session: Session, actor: Actor, task_id: int) -> Task:
     task = load_visible(session, actor, task_id, lock=True)
     if task.state == rules.OPEN:
         task.state, task.completed_at = rules.CANCELLED, utcnow()
+        recorder.task_cancelled(session, task)
         closed(session, "task", task.id, rules.CANCELLED)
     return task
 
@@ -290,6 +293,7 @@ def escalate_overdue(session: Session, overdue_minutes: int, now: datetime | Non
     ).all()
     for task in tasks:
         task.escalated_at = now or utcnow()
+        recorder.task_escalated(session, task)
         outbox.record(
             session,
             "task",

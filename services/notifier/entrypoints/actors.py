@@ -36,6 +36,7 @@ HANDLERS = {
     "DocumentClosed": reminders.document_closed,
     "TimerFired": reminders.timer_fired,
     "TaskOverdue": escalation.task_overdue,
+    "ClaimOverdue": escalation.claim_overdue,
     "RunRoutine": routines.run_routine,
 }
 

@@ -11,6 +11,12 @@ from shared.db import transaction, utcnow
 from tests import factories
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _broker_first(broker):
+    """Tests that apply a command import the worker's actors module, whose actors bind to the
+    broker installed at import: the run's broker must be installed before, whatever the order."""
+
+
 @pytest.fixture(scope="session")
 def app(settings):
     app = create_app(settings)

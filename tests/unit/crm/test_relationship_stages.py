@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.crm.domain.relationship import WINDOW, BuyerFacts, Stage, stage_of
+from services.crm.domain.relationship import DORMANT_AFTER, WINDOW, BuyerFacts, Stage, stage_of
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 LONG_AGO = NOW - WINDOW - timedelta(days=1)
@@ -57,3 +57,17 @@ def test_an_old_counterparty_brought_into_the_loop_recently_is_new():
 
 def test_an_old_counterparty_that_never_got_a_status_is_dormant():
     assert stage_of(facts(status_generates_calls=None, first_status_at=None), NOW) is Stage.DORMANT
+
+
+def test_a_counterparty_that_bought_is_staged_by_its_orders():
+    assert stage_of(facts(orders=1, last_order_at=RECENTLY), NOW) is Stage.NEW
+    assert (
+        stage_of(facts(orders=2, last_order_at=RECENTLY, created_at=RECENTLY), NOW) is Stage.REGULAR
+    )
+    # Buying beats a status that generates no calls; an order long ago means dormant.
+    assert stage_of(facts(orders=3, last_order_at=RECENTLY, status_generates_calls=False), NOW) is (
+        Stage.REGULAR
+    )
+    long_ago = NOW - DORMANT_AFTER - timedelta(days=1)
+    assert stage_of(facts(orders=5, last_order_at=long_ago), NOW) is Stage.DORMANT
+    assert stage_of(facts(orders=5, last_order_at=RECENTLY, archived=True), NOW) is Stage.DORMANT

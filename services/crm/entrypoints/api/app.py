@@ -12,6 +12,9 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from services.crm.adapters import live
+from services.crm.analytics.api import catalogue as analytics_catalogue
+from services.crm.analytics.api import claims, classification, dossier
+from services.crm.analytics.api import reports as analytics_reports
 from services.crm.entrypoints import web
 from services.crm.entrypoints.api import (
     auth,
@@ -62,6 +65,12 @@ BLUEPRINTS = (
     telephony.hooks,
     files.blp,
     telephony.blp,
+    analytics_reports.blp,
+    analytics_catalogue.item_groups,
+    analytics_catalogue.loyalty_cards,
+    claims.blp,
+    dossier.blp,
+    classification.blp,
 )
 
 

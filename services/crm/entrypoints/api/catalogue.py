@@ -44,6 +44,16 @@ class Items(MethodView):
             return catalogue.create_item(session, actor(), data)
 
 
+@items.route("/<int:item_id>")
+class ItemById(MethodView):
+    @items.arguments(ItemSchema(partial=True))
+    @items.response(200, ItemSchema)
+    def patch(self, data, item_id):
+        """Edit an item, e.g. put it in an item group"""
+        with unit_of_work() as session:
+            return catalogue.update_item(session, actor(), item_id, data)
+
+
 @contracts.route("")
 class Contracts(MethodView):
     @contracts.arguments(ContractQuerySchema, location="query")

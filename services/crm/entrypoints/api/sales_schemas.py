@@ -140,6 +140,7 @@ class OrderPatchSchema(Schema):
     source = Text(200, allow_none=True)
     requires_approval = fields.Boolean(allow_none=True)
     comment = Text(allow_none=True)
+    loyalty_card_id = Id(allow_none=True, metadata={"description": "The holder's loyalty card"})
 
 
 class OrderSchema(OrderPatchSchema):
@@ -310,6 +311,7 @@ class ItemSchema(Schema):
         metadata={"description": "Planned working time per unit, in hours."},
     )
     active = fields.Boolean(load_default=True)
+    group_id = Id(allow_none=True, metadata={"description": "Item group (BCG matrix)"})
 
 
 class ItemQuerySchema(Schema):

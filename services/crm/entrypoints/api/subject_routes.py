@@ -71,11 +71,7 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
         @blp.response(200, api.schema)
         def get(self, subject_id):
             with unit_of_work() as session:
-                subject = subjects.load(session, kind, subject_id)
-                shown = {
-                    n: getattr(subject, n) for n in api.schema().dump_fields if n != "next_call"
-                }
-                return {**shown, "next_call": cards.next_call(session, kind, subject.id)}
+                return cards.shown(session, kind, subjects.load(session, kind, subject_id))
 
         @blp.doc(summary=f"Edit a {kind}: details, responsible manager, archiving")
         @blp.arguments(api.update_schema(partial=True))

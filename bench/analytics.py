@@ -1,0 +1,295 @@
+"""Reports over the read model against the same figures computed from the raw history.
+
+Generates the history at scale on a throw-away database (bench/analytics_data.py), then
+for each report times requests through the API (in-process, JSON) with varied filters and
+readers while a writer keeps adding facts, times the same figures computed from the raw
+history in the same run, and measures the freshness lag: commit of a fact -> the first
+report that shows it.
+
+    .venv/bin/python bench/analytics.py                       # small (the default)
+    .venv/bin/python bench/analytics.py --interactions 10000000 --orders 1000000 --managers 200
+
+Targets at full size: p95 <= 300 ms per report, >= 10x faster than from the raw history,
+figures at most 5 s behind. The deals issue adds 1M deals / 5M stage changes and its own
+reports here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select, text  # noqa: E402
+
+from bench.analytics_data import Sizes, generate  # noqa: E402
+from bench.figures import percentile  # noqa: E402
+from services.crm.adapters.orm import Employee  # noqa: E402
+from services.crm.analytics.adapters.rebuild import HISTORY, params  # noqa: E402
+from services.crm.analytics.api.reports import PATHS  # noqa: E402
+from services.crm.analytics.domain.periods import Period, add_months, month_of  # noqa: E402
+from services.crm.analytics.domain.scope import Scope  # noqa: E402
+from services.crm.analytics.handlers import customers, loyalty  # noqa: E402
+from services.crm.analytics.handlers.scope import Filters  # noqa: E402
+from services.crm.domain.roles import Actor, Role  # noqa: E402
+from services.crm.domain.tasks import Completion  # noqa: E402
+from services.crm.entrypoints.api.app import create_app  # noqa: E402
+from services.crm.handlers import leads, outcomes, tasks  # noqa: E402
+from services.crm.handlers.employees import issue_token  # noqa: E402
+from shared import config  # noqa: E402
+from shared.db import make_engine, make_session_factory, transaction, utcnow  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.sandbox import sandbox  # noqa: E402
+
+PAUSE = 0.2  # seconds between the writer's facts: five calls planned and made a second
+
+REPORTS = tuple(PATHS)
+
+
+def raw(table: str) -> str:
+    return f"({HISTORY[table]})"
+
+
+HOLDERS = (
+    "card_id IN (SELECT lc.id FROM crm.loyalty_cards lc JOIN crm.counterparties c "
+    "ON c.id = lc.counterparty_id WHERE c.responsible_id = ANY(:ids))"
+)
+
+
+def _sums(
+    table: str, key: str, columns: str, month: bool = False, whose: str = "manager_id = ANY(:ids)"
+) -> Callable:
+    """The report's sums straight from the history: the aggregate computed, then filtered."""
+    column = "month" if month else "day"
+
+    def run(session, filters: Filters) -> Any:
+        first, last = filters.period.months if month else (filters.period.start, filters.period.end)
+        scope = f"AND {whose}" if filters.manager_ids is not None else ""
+        sql = (
+            f"SELECT {key}, {columns} FROM {raw(table)} h "
+            f"WHERE {column} BETWEEN :first AND :last {scope} GROUP BY {key}"
+        )
+        values = {**params(), "first": first, "last": last, "ids": filters.manager_ids}
+        return session.execute(text(sql), values).all()
+
+    return run
+
+
+def _bcg(session, filters: Filters) -> Any:
+    sums = _sums("analytics_group_months", "group_id", "sum(revenue)", month=True)
+    previous = Filters(filters.period.previous(), None, filters.scope, filters.manager_ids)
+    return sums(session, filters), sums(session, previous)
+
+
+RAW: dict[str, Callable] = {
+    "managers": _sums(
+        "analytics_manager_days",
+        "manager_id",
+        "sum(planned_calls), sum(calls_made), sum(calls_on_time), sum(tasks_overdue), "
+        "sum(first_contacts), sum(first_contacts_in_time), sum(first_contact_seconds)",
+    ),
+    "lost": _sums("analytics_losses", "reason_id", "sum(count)"),
+    "abc-xyz": lambda s, f: customers.abc_xyz(s, f, source=raw("analytics_customer_months")),
+    "dormant-customers": lambda s, f: customers.dormant(s, f, source=raw("analytics_customers")),
+    "loyalty": lambda s, f: loyalty.loyalty(s, f, source=raw("analytics_customer_months")),
+    "rfm": lambda s, f: loyalty.rfm(s, f, source=raw("analytics_customer_months")),
+    "bcg": _bcg,
+    "loyalty-cards": _sums(
+        "analytics_card_months", "card_id", "sum(orders), sum(amount)", month=True, whose=HOLDERS
+    ),
+}
+
+
+class Readers:
+    """Who asks, and the filters they ask with: an admin (everyone), a head, a manager."""
+
+    def __init__(self, sessions, today: date):
+        with transaction(sessions) as session:
+            head = session.scalar(
+                select(Employee).where(
+                    Employee.role == "head_of_sales", Employee.department == "Dept 1"
+                )
+            )
+            manager = session.scalar(
+                select(Employee).where(Employee.role == "manager", Employee.department == "Dept 1")
+            )
+            department = list(
+                session.scalars(select(Employee.id).where(Employee.department == "Dept 1"))
+            )
+            self.tokens = {
+                "admin": factories.employee(sessions, "admin")[1],
+                "head": issue_token(session, None, head.id),
+                "manager": issue_token(session, None, manager.id),
+            }
+        year = Period(add_months(month_of(today), -11), today)
+        quarter = Period(add_months(month_of(today), -2), today)
+        self.variants = [
+            ("admin", year, {}, Scope(), None),
+            ("admin", quarter, {}, Scope(), None),
+            ("head", year, {}, Scope("Dept 1"), department),
+            ("manager", year, {}, Scope("Dept 1", manager.id), [manager.id]),
+        ]
+
+    def query(self, period: Period, report: str) -> dict[str, str]:
+        if report == "dormant-customers":
+            return {"to": str(period.end)}
+        return {"from": str(period.start), "to": str(period.end)}
+
+
+def time_reports(client, readers: Readers, repeat: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {}
+    for report in REPORTS:
+        ms = timings.setdefault(report, [])
+        warm_up = {"Authorization": f"Bearer {readers.tokens['admin']}"}
+        client.get(f"/api/analytics/{report}", headers=warm_up)
+        for reader, period, extra, _, _ in itertools.islice(
+            itertools.cycle(readers.variants), repeat
+        ):
+            headers = {"Authorization": f"Bearer {readers.tokens[reader]}"}
+            started = time.perf_counter()
+            r = client.get(
+                f"/api/analytics/{report}",
+                query_string={**readers.query(period, report), **extra},
+                headers=headers,
+            )
+            ms.append((time.perf_counter() - started) * 1000)
+            assert r.status_code == 200, (report, r.status_code, r.get_data(as_text=True)[:300])
+    return timings
+
+
+def time_raw(sessions, readers: Readers, repeat: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {}
+    for report in REPORTS:
+        ms = timings.setdefault(report, [])
+        for _, period, _, scope, ids in itertools.islice(itertools.cycle(readers.variants), repeat):
+            filters = Filters(period, None, scope, ids)
+            with sessions() as session:
+                started = time.perf_counter()
+                RAW[report](session, filters)
+                ms.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def write(database_url: str, manager_id: int, lead_id: int, token: str, stop, lags) -> None:
+    """In a process of its own: commit facts through the use cases (a call task planned, then
+    made), and after each commit poll the managers' report until it shows it."""
+    settings = replace(config.load(), database_url=database_url)
+    app = create_app(settings)
+    client, sessions = app.test_client(), app.extensions["crm.sessions"]
+    headers = {"Authorization": f"Bearer {token}"}
+    actor = Actor(manager_id, Role.MANAGER, "Dept 9")
+    for made in itertools.count(1):
+        if stop.is_set():
+            break
+        due = utcnow() + timedelta(hours=1)
+        fields = {"kind": "call", "assignee_id": manager_id, "due_at": due}
+        with transaction(sessions) as session:
+            task = tasks.create_task(
+                session, actor, {**fields, "subject_kind": "lead", "subject_id": lead_id}
+            )
+        with transaction(sessions) as session:
+            outcomes.complete_task(
+                session,
+                actor,
+                task.id,
+                Completion("talked", "bench"),
+                refusal_status="Cold",
+                call_back_minutes=120,
+            )
+        committed = time.perf_counter()
+        url = f"/api/analytics/managers?manager_id={manager_id}"
+        while client.get(url, headers=headers).json["rows"][0]["calls_made"] < made:
+            pass
+        lags.put((time.perf_counter() - committed) * 1000)
+        time.sleep(PAUSE)
+    app.extensions["crm.engine"].dispose()
+
+
+def start_writer(settings, sessions):
+    """The writing process, on a manager and a lead of its own."""
+    manager_id, token = factories.employee(sessions, "manager", department="Dept 9")
+    with transaction(sessions) as session:
+        actor = Actor(manager_id, Role.MANAGER, "Dept 9")
+        fields = {"name": "Writer's lead", "responsible_id": manager_id}
+        lead_id = leads.create_lead(session, actor, fields).id
+    context = multiprocessing.get_context("spawn")
+    stop, lags = context.Event(), context.Queue()
+    process = context.Process(
+        target=write, args=(settings.database_url, manager_id, lead_id, token, stop, lags)
+    )
+    process.start()
+    return process, stop, lags
+
+
+def line(name: str, ms: list[float]) -> str:
+    return f"p50 {statistics.median(ms):8.1f} ms   p95 {percentile(ms, 0.95):8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=50_000)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--repeat", type=int, default=40, help="requests per report")
+    args = parser.parse_args()
+    sizes = Sizes(args.interactions, args.orders, args.managers, args.months)
+
+    with sandbox("crm_bench") as settings:
+        engine = make_engine(settings.database_url, pool_size=10)
+        sessions = make_session_factory(engine)
+        started = time.perf_counter()
+        with transaction(sessions) as session:
+            counts = generate(session, sizes)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        print(f"history written and read model rebuilt in {time.perf_counter() - started:.1f} s:")
+        print("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+
+        app = create_app(settings)
+        readers = Readers(sessions, utcnow().date())
+        writer, stop, queue = start_writer(settings, sessions)
+        lags = [queue.get(timeout=120)]  # the writer is up and writing
+        timed = time_reports(app.test_client(), readers, args.repeat)
+        from_history = time_raw(sessions, readers, max(args.repeat // 4, 4))
+        stop.set()
+        writer.join()
+        while not queue.empty():
+            lags.append(queue.get())
+
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"\nreports while writes go on ({2 * len(lags)} facts committed meanwhile; load {load}):"
+        )
+        print(
+            f"  {'report':<18} {'through the API (read model)':<34} {'from the raw history':<34} ratio p50/p95"
+        )
+        for report in REPORTS:
+            ours, theirs = timed[report], from_history[report]
+            ratio50 = statistics.median(theirs) / statistics.median(ours)
+            ratio95 = percentile(theirs, 0.95) / percentile(ours, 0.95)
+            print(
+                f"  {report:<18} {line(report, ours):<34} {line(report, theirs):<34} {ratio50:5.1f}x / {ratio95:5.1f}x"
+            )
+        print(
+            f"\nfreshness: commit of a fact -> first report showing it ({len(lags)} facts): "
+            f"p50 {statistics.median(lags):.1f} ms   p95 {percentile(lags, 0.95):.1f} ms   max {max(lags):.1f} ms"
+        )
+        app.extensions["crm.engine"].dispose()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

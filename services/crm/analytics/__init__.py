@@ -1,0 +1,31 @@
+"""Sales analytics: reports over a read model kept in the writing transaction.
+
+How the figures stay fresh and cheap (the choice the issue asks to explain):
+
+- Every fact a report counts (a call task planned, made or escalated, a first contact
+  taken up, a refusal, an order reaching execution) adds to small aggregate tables
+  (``adapters/tables.py``) in the same transaction as the fact itself
+  (``handlers/recorder.py``). A report sums a few thousand aggregate rows instead of
+  scanning millions of tasks, interactions and order lines.
+- Not materialized views refreshed by a routine: a refresh re-reads the whole history
+  (10M interactions, 1M orders) and the scheduler's routines run by the minute, so the
+  figures would lag by a minute or more, and each refresh costs the full scan again. The
+  issue allows 5 seconds.
+- Not the worker consuming the CRM's own events: most facts (task completion, process
+  steps, orders) publish no event yet, and a consumer adds the relay's and the broker's
+  lag. In the writing transaction an aggregate changes exactly when, and only if, its fact
+  commits: no lag, no double count on redelivery, nothing to replay.
+- The cost is one upsert per fact on a row keyed by manager and day (or customer and
+  month); concurrent writers of one key wait for each other only for that row.
+- ``adapters/rebuild.py`` recomputes the whole read model from the history: the backfill
+  after upgrading, and the check that recorder and history agree (tests/integration).
+
+Deal-based reports plug in through the registries here: ``domain/kinds.register`` (their
+process kinds), ``handlers/managers.register_source`` (deal columns of the managers'
+report), ``handlers/recorder.lost`` (lost deals join the lost analysis, with stage,
+competitor and amount), ``handlers/claims.register_basis`` (claims about deals),
+``handlers/dossier.register_section`` (deals in the dossier), ``handlers/lost.
+register_names`` (competitors' names) and ``api/reports.route`` (funnel, win probability,
+bottlenecks: each a handler over its own aggregates, with CSV and an optional SVG chart;
+``bench/analytics.py`` times every route against its raw query).
+"""

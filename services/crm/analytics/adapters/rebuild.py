@@ -1,0 +1,170 @@
+"""The read model recomputed from the history: the same aggregates the recorder keeps.
+
+Used to fill the aggregates after upgrading (``flask analytics-rebuild``), after loading
+history in bulk (the benchmark) and by the tests that check recorder and history agree.
+The aggregate tables are locked against writers for the rebuild: a fact committed before
+is in the history it reads, one committed after adds to the rebuilt rows, none is lost or
+counted twice; reports go on reading the old figures until it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.orm import Base
+from services.crm.analytics.adapters import tables as _tables  # noqa: F401 (registers them)
+from services.crm.analytics.domain import kinds
+from services.crm.analytics.domain.periods import FIRST_CONTACT_LIMIT
+from services.crm.domain.process import MAIN, PROCESSES
+
+TABLES = (
+    "analytics_manager_days",
+    "analytics_losses",
+    "analytics_customer_months",
+    "analytics_customers",
+    "analytics_group_months",
+    "analytics_card_months",
+)
+
+# A task kind's process kind, as kinds.of_task decides it.
+TASK_PROCESS = (
+    "CASE t.kind "
+    + " ".join(f"WHEN '{task}' THEN '{kind}'" for task, kind in kinds.TASK_KINDS.items())
+    + f" ELSE '{kinds.MANUAL}' END"
+)
+# The moment a task belongs to, as recorder._day_of takes it, and its day where its assignee works.
+TASK_MOMENT = "coalesce(t.planned_at, t.due_at)"
+LOCAL_DUE_DAY = f"({TASK_MOMENT} AT TIME ZONE e.timezone)::date"
+
+MANAGER_DAYS = f"""
+SELECT manager_id, day, process_kind, sum(planned) AS planned_calls, sum(made) AS calls_made,
+       sum(on_time) AS calls_on_time, sum(cancelled) AS calls_cancelled,
+       sum(overdue) AS tasks_overdue, sum(contacts) AS first_contacts,
+       sum(in_time) AS first_contacts_in_time, sum(seconds) AS first_contact_seconds
+FROM (
+    SELECT t.assignee_id AS manager_id, {LOCAL_DUE_DAY} AS day,
+           '{kinds.CALLING_LOOP}' AS process_kind, 1 AS planned,
+           (t.state = 'done')::int AS made,
+           (t.state = 'done' AND t.completed_at <
+               (({LOCAL_DUE_DAY} + 1)::timestamp AT TIME ZONE e.timezone))::int AS on_time,
+           (t.state = 'cancelled')::int AS cancelled, 0 AS overdue,
+           0 AS contacts, 0 AS in_time, 0.0::float8 AS seconds
+    FROM crm.tasks t JOIN crm.employees e ON e.id = t.assignee_id
+    WHERE t.kind = 'call'
+  UNION ALL
+    SELECT t.assignee_id, {LOCAL_DUE_DAY}, {TASK_PROCESS}, 0, 0, 0, 0, 1, 0, 0, 0.0
+    FROM crm.tasks t JOIN crm.employees e ON e.id = t.assignee_id
+    WHERE t.escalated_at IS NOT NULL
+  UNION ALL
+    SELECT i.responsible_id, (i.created_at AT TIME ZONE e.timezone)::date,
+           '{kinds.INBOUND_SALES}', 0, 0, 0, 0, 0, 1,
+           (i.started_at - i.created_at <= :first_contact_limit)::int,
+           extract(epoch FROM i.started_at - i.created_at)::float8
+    FROM crm.interactions i JOIN crm.employees e ON e.id = i.responsible_id
+    WHERE i.step = 'first_contact' AND i.started_at IS NOT NULL
+) facts
+GROUP BY manager_id, day, process_kind
+"""
+
+LOSSES = f"""
+SELECT day, process_kind, stage, reason_id, NULL::int AS competitor_id, manager_id,
+       count(*) AS count, 0::numeric AS amount
+FROM (
+    SELECT (t.completed_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date AS day,
+           {TASK_PROCESS} AS process_kind, t.kind AS stage,
+           t.refusal_reason_id AS reason_id, t.assignee_id AS manager_id
+    FROM crm.tasks t LEFT JOIN crm.employees e ON e.id = t.assignee_id
+    WHERE t.state = 'done' AND t.refusal_reason_id IS NOT NULL
+  UNION ALL
+    SELECT (p.ended_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date, p.kind,
+           (SELECT s.step FROM crm.process_steps s
+            WHERE s.process_id = p.id AND s.step = ANY(:main_steps)
+            ORDER BY s.id DESC LIMIT 1),
+           p.refusal_reason_id, r.actor_id
+    FROM crm.process_instances p
+    JOIN crm.process_steps r ON r.process_id = p.id AND r.step = 'refusal'
+    LEFT JOIN crm.employees e ON e.id = r.actor_id
+    WHERE p.state = 'refused'
+) facts
+GROUP BY day, process_kind, stage, reason_id, manager_id
+"""
+
+# Orders that reached execution, with their total, UTC month and process kind.
+ROUTED = f"""
+    SELECT o.id, o.counterparty_id, o.author_id, o.loyalty_card_id, o.routed_at,
+           date_trunc('month', o.routed_at AT TIME ZONE 'UTC')::date AS month,
+           coalesce(p.kind, '{kinds.MANUAL}') AS process_kind,
+           (SELECT sum(round(l.quantity * l.price, 2)) FROM crm.order_lines l
+            WHERE l.order_id = o.id) AS total
+    FROM crm.orders o LEFT JOIN crm.process_instances p ON p.id = o.process_id
+    WHERE o.routed_at IS NOT NULL
+"""
+
+CUSTOMER_MONTHS = f"""
+SELECT counterparty_id, month, process_kind, count(*) AS orders, sum(total) AS revenue,
+       max(routed_at) AS last_order_at
+FROM ({ROUTED}) o WHERE counterparty_id IS NOT NULL
+GROUP BY counterparty_id, month, process_kind
+"""
+
+CUSTOMERS = f"""
+SELECT counterparty_id, count(*) AS orders, sum(total) AS revenue,
+       min(routed_at) AS first_order_at, max(routed_at) AS last_order_at
+FROM ({ROUTED}) o WHERE counterparty_id IS NOT NULL
+GROUP BY counterparty_id
+"""
+
+GROUP_MONTHS = f"""
+SELECT i.group_id, o.month, o.process_kind, o.author_id AS manager_id,
+       count(DISTINCT o.id) AS orders, sum(l.quantity) AS quantity,
+       sum(round(l.quantity * l.price, 2)) AS revenue
+FROM ({ROUTED}) o
+JOIN crm.order_lines l ON l.order_id = o.id
+JOIN crm.items i ON i.id = l.item_id
+GROUP BY i.group_id, o.month, o.process_kind, o.author_id
+"""
+
+CARD_MONTHS = f"""
+SELECT o.loyalty_card_id AS card_id, o.month, count(*) AS orders, sum(o.total) AS amount,
+       sum(round(o.total * c.discount_percent / 100, 2)) AS discount
+FROM ({ROUTED}) o JOIN crm.loyalty_cards c ON c.id = o.loyalty_card_id
+GROUP BY o.loyalty_card_id, o.month
+"""
+
+# Per aggregate table, the query that computes its rows from the history (the benchmark
+# times the reports over these as "computed from the raw history").
+HISTORY = dict(
+    zip(
+        TABLES,
+        (MANAGER_DAYS, LOSSES, CUSTOMER_MONTHS, CUSTOMERS, GROUP_MONTHS, CARD_MONTHS),
+        strict=True,
+    )
+)
+
+
+def _columns(table: str) -> list[str]:
+    return [c.key for c in Base.metadata.tables[f"crm.{table}"].c if c.key != "id"]
+
+
+def params() -> dict[str, Any]:
+    main = sorted({s.name for p in PROCESSES.values() for s in p.steps if s.kind == MAIN})
+    return {"first_contact_limit": FIRST_CONTACT_LIMIT, "main_steps": main}
+
+
+def rebuild(connection: Connection | Session, tables: Sequence[str] = TABLES) -> dict[str, int]:
+    """Empty the read model's ``tables`` and fill them from the history; rows per table."""
+    connection.execute(
+        text(f"LOCK TABLE {', '.join(f'crm.{t}' for t in tables)} IN EXCLUSIVE MODE")
+    )
+    written = {}
+    for name in tables:
+        # DELETE, not TRUNCATE: reports keep reading the old figures until the commit.
+        connection.execute(text(f"DELETE FROM crm.{name}"))
+        columns = ", ".join(_columns(name))
+        insert = f"INSERT INTO crm.{name} ({columns}) SELECT {columns} FROM ({HISTORY[name]}) h"
+        written[name] = connection.execute(text(insert), params()).rowcount
+    return written

@@ -1,0 +1,143 @@
+"""The read model of the reports (schema ``crm``): aggregates kept by ``handlers/recorder.py``.
+
+Each row adds up facts sharing one key. No foreign keys: a row outlives nothing and must
+not slow the writer down; ids name employees, counterparties, reasons and groups.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.crm.adapters.orm import Base
+
+Count = lambda: mapped_column(Integer, server_default="0")  # noqa: E731
+Money = lambda: mapped_column(Numeric(16, 2), server_default="0")  # noqa: E731
+Kind = lambda **kw: mapped_column(String(32), **kw)  # noqa: E731
+
+
+class ManagerDay(Base):
+    """A manager's work on one of their calendar days, per process kind."""
+
+    __tablename__ = "analytics_manager_days"
+
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    process_kind: Mapped[str] = Kind(primary_key=True)
+    # Call tasks due that day; of them made, made on that day, cancelled.
+    planned_calls: Mapped[int] = Count()
+    calls_made: Mapped[int] = Count()
+    calls_on_time: Mapped[int] = Count()
+    calls_cancelled: Mapped[int] = Count()
+    # Tasks due that day left open past the escalation limit.
+    tasks_overdue: Mapped[int] = Count()
+    # First contacts of requests registered that day: taken up, within 5 minutes, seconds.
+    first_contacts: Mapped[int] = Count()
+    first_contacts_in_time: Mapped[int] = Count()
+    first_contact_seconds: Mapped[float] = mapped_column(Double, server_default="0")
+
+
+class Loss(Base):
+    """Refusals (and, with deals, lost deals) per day, process, stage, reason and manager."""
+
+    __tablename__ = "analytics_losses"
+    __table_args__ = (
+        UniqueConstraint(
+            "day",
+            "process_kind",
+            "stage",
+            "reason_id",
+            "competitor_id",
+            "manager_id",
+            name="uq_analytics_losses_key",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    process_kind: Mapped[str] = Kind()
+    # Where it was lost: a task kind of the loop, a step of the inbound process, a deal stage.
+    stage: Mapped[str] = mapped_column(String(64))
+    reason_id: Mapped[int | None] = mapped_column(Integer)
+    competitor_id: Mapped[int | None] = mapped_column(Integer)
+    manager_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = Count()
+    amount: Mapped[Decimal] = Money()
+
+
+class CustomerMonth(Base):
+    """One counterparty's orders that reached execution in one UTC month, per process kind."""
+
+    __tablename__ = "analytics_customer_months"
+    __table_args__ = (Index("ix_analytics_customer_months_month", "month"),)
+
+    counterparty_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    process_kind: Mapped[str] = Kind(primary_key=True)
+    orders: Mapped[int] = Count()
+    revenue: Mapped[Decimal] = Money()
+    last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Customer(Base):
+    """A counterparty's orders over all time: loyalty and dormancy read this."""
+
+    __tablename__ = "analytics_customers"
+
+    counterparty_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    orders: Mapped[int] = Count()
+    revenue: Mapped[Decimal] = Money()
+    first_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GroupMonth(Base):
+    """Sales of one item group in one UTC month, per process kind and selling manager."""
+
+    __tablename__ = "analytics_group_months"
+    __table_args__ = (
+        UniqueConstraint(
+            "group_id",
+            "month",
+            "process_kind",
+            "manager_id",
+            name="uq_analytics_group_months_key",
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_analytics_group_months_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[date] = mapped_column(Date)
+    process_kind: Mapped[str] = Kind()
+    manager_id: Mapped[int | None] = mapped_column(Integer)
+    orders: Mapped[int] = Count()
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3), server_default="0")
+    revenue: Mapped[Decimal] = Money()
+
+
+class CardMonth(Base):
+    """Orders made with one loyalty card in one UTC month."""
+
+    __tablename__ = "analytics_card_months"
+
+    card_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = Count()
+    amount: Mapped[Decimal] = Money()
+    discount: Mapped[Decimal] = Money()

@@ -1,0 +1,170 @@
+"""ABC/XYZ of customers by their revenue, and the customers going dormant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from services.crm.analytics.domain.classes import ABC, DORMANT_FACTOR, DORMANT_MIN_DAYS, XYZ
+from services.crm.analytics.handlers.customer_sql import (
+    READ_MODEL,
+    counted,
+    customers_cte,
+    page_params,
+    thresholds,
+)
+from services.crm.analytics.handlers.scope import Filters
+from shared.db import utcnow
+
+ABC_COLUMNS = (
+    "counterparty_id",
+    "name",
+    "responsible_id",
+    "revenue",
+    "orders",
+    "share",
+    "cumulative_share",
+    "abc",
+    "cv",
+    "xyz",
+)
+
+
+def classified(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict[str, Any]]:
+    """SQL ending in ``final``: every customer with revenue, its shares, classes and cv."""
+    sql, params = customers_cte(filters, source)
+    params["months"] = filters.period.month_count
+    abc = thresholds("abc", "before / total", ABC, params, "<")
+    xyz = thresholds("xyz", "cv", XYZ, params, "<=")
+    sql += f""", ranked AS (
+        SELECT c.*, sum(revenue) OVER () AS total,
+               coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+               sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
+                   / (revenue::float8 / :months) AS cv
+        FROM customers c WHERE revenue > 0
+    ), final AS (
+        SELECT counterparty_id, revenue, orders, revenue / total AS share,
+               (before + revenue) / total AS cumulative_share, {abc} AS abc,
+               cv, {xyz} AS xyz
+        FROM ranked
+    )"""
+    return sql, params
+
+
+def abc_xyz(
+    session: Session,
+    filters: Filters,
+    *,
+    abc: str | None = None,
+    xyz: str | None = None,
+    page: int | None = 1,
+    page_size: int = 50,
+    source: str = READ_MODEL,
+) -> dict[str, Any]:
+    """The matrix of classes and one page of customers (all of them for an export)."""
+    sql, params = classified(filters, source)
+    params |= {"abc": abc, "xyz": xyz, **page_params(page, page_size)}
+    sql += """
+    SELECT
+      (SELECT json_agg(m) FROM (
+          SELECT abc, xyz, count(*) AS customers, sum(revenue)::text AS revenue
+          FROM final GROUP BY abc, xyz ORDER BY abc, xyz) m) AS matrix,
+      (SELECT count(*) FROM final
+       WHERE (CAST(:abc AS text) IS NULL OR abc = :abc)
+         AND (CAST(:xyz AS text) IS NULL OR xyz = :xyz)) AS matching,
+      (SELECT json_agg(p) FROM (
+          SELECT f.counterparty_id, cp.name, cp.responsible_id, f.revenue::text AS revenue,
+                 f.orders, round(f.share, 6)::float8 AS share,
+                 round(f.cumulative_share, 6)::float8 AS cumulative_share, f.abc,
+                 round(f.cv::numeric, 4)::float8 AS cv, f.xyz
+          FROM final f JOIN crm.counterparties cp ON cp.id = f.counterparty_id
+          WHERE (CAST(:abc AS text) IS NULL OR f.abc = :abc)
+            AND (CAST(:xyz AS text) IS NULL OR f.xyz = :xyz)
+          ORDER BY f.revenue DESC, f.counterparty_id
+          LIMIT :limit OFFSET :offset) p) AS page
+    """
+    found = session.execute(text(sql), params).one()
+    matrix = [{**cell, "revenue": Decimal(cell["revenue"])} for cell in found.matrix or []]
+    return {
+        "filters": filters.echo(),
+        "months": filters.period.month_count,
+        "customers": sum(cell["customers"] for cell in matrix),
+        "revenue": sum((cell["revenue"] for cell in matrix), Decimal("0.00")),
+        "matrix": matrix,
+        "matching": found.matching,
+        "rows": [{**row, "revenue": Decimal(row["revenue"])} for row in found.page or []],
+    }
+
+
+DORMANT_COLUMNS = (
+    "counterparty_id",
+    "name",
+    "responsible_id",
+    "orders",
+    "revenue",
+    "first_order_at",
+    "last_order_at",
+    "average_gap_days",
+    "days_since_last",
+)
+
+CUSTOMERS = "crm.analytics_customers"
+DORMANT_WHERE = """
+    FROM {customers} c JOIN crm.counterparties cp ON cp.id = c.counterparty_id
+    WHERE c.orders >= 2 AND c.last_order_at <= :as_of
+      AND :as_of - c.last_order_at > greatest(
+          make_interval(days => :min_days),
+          :factor * (c.last_order_at - c.first_order_at) / (c.orders - 1))
+      AND (CAST(:manager_ids AS int[]) IS NULL OR cp.responsible_id = ANY(:manager_ids))
+"""
+DORMANT = (
+    """
+    SELECT c.counterparty_id, cp.name, cp.responsible_id, c.orders, c.revenue,
+           c.first_order_at, c.last_order_at,
+           round((extract(epoch FROM c.last_order_at - c.first_order_at) / 86400
+                  / (c.orders - 1))::numeric, 1)::float8 AS average_gap_days,
+           round((extract(epoch FROM :as_of - c.last_order_at) / 86400)::numeric, 1)::float8
+               AS days_since_last,
+           count(*) OVER () AS matching
+    """
+    + DORMANT_WHERE
+    + """
+    ORDER BY c.revenue DESC, c.counterparty_id
+    LIMIT :limit OFFSET :offset
+"""
+)
+
+
+def dormant_params(filters: Filters, as_of: datetime, min_days: int) -> dict[str, Any]:
+    return {
+        "as_of": as_of,
+        "min_days": min_days,
+        "factor": DORMANT_FACTOR,
+        "manager_ids": filters.manager_ids,
+    }
+
+
+def dormant(
+    session: Session,
+    filters: Filters,
+    *,
+    min_days: int = DORMANT_MIN_DAYS,
+    page: int | None = 1,
+    page_size: int = 50,
+    source: str = CUSTOMERS,
+) -> dict[str, Any]:
+    """Repeat buyers silent for longer than twice their usual interval, largest first."""
+    as_of = min(utcnow(), filters.period.end_instant)
+    params = {**dormant_params(filters, as_of, min_days), **page_params(page, page_size)}
+    found = session.execute(text(DORMANT.format(customers=source)), params)
+    return {
+        "filters": {**filters.echo(), "from": None},
+        "as_of": as_of,
+        "min_days": min_days,
+        **counted(found),
+    }

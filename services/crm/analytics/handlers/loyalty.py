@@ -1,0 +1,197 @@
+"""Loyalty: repeat purchases, RFM segments, customers going dormant, loyalty cards in use."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.orm import Counterparty
+from services.crm.analytics.adapters.records import LoyaltyCard
+from services.crm.analytics.adapters.tables import CardMonth
+from services.crm.analytics.domain.classes import DORMANT_MIN_DAYS, RFM_SEGMENTS
+from services.crm.analytics.domain.ranking import share
+from services.crm.analytics.handlers.customer_sql import (
+    READ_MODEL,
+    counted,
+    customers_cte,
+    page_params,
+)
+from services.crm.analytics.handlers.customers import CUSTOMERS, DORMANT_WHERE, dormant_params
+from services.crm.analytics.handlers.scope import Filters
+from shared.db import utcnow
+
+RFM_COLUMNS = (
+    "counterparty_id",
+    "name",
+    "responsible_id",
+    "recency_days",
+    "orders",
+    "revenue",
+    "r",
+    "f",
+    "m",
+    "segment",
+)
+SEGMENT_COLUMNS = ("segment", "customers", "share", "revenue")
+CARD_COLUMNS = (
+    "card_id",
+    "number",
+    "counterparty_id",
+    "holder",
+    "discount_percent",
+    "valid_from",
+    "valid_to",
+    "blocked",
+    "orders",
+    "amount",
+    "discount",
+)
+
+
+def _scored(filters: Filters, source: str) -> tuple[str, dict[str, Any]]:
+    """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
+    sql, params = customers_cte(filters, source)
+    params["as_of"] = min(utcnow(), filters.period.end_instant)
+    whens = []
+    for n, (name, (r_low, r_high), (f_low, f_high)) in enumerate(RFM_SEGMENTS):
+        params |= {f"s{n}": name, f"rl{n}": r_low, f"rh{n}": r_high, f"fl{n}": f_low}
+        params[f"fh{n}"] = f_high
+        whens.append(f"WHEN r BETWEEN :rl{n} AND :rh{n} AND f BETWEEN :fl{n} AND :fh{n} THEN :s{n}")
+    score = "least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY {})))::int"
+    sql += f""", scored AS (
+        SELECT counterparty_id, orders, revenue,
+               round((extract(epoch FROM :as_of - last_order_at) / 86400)::numeric, 1)::float8
+                   AS recency_days,
+               {score.format("last_order_at")} AS r, {score.format("orders")} AS f,
+               {score.format("revenue")} AS m
+        FROM customers
+    ), segmented AS (SELECT *, CASE {" ".join(whens)} END AS segment FROM scored)"""
+    return sql, params
+
+
+def loyalty(
+    session: Session,
+    filters: Filters,
+    *,
+    min_days: int = DORMANT_MIN_DAYS,
+    source: str = READ_MODEL,
+) -> dict:
+    """Buyers, repeat buyers and their rate, RFM segments, dormant buyers, card use."""
+    sql, params = _scored(filters, source)
+    sql += """
+    SELECT (SELECT count(*) FROM customers) AS buyers,
+           (SELECT count(*) FROM customers WHERE orders >= 2) AS repeat_buyers,
+           (SELECT json_agg(s) FROM (
+               SELECT segment, count(*) AS customers, sum(revenue)::text AS revenue
+               FROM segmented GROUP BY segment ORDER BY segment) s) AS segments
+    """
+    found = session.execute(text(sql), params).one()
+    segments = {s["segment"]: s for s in found.segments or []}
+    dormant = session.scalar(
+        text("SELECT count(*) " + DORMANT_WHERE.format(customers=CUSTOMERS)),
+        dormant_params(filters, params["as_of"], min_days),
+    )
+    return {
+        "filters": filters.echo(),
+        "buyers": found.buyers,
+        "repeat_buyers": found.repeat_buyers,
+        "repeat_rate": share(found.repeat_buyers, found.buyers),
+        "dormant": dormant,
+        "cards": _card_totals(session, filters),
+        "rows": [
+            {
+                "segment": name,
+                "customers": segments.get(name, {}).get("customers", 0),
+                "share": share(segments.get(name, {}).get("customers", 0), found.buyers),
+                "revenue": Decimal(segments.get(name, {}).get("revenue", "0.00")),
+            }
+            for name, _, _ in RFM_SEGMENTS
+        ],
+    }
+
+
+def rfm(
+    session: Session,
+    filters: Filters,
+    *,
+    segment: str | None = None,
+    page: int | None = 1,
+    page_size: int = 50,
+    source: str = READ_MODEL,
+) -> dict:
+    """Buyers with their recency, frequency and monetary scores, largest first."""
+    sql, params = _scored(filters, source)
+    params |= {"segment": segment, **page_params(page, page_size)}
+    sql += """
+    SELECT s.counterparty_id, cp.name, cp.responsible_id, s.recency_days, s.orders,
+           s.revenue, s.r, s.f, s.m, s.segment, count(*) OVER () AS matching
+    FROM segmented s JOIN crm.counterparties cp ON cp.id = s.counterparty_id
+    WHERE CAST(:segment AS text) IS NULL OR s.segment = :segment
+    ORDER BY s.revenue DESC, s.counterparty_id
+    LIMIT :limit OFFSET :offset
+    """
+    return {"filters": filters.echo(), **counted(session.execute(text(sql), params))}
+
+
+def _card_use(filters: Filters):
+    first, last = filters.period.months
+    use = (
+        select(
+            CardMonth.card_id,
+            func.sum(CardMonth.orders).label("orders"),
+            func.sum(CardMonth.amount).label("amount"),
+            func.sum(CardMonth.discount).label("discount"),
+        )
+        .where(CardMonth.month.between(first, last))
+        .group_by(CardMonth.card_id)
+    )
+    if filters.manager_ids is not None:
+        use = use.join(LoyaltyCard, LoyaltyCard.id == CardMonth.card_id).join(
+            Counterparty, Counterparty.id == LoyaltyCard.counterparty_id
+        )
+        use = use.where(Counterparty.responsible_id.in_(filters.manager_ids))
+    return use.subquery()
+
+
+def _card_totals(session: Session, filters: Filters) -> dict[str, Any]:
+    use = _card_use(filters)
+    found = session.execute(
+        select(
+            func.count(use.c.card_id),
+            func.coalesce(func.sum(use.c.orders), 0),
+            func.coalesce(func.sum(use.c.discount), 0),
+        )
+    ).one()
+    return {"used": found[0], "orders": found[1], "discount": found[2]}
+
+
+def cards(session: Session, filters: Filters, *, page: int | None = 1, page_size: int = 50) -> dict:
+    """The cards in scope with their use in orders over the period's months, by number."""
+    use = _card_use(filters)
+    stmt = (
+        select(
+            LoyaltyCard.id.label("card_id"),
+            LoyaltyCard.number,
+            LoyaltyCard.counterparty_id,
+            Counterparty.name.label("holder"),
+            LoyaltyCard.discount_percent,
+            LoyaltyCard.valid_from,
+            LoyaltyCard.valid_to,
+            LoyaltyCard.blocked,
+            func.coalesce(use.c.orders, 0).label("orders"),
+            func.coalesce(use.c.amount, 0).label("amount"),
+            func.coalesce(use.c.discount, 0).label("discount"),
+            func.count().over().label("matching"),
+        )
+        .join(Counterparty, Counterparty.id == LoyaltyCard.counterparty_id)
+        .outerjoin(use, use.c.card_id == LoyaltyCard.id)
+        .order_by(LoyaltyCard.number)
+    )
+    if filters.manager_ids is not None:
+        stmt = stmt.where(Counterparty.responsible_id.in_(filters.manager_ids))
+    if page is not None:
+        stmt = stmt.limit(page_size).offset((page - 1) * page_size)
+    return {"filters": filters.echo(), **counted(session.execute(stmt))}
