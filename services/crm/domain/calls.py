@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from services.crm.domain.errors import Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
 from shared.calendar import local_instant, zone
+from shared.i18n import _
 
 OVERSEERS = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
 ACTIVE_STATES = ("planned", "due")
@@ -55,7 +56,7 @@ def day_window(
     either open-ended (None). None when no day filter is given.
     """
     if day is not None and (date_from or date_to):
-        raise Invalid("day", "give a day or a period (date_from, date_to), not both")
+        raise Invalid("day", _("give a day or a period (date_from, date_to), not both"))
     if day is not None:
         if day == "today":
             first = now.astimezone(zone(tz)).date()
@@ -63,12 +64,12 @@ def day_window(
             try:
                 first = date.fromisoformat(day)
             except ValueError:
-                raise Invalid("day", 'must be "today" or a date such as 2026-12-01') from None
+                raise Invalid("day", _('must be "today" or a date such as 2026-12-01')) from None
         date_from = date_to = first
     if date_from is None and date_to is None:
         return None
     if date_from and date_to and date_to < date_from:
-        raise Invalid("date_to", "must not be before date_from")
+        raise Invalid("date_to", _("must not be before date_from"))
     local = zone(tz)
     start = local_instant(date_from, time(0), local) if date_from else None
     end = local_instant(date_to + timedelta(days=1), time(0), local) if date_to else None

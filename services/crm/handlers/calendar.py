@@ -28,6 +28,7 @@ from shared.calendar import (
     week_entry,
 )
 from shared.db import utcnow
+from shared.i18n import _
 
 # Holidays further back than this no longer move any call; the snapshot leaves them out.
 HOLIDAYS_KEPT_BACK = timedelta(days=366)
@@ -99,12 +100,12 @@ def save_week(
     """Set the company's (or a department's) week and hours; the scheduler re-plans."""
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
     if department is not None and len(department) > 200:
-        raise Invalid("department", "at most 200 characters")
+        raise Invalid("department", _("at most 200 characters"))
     if fields["work_start"] >= fields["work_end"]:
-        raise Invalid("work_end", "must come after work_start")
+        raise Invalid("work_end", _("must come after work_start"))
     call_time = fields.get("call_time")
     if call_time is not None and not fields["work_start"] <= call_time < fields["work_end"]:
-        raise Invalid("call_time", "must fall inside the working hours")
+        raise Invalid("call_time", _("must fall inside the working hours"))
     _lock_revision(session)
     week = _week(session, department, lock=True)
     if week is None:

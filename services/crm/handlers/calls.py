@@ -45,6 +45,7 @@ from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
+from shared.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def list_plans(
 def _customer(stmt: Select, model: Any, kind: str | None, subject_id: int | None) -> Select:
     """Only one customer's calls; a subject id names a customer only with its kind."""
     if subject_id is not None and kind is None:
-        raise Invalid("subject_kind", "required with subject_id")
+        raise Invalid("subject_kind", _("required with subject_id"))
     if kind is not None:
         stmt = stmt.where(model.subject_kind == kind)
     if subject_id is not None:

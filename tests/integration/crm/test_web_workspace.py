@@ -275,3 +275,12 @@ def test_admins_set_the_working_week_and_holidays_on_their_page(app, browser, se
     removed = visitor.post(f"/admin/working-calendar/holidays/{listed['id']}/delete")
     assert removed.status_code == 302
     assert api.get("/api/holidays", headers=auth).json == []
+
+
+def test_a_refused_filter_is_explained_in_the_readers_language(browser, sessions, clean_db):
+    _, email, password, _ = factories.web_user(sessions, "manager", locale="uk")
+    visitor = browser()
+    visitor.sign_in(email, password)
+    page = visitor.get("/calls?date_from=2026-02-01&date_to=2026-01-01")
+    assert page.status_code == 422
+    assert "не може бути раніше за date_from" in page.get_data(as_text=True)
