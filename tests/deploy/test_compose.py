@@ -56,6 +56,7 @@ def test_every_process_of_the_system_runs_from_the_one_image():
             "scheduler",
         ),
         "notifier": ("notifier",),
+        "mail": ("crm-mail",),
         "notifier-worker": (
             "dramatiq",
             "services.notifier.entrypoints.actors",

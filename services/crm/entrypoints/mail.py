@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.crm.domain.errors import DomainError
 from services.crm.handlers import mail
-from shared import config, logs
+from shared import config, logs, metrics_http
 from shared.db import make_engine, make_session_factory, transaction
 
 log = logging.getLogger("crm.mail")
@@ -88,6 +88,8 @@ def main() -> None:
     settings = config.load()
     logs.configure("crm-mail", settings.log_level)
     server = controller(settings)
+    # /health and /metrics on METRICS_PORT, as every other process has them for its probes.
+    metrics_http.start(settings, make_engine(settings.database_url, pool_size=1))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
