@@ -187,6 +187,8 @@ def _message(contract: Contract) -> dict[str, Any]:
         "x-senders": list(senders_of(contract)),
         "x-queues": list(queues_of(contract)),
     }
+    if not contract.produced:
+        message["description"] = "Consumers read this version; producers do not send it yet."
     if contract.event:
         # The routing key is <aggregate>.<event>: a queue bound with this pattern gets it.
         message["x-routing-key"] = f"*.{contract.event}"
