@@ -550,8 +550,8 @@ def contract_for(type_: str, version: int | None = None) -> Contract:
 
 
 def envelope(
-    type_: str,
-    data: dict[str, Any],
+    type_: Any,
+    data: dict[str, Any] | None = None,
     *,
     message_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
@@ -560,8 +560,9 @@ def envelope(
     """Build a JSON-ready envelope around ``data`` after checking it against its contract.
 
     Parameters:
-      type_: the message type, as registered in ``CONTRACTS``.
-      data: the payload, as JSON primitives.
+      type_: the message type, as registered in ``CONTRACTS``; or a typed message of
+        ``shared.messages``, which brings its type, version and data.
+      data: the payload, as JSON primitives (none with a typed message).
       message_id: kept when the caller already has one (the outbox does).
       occurred_at: when the fact happened; now by default.
       version: the version to build; by default the one producers send.
@@ -572,6 +573,8 @@ def envelope(
     Raises:
       ContractError: the payload does not match the contract.
     """
+    if not isinstance(type_, str):
+        data, version, type_ = type_.data(), type_.contract.version, type_.contract.type
     contract = contract_for(type_, version)
     _check(contract.schema(), data)
     return {
