@@ -9,7 +9,6 @@ channels; each service sends and receives on them as its code does.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -88,7 +87,8 @@ def document(exchange: str = "crm.events", broker_url: str | None = None) -> dic
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": "CRM messages",
-            "version": _document_version(contracts),
+            # The envelope's version; each message carries its own in its name.
+            "version": "1.0.0",
             "description": (
                 "Events the CRM, the scheduler and the notifier publish on the "
                 f"`{exchange}` topic exchange, and the commands they send to each "
@@ -105,11 +105,6 @@ def document(exchange: str = "crm.events", broker_url: str | None = None) -> dic
             "messages": {message_name(c): _message(c) for c in contracts},
         },
     }
-
-
-def _document_version(contracts: Iterable[Contract]) -> str:
-    # Grows whenever a message version is added: the sum of the versions in force.
-    return f"1.{sum(c.version for c in contracts)}.0"
 
 
 def _server(broker_url: str | None) -> dict[str, Any]:
@@ -252,19 +247,20 @@ def _ref(contract: Contract) -> dict[str, str]:
 
 
 def _operations(channels: dict[str, Any], contracts: list[Contract]) -> dict[str, Any]:
-    """A send per sender and channel, and a receive per service queue."""
+    """A send per sender and channel, and a receive per channel."""
     operations: dict[str, Any] = {}
     for channel_id, channel in channels.items():
         sent = [c for c in contracts if message_name(c) in channel["messages"]]
         for sender in sorted({s for c in sent for s in senders_of(c)}):
             names = [message_name(c) for c in sent if sender in senders_of(c)]
             operations[f"{sender}_sends_to_{channel_id}"] = _operation(
-                "send", channel_id, names, f"{sender} sends to {channel['address']}"
+                "send", channel_id, names, f"{sender} → {channel['address']}"
             )
-        if channel_id in QUEUES:
-            operations[f"{channel_id}_receives"] = _operation(
-                "receive", channel_id, list(channel["messages"]), f"{channel_id} consumes"
-            )
+        # Each service consumes its queue; other systems bind queues of their own to the exchange.
+        receiver = channel_id if channel_id in QUEUES else OTHERS
+        operations[f"{receiver}_receives"] = _operation(
+            "receive", channel_id, list(channel["messages"]), f"{receiver}: {channel['address']}"
+        )
     return operations
 
 

@@ -22,6 +22,9 @@ def test_the_page_lists_channels_messages_and_fields_in_the_readers_language(app
     html = page.get_data(as_text=True)
     assert "Канали" in html and "Ключ маршрутизації" in html
     assert "<code>crm.events</code>" in html and "<code>scheduler</code>" in html
+    scheduler = html.split('id="channel-scheduler"')[1].split("</section>")[0]
+    assert "<dt>Отримує</dt><dd>scheduler</dd>" in scheduler
+    assert '<a href="#message-RescheduleCallV1">' in scheduler
     status_assigned = html.split('id="message-StatusAssignedV1"')[1].split("</section>")[0]
     assert "StatusAssigned v1" in status_assigned
     assert "<code>*.status_assigned</code>" in status_assigned

@@ -40,6 +40,8 @@ def asyncapi_page():
             "is_queue": channel["bindings"]["amqp"]["is"] == "queue",
             "description": channel["description"],
             "messages": [_name(ref) for ref in channel["messages"].values()],
+            "senders": _parties(doc, channel_id, "send"),
+            "receivers": _parties(doc, channel_id, "receive"),
         }
         for channel_id, channel in doc["channels"].items()
     ]
@@ -58,6 +60,15 @@ def asyncapi_page():
         schemas={name: _fields(schema) for name, schema in schemas.items()},
         nested=sorted(set(schemas) - {m["data"] for m in messages}),
     )
+
+
+def _parties(doc: dict[str, Any], channel_id: str, action: str) -> list[str]:
+    """Who sends or receives on a channel: the first word of its operations' ids."""
+    return [
+        operation_id.split("_", 1)[0]
+        for operation_id, operation in doc["operations"].items()
+        if operation["action"] == action and _name(operation["channel"]) == channel_id
+    ]
 
 
 def _name(ref: dict[str, str]) -> str:
