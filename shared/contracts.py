@@ -279,14 +279,22 @@ class Contract:
     schema: type[ma.Schema]
     event: str | None = None  # routing-key suffix for domain events; None for commands
     subscribers: tuple[str, ...] = field(default=())
+    # False while a new version is only read: consumers learn it before producers send it
+    # (docs/messages.md).
+    produced: bool = True
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.type, self.version)
 
 
 SCHEDULER = "scheduler"
 NOTIFIER = "notifier"
 CRM = "crm"
 
-CONTRACTS: dict[str, Contract] = {
-    c.type: c
+# Keyed by (type, version): a new version of a type is registered beside the one it replaces.
+CONTRACTS: dict[tuple[str, int], Contract] = {
+    c.key: c
     for c in (
         Contract("StatusAssigned", 1, StatusAssignedV1, "status_assigned", (SCHEDULER,)),
         Contract(
@@ -478,7 +486,7 @@ LOOP_CONTRACTS = (
     Contract("PartnerChanged", 1, PartnerChangedV1, "changed"),
     Contract("InteractionRecorded", 1, InteractionRecordedV1, "recorded"),
 )
-CONTRACTS.update({c.type: c for c in LOOP_CONTRACTS})
+CONTRACTS.update({c.key: c for c in LOOP_CONTRACTS})
 
 
 # ---- Analytics: claims work and the buyers' classification (document 000) -----------------
@@ -501,7 +509,7 @@ class RunClassificationV1(_Data):
 
 
 CONTRACTS.update(
-    (c.type, c)
+    (c.key, c)
     for c in (
         Contract("ClaimOverdue", 1, ClaimOverdueV1, "overdue", (NOTIFIER,)),
         Contract("RunClassification", 1, RunClassificationV1),
@@ -518,32 +526,46 @@ def consumer_actor(queue: str) -> str:
     return f"handle_{queue}_message"
 
 
-def contract_for(type_: str) -> Contract:
-    """The contract of a message type.
+def contract_for(type_: str, version: int | None = None) -> Contract:
+    """The contract of a message type: of ``version``, or the version producers send.
+
+    Parameters:
+      type_: the message type.
+      version: a registered version; None means the highest version that is produced.
 
     Raises:
-      ContractError: the type is unknown.
+      ContractError: the type, or that version of it, is unknown.
     """
-    try:
-        return CONTRACTS[type_]
-    except KeyError:
-        raise ContractError(f"type: unknown message type {type_!r}") from None
+    if version is not None and (contract := CONTRACTS.get((type_, version))):
+        return contract
+    versions = [c for c in CONTRACTS.values() if c.type == type_]
+    if not versions:
+        raise ContractError(f"type: unknown message type {type_!r}")
+    if version is None:
+        return max(versions, key=lambda c: (c.produced, c.version))
+    supported = ", ".join(str(c.version) for c in sorted(versions, key=lambda c: c.version))
+    raise ContractError(
+        f"version: {type_} version {version} is not supported (supported: {supported})"
+    )
 
 
 def envelope(
-    type_: str,
-    data: dict[str, Any],
+    type_: Any,
+    data: dict[str, Any] | None = None,
     *,
     message_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """Build a JSON-ready envelope around ``data`` after checking it against its contract.
 
     Parameters:
-      type_: the message type, a key of ``CONTRACTS``.
-      data: the payload, as JSON primitives.
+      type_: the message type, as registered in ``CONTRACTS``; or a typed message of
+        ``shared.messages``, which brings its type, version and data.
+      data: the payload, as JSON primitives (none with a typed message).
       message_id: kept when the caller already has one (the outbox does).
       occurred_at: when the fact happened; now by default.
+      version: the version to build; by default the one producers send.
 
     Returns:
       dict: ``message_id``, ``type``, ``version``, ``occurred_at``, ``data``.
@@ -551,7 +573,9 @@ def envelope(
     Raises:
       ContractError: the payload does not match the contract.
     """
-    contract = contract_for(type_)
+    if not isinstance(type_, str):
+        data, version, type_ = type_.data(), type_.contract.version, type_.contract.type
+    contract = contract_for(type_, version)
     _check(contract.schema(), data)
     return {
         "message_id": str(message_id or uuid.uuid4()),
@@ -574,12 +598,7 @@ def parse(message: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(message, dict):
         raise ContractError(f"envelope: expected an object, got {type(message).__name__}")
     env = _check(EnvelopeSchema(), message)
-    contract = contract_for(env["type"])
-    if env["version"] != contract.version:
-        raise ContractError(
-            f"version: {env['type']} version {env['version']} is not supported "
-            f"(expected {contract.version})"
-        )
+    contract = contract_for(env["type"], env["version"])
     return env, _check(contract.schema(), env["data"], prefix="data.")
 
 

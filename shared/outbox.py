@@ -93,8 +93,8 @@ def record(
     model: type,
     aggregate: str,
     aggregate_id: int | str,
-    type_: str,
-    data: dict[str, Any],
+    type_: Any,
+    data: dict[str, Any] | None = None,
     *,
     occurred_at: datetime | None = None,
     message_id: uuid.UUID | None = None,
@@ -107,8 +107,9 @@ def record(
       model: the service's ``OutboxMessage`` class.
       aggregate: the routing key's first part (``lead``, ``reminder``...).
       aggregate_id: id of the aggregate; rows of one aggregate are published in order.
-      type_: the message type; ``data`` is checked against its contract here, so a bad
-        message fails the business transaction instead of reaching consumers.
+      type_: the message type, or a typed message (``shared.messages``) instead of type
+        and ``data``; the data is checked against its contract here, so a bad message
+        fails the business transaction instead of reaching consumers.
       occurred_at: when it happened; now by default.
       message_id: a deterministic id when the same effect may be recorded twice.
       queue: send to this queue only (a command) instead of exchange + subscribers.

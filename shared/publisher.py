@@ -59,7 +59,7 @@ def publish(broker: dramatiq.Broker, exchange: str, aggregate: str, env: dict[st
       pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError: the broker did not
       confirm; the caller must not mark the message sent.
     """
-    contract = contract_for(env["type"])
+    contract = contract_for(env["type"], env["version"])
     if contract.event:
         channel = broker.channel
         declared = _declared.setdefault(channel, set())

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers import clean_broker, eventually
+from tests.asyncapi_check import envelope_errors
+from tests.helpers import bind_events, clean_broker, drain_queue, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -131,6 +132,24 @@ def system(settings, broker, tmp_path, clean_db):
     for name, service in system.services.items():
         if codes[name] not in (0, -15, None):
             print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")
+
+
+@pytest.fixture()
+def documented_events(system, amqp, settings):
+    """Every event published on the exchange during the test matches the AsyncAPI document the
+    running API serves: a queue bound to everything, checked when the test ends."""
+    queue = bind_events(amqp, settings.events_exchange)
+    yield
+    received = drain_queue(amqp, queue)
+    doc = requests.get(f"{system.url}/asyncapi.json", timeout=10).json()
+    errors = [
+        error
+        for method, props, body in received
+        for error in envelope_errors(doc, body, method.routing_key)
+        + ([] if props.type == body.get("type") else [f"AMQP type {props.type} of {body}"])
+    ]
+    assert received, "no event was published on the exchange"
+    assert errors == []
 
 
 # ---- Browser tests: Playwright driving Debian's Chromium (installed by .ci/run) ----

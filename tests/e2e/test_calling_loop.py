@@ -12,6 +12,9 @@ from tests import factories
 from tests.e2e.conftest import ALL
 from tests.helpers import eventually
 
+# Every event the loop publishes is checked against the served AsyncAPI document.
+pytestmark = pytest.mark.usefixtures("documented_events")
+
 
 class Api:
     """The CRM API over HTTP, as one employee."""

@@ -11,6 +11,9 @@ from tests import factories
 from tests.e2e.conftest import ALL
 from tests.helpers import eventually
 
+# The process, order and task events it publishes are checked against the AsyncAPI document.
+pytestmark = pytest.mark.usefixtures("documented_events")
+
 CONTACT = {"presentation": "Hank Scorpio", "phone": "+1 555 0101"}
 DELIVERY_TIMEOUT = 60  # seconds: timers, the notifier and the CRM worker on a shared machine
 

@@ -15,12 +15,13 @@ def record(
     session: Session,
     aggregate: str,
     aggregate_id: int | str,
-    type_: str,
-    data: dict[str, Any],
+    type_: Any,
+    data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
     **kwargs: Any,
 ) -> OutboxMessage:
-    """Add one event (or, with ``queue=``, one command) to the CRM outbox."""
+    """Add one event (or, with ``queue=``, one command) to the CRM outbox: a type and its
+    data, or a typed message of ``shared.messages``."""
     return outbox.record(
         session,
         OutboxMessage,

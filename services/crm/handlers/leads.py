@@ -14,6 +14,7 @@ from services.crm.handlers import phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
 from shared.db import utcnow
+from shared.messages import LeadConverted
 
 
 def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
@@ -77,12 +78,7 @@ def convert_lead(
         session,
         "lead",
         lead.id,
-        "LeadConverted",
-        {
-            "lead_id": lead.id,
-            "counterparty_id": counterparty.id,
-            "partner_id": partner.id,
-        },
+        LeadConverted(lead_id=lead.id, counterparty_id=counterparty.id, partner_id=partner.id),
     )
     session.flush()
     return counterparty

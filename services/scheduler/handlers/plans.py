@@ -15,6 +15,7 @@ from services.scheduler.adapters import calendar_store, plan_store
 from services.scheduler.domain import plans
 from services.scheduler.domain.plans import Plan, StatusRule
 from shared.calendar import CompanyCalendar
+from shared.messages import LeadConverted, handles
 
 log = logging.getLogger(__name__)
 
@@ -159,15 +160,16 @@ def subject_archived(session: Session, env: dict[str, Any], data: dict[str, Any]
     _save(session, row, plans.archive(plan_store.to_plan(row), kind, subject_id))
 
 
-def lead_converted(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+@handles(LeadConverted)
+def lead_converted(session: Session, env: dict[str, Any], message: LeadConverted) -> None:
     """LeadConverted: the lead's plan moves to the counterparty made from it."""
-    row = plan_store.find(session, "lead", data["lead_id"])
+    row = plan_store.find(session, "lead", message.lead_id)
     if row is None:
         return
-    has_plan = plan_store.find(session, "counterparty", data["counterparty_id"]) is not None
-    plan = plans.convert_lead(plan_store.plan_of(row), has_plan, data["counterparty_id"])
+    has_plan = plan_store.find(session, "counterparty", message.counterparty_id) is not None
+    plan = plans.convert_lead(plan_store.plan_of(row), has_plan, message.counterparty_id)
     if not has_plan:
-        row.lead_id = data["lead_id"]
+        row.lead_id = message.lead_id
     _save(session, row, plan)
 
 

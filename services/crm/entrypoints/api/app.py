@@ -17,6 +17,7 @@ from services.crm.analytics.api import claims, classification, dossier
 from services.crm.analytics.api import reports as analytics_reports
 from services.crm.entrypoints import web
 from services.crm.entrypoints.api import (
+    asyncapi,
     auth,
     calendar,
     calls,
@@ -114,6 +115,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     metrics.register(app)
     auth.register(app, {blp.name for blp in BLUEPRINTS})
     web.register(app, settings)
+    app.register_blueprint(asyncapi.blp)  # public, outside the bearer-token API like /docs
     register_cli(app)
     return app
 

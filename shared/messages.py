@@ -1,0 +1,127 @@
+"""Typed messages: one frozen dataclass per contract, generated from its schema.
+
+``from shared.messages import LeadConverted`` gives the class of the version producers send
+(``LeadConvertedV1`` names one version). A producer records an instance instead of a type
+name and a dict; a consumer's handler declared with :func:`handles` gets an instance of the
+version that arrived. Nothing is written twice: fields, types and defaults come from the
+contract's marshmallow schema, so a new contract has its class with no extra code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import functools
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import marshmallow as ma
+from marshmallow import fields
+
+from shared.contracts import Contract, ContractError, contract_for
+
+# Python types of the fields, most specific first: shown in the classes' annotations.
+PYTHON_TYPES: tuple[tuple[type[fields.Field], type], ...] = (
+    (fields.DateTime, dt.datetime),
+    (fields.Date, dt.date),
+    (fields.Time, dt.time),
+    (fields.Decimal, decimal.Decimal),
+    (fields.Integer, int),
+    (fields.Boolean, bool),
+    (fields.String, str),
+    (fields.UUID, str),
+    (fields.List, list),
+    (fields.Dict, dict),
+    (fields.Nested, dict),
+)
+
+
+class Message:
+    """Base of the generated classes; ``contract`` says which type and version one is."""
+
+    contract: ClassVar[Contract]
+
+    def data(self) -> dict[str, Any]:
+        """The message's ``data`` as JSON primitives, as it travels in the envelope.
+
+        Not checked here: the envelope checks it against the contract, naming a bad field.
+        """
+        return {f.name: _json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+@functools.cache
+def message_class(contract: Contract) -> type[Message]:
+    """The frozen dataclass of one contract: a field per schema field, keyword-only."""
+    members = [
+        (name, _annotation(f), _default(f)) for name, f in contract.schema._declared_fields.items()
+    ]
+    return dataclasses.make_dataclass(
+        f"{contract.type}V{contract.version}",
+        members,
+        bases=(Message,),
+        namespace={"contract": contract, "__module__": __name__},
+        frozen=True,
+        kw_only=True,
+    )
+
+
+def as_message(env: dict[str, Any], data: dict[str, Any]) -> Message:
+    """The typed message of an envelope and its data as :func:`shared.contracts.parse` loaded them."""
+    return message_class(contract_for(env["type"], env["version"]))(**data)
+
+
+def handles(cls: type[Message]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Declare a consumer's handler of ``cls``: it gets ``(session, env, message)``.
+
+    The decorated function keeps the ``(session, env, data)`` form ``shared.consumer``
+    calls, so it goes into a service's ``HANDLERS`` under its type like any other.
+    """
+
+    def decorate(handler: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(handler)
+        def consume(session: Any, env: dict[str, Any], data: dict[str, Any]) -> None:
+            handler(session, env, as_message(env, data))
+
+        consume.handles = cls  # type: ignore[attr-defined]
+        return consume
+
+    return decorate
+
+
+def __getattr__(name: str) -> type[Message]:
+    """``LeadConverted``: the class producers send now; ``LeadConvertedV1``: that version."""
+    versioned = re.fullmatch(r"(\w+?)V(\d+)", name)
+    try:
+        if versioned:
+            return message_class(contract_for(versioned[1], int(versioned[2])))
+        return message_class(contract_for(name))
+    except ContractError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def _annotation(f: fields.Field) -> Any:
+    kind = next((py for ma_type, py in PYTHON_TYPES if isinstance(f, ma_type)), Any)
+    return kind | None if f.allow_none and kind is not Any else kind
+
+
+def _default(f: fields.Field) -> dataclasses.Field:
+    if f.required:
+        return dataclasses.field()
+    default = f.load_default
+    if callable(default):
+        return dataclasses.field(default_factory=default)
+    return dataclasses.field(default=None if default is ma.missing else default)
