@@ -393,9 +393,7 @@ def test_rescheduling_records_one_command_for_the_scheduler(
     assert message["args"][0]["type"] == "RescheduleCall"
 
 
-def test_a_head_of_sales_reschedules_their_departments_counterparty_call(
-    panel, as_role, sessions
-):
+def test_a_head_of_sales_reschedules_their_departments_counterparty_call(panel, as_role, sessions):
     _, _, ids = panel
     r = as_role("head_of_sales", department="Sales").post(
         f"/api/counterparties/{ids['umbrella']}/reschedule-call",
