@@ -56,11 +56,25 @@ OWN_TASK = {role: tuple(403 if v == 404 else v for v in row) for role, row in CH
 RULES = {"change": CHANGE, "read": READ, "given": GIVEN, "own task": OWN_TASK}
 
 # Everything a write about a customer may touch; api_tokens and employees are left out.
-TABLES = (
-    "leads counterparties partners contact_persons partner_links status_assignments call_plans "
-    "tasks interactions reminders notifications orders order_lines process_instances "
-    "process_steps phone_numbers outbox"
-).split()
+TABLES = [
+    "leads",
+    "counterparties",
+    "partners",
+    "contact_persons",
+    "partner_links",
+    "status_assignments",
+    "call_plans",
+    "tasks",
+    "interactions",
+    "reminders",
+    "notifications",
+    "orders",
+    "order_lines",
+    "process_instances",
+    "process_steps",
+    "phone_numbers",
+    "outbox",
+]
 _plan_ids = itertools.count(100_000)
 
 
