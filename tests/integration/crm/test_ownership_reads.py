@@ -1,4 +1,5 @@
-"""Who sees which work: the calls panel and task listings follow the ownership rule.
+"""Who sees which work: the calls panel and task listings follow the ownership rule;
+another system's command is not an employee's and is never refused by it.
 
 Admins see all; a head of sales their department's; a manager their own; a head with no
 department nobody else's, and work of unclear owners (no department, nobody) only admins.
@@ -13,7 +14,10 @@ import pytest
 from services.crm.adapters.work import Task
 from services.crm.handlers import calls
 from services.crm.handlers.tasks import open_task
+from shared.contracts import CRM, envelope
 from shared.db import transaction, utcnow
+from shared.publisher import to_queue
+from tests.helpers import eventually, running_worker
 from tests.integration.crm.support import created
 
 
@@ -87,3 +91,12 @@ def test_a_head_cannot_open_another_departments_task(office, as_role):
     [task] = south.get("/api/tasks").json
     assert head.get(f"/api/tasks/{task['id']}").status_code == 404
     assert south.get(f"/api/tasks/{task['id']}").status_code == 200
+
+
+def test_a_status_assigned_by_another_systems_message_is_not_refused(office, broker, admin):
+    # Commands over the broker come from trusted systems: no employee's ownership applies.
+    lead = created(admin, "/api/leads", name="Wayne", responsible_id=office["south"].id)["id"]
+    with running_worker(broker, CRM):
+        data = {"subject_kind": "lead", "subject_id": lead, "status_id": 2, "reason": "CRM sync"}
+        to_queue(broker, CRM, envelope("AssignStatus", data))
+        eventually(lambda: admin.get(f"/api/leads/{lead}").json["status_id"] == 2)
