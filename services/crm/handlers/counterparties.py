@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import Counterparty, Partner
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Permission
-from services.crm.handlers import subjects
+from services.crm.handlers import ownership, subjects
 from services.crm.handlers.common import referenced, responsible
 
 
@@ -26,6 +26,7 @@ def create_counterparty(session: Session, actor: Actor, fields: dict[str, Any]) 
     actor.require(Permission.EDIT_CUSTOMERS)
     status_id = fields.pop("status_id", None)
     referenced(session, Partner, fields["partner_id"], "partner_id", "partner")
+    ownership.require_change_of(session, actor, "partner", fields["partner_id"])
     responsible(session, fields.get("responsible_id"))
     check_tax_id_free(session, fields.get("tax_id"))
     counterparty = Counterparty(**fields)
