@@ -190,12 +190,46 @@ class Op:
     rule: str = "change"  # a key of RULES
 
 
-def _lead_plan(w, owner, _):
-    return w.planned("lead", w.lead(owner), owner)
+def _on(name: str, customer: str, method: str, path: str, body: dict, answers: int) -> Op:
+    """A write of ``body`` to ``path`` (``{}`` is the id) about a new ``customer``."""
+    return Op(
+        name,
+        lambda w, owner, _: getattr(w, customer)(owner),
+        lambda c, t, _: getattr(c, method)(path.format(t), json=body),
+        answers,
+    )
 
 
-def _counterparty_plan(w, owner, _):
-    return w.planned("counterparty", w.counterparty(owner), owner)
+def _subject_ops(kind: str, collection: str) -> tuple[Op, ...]:
+    """The writes a lead and a counterparty share: its manager, its status, its call."""
+
+    def made(w, owner, _):
+        return getattr(w, kind)(owner)
+
+    def planned(w, owner, _):
+        return w.planned(kind, made(w, owner, _), owner)
+
+    url = f"/api/{collection}/{{}}"
+    return (
+        Op(
+            f"{kind}.change_responsible",
+            made,
+            lambda c, t, w: c.patch(url.format(t), json={"responsible_id": w.heir}),
+            200,
+        ),
+        Op(
+            f"{kind}.assign_status",
+            made,
+            lambda c, t, _: c.post(f"{url.format(t)}/status", json={"status_id": WARM}),
+            200,
+        ),
+        Op(
+            f"{kind}.reschedule_call",
+            planned,
+            lambda c, t, _: c.post(f"{url.format(t)}/reschedule-call", json={"due_at": LATER}),
+            202,
+        ),
+    )
 
 
 def _contact(w, owner, _):
@@ -208,66 +242,19 @@ def _call_back(c, task, _):
 
 
 OPS = (
-    Op(
-        "lead.edit_note",
-        lambda w, o, _: w.lead(o),
-        lambda c, t, _: c.patch(f"/api/leads/{t}", json={"note": "ours now"}),
-        200,
-    ),
-    Op(
-        "lead.change_responsible",
-        lambda w, o, _: w.lead(o),
-        lambda c, t, w: c.patch(f"/api/leads/{t}", json={"responsible_id": w.heir}),
-        200,
-    ),
-    Op(
-        "lead.assign_status",
-        lambda w, o, _: w.lead(o),
-        lambda c, t, _: c.post(f"/api/leads/{t}/status", json={"status_id": WARM}),
-        200,
-    ),
-    Op(
-        "lead.reschedule_call",
-        _lead_plan,
-        lambda c, t, _: c.post(f"/api/leads/{t}/reschedule-call", json={"due_at": LATER}),
-        202,
-    ),
-    Op(
-        "lead.convert",
-        lambda w, o, _: w.lead(o),
-        lambda c, t, _: c.post(f"/api/leads/{t}/convert", json={"kind": "individual"}),
-        201,
-    ),
-    Op(
+    _on("lead.edit_note", "lead", "patch", "/api/leads/{}", {"note": "ours now"}, 200),
+    *_subject_ops("lead", "leads"),
+    _on("lead.convert", "lead", "post", "/api/leads/{}/convert", {"kind": "individual"}, 201),
+    _on(
         "counterparty.rename",
-        lambda w, o, _: w.counterparty(o),
-        lambda c, t, _: c.patch(f"/api/counterparties/{t}", json={"name": "Acme Ltd"}),
+        "counterparty",
+        "patch",
+        "/api/counterparties/{}",
+        {"name": "Acme Ltd"},
         200,
     ),
-    Op(
-        "counterparty.change_responsible",
-        lambda w, o, _: w.counterparty(o),
-        lambda c, t, w: c.patch(f"/api/counterparties/{t}", json={"responsible_id": w.heir}),
-        200,
-    ),
-    Op(
-        "counterparty.assign_status",
-        lambda w, o, _: w.counterparty(o),
-        lambda c, t, _: c.post(f"/api/counterparties/{t}/status", json={"status_id": WARM}),
-        200,
-    ),
-    Op(
-        "counterparty.reschedule_call",
-        _counterparty_plan,
-        lambda c, t, _: c.post(f"/api/counterparties/{t}/reschedule-call", json={"due_at": LATER}),
-        202,
-    ),
-    Op(
-        "partner.edit",
-        lambda w, o, _: w.partner(o),
-        lambda c, t, _: c.patch(f"/api/partners/{t}", json={"name": "Acme Holding"}),
-        200,
-    ),
+    *_subject_ops("counterparty", "counterparties"),
+    _on("partner.edit", "partner", "patch", "/api/partners/{}", {"name": "Acme Holding"}, 200),
     Op(
         "partner.add_counterparty",
         lambda w, o, _: w.partner(o),
@@ -276,12 +263,12 @@ OPS = (
         ),
         201,
     ),
-    Op(
+    _on(
         "partner.add_contact_person",
-        lambda w, o, _: w.partner(o),
-        lambda c, t, _: c.post(
-            f"/api/partners/{t}/contacts", json={"name": "Bo", "phones": ["+1 555 0102"]}
-        ),
+        "partner",
+        "post",
+        "/api/partners/{}/contacts",
+        {"name": "Bo", "phones": ["+1 555 0102"]},
         201,
     ),
     Op(

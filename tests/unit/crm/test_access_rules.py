@@ -72,20 +72,22 @@ def test_a_refused_change_says_who_may_make_it():
 HEAD_OF_EXECUTION = Actor(9, Role.HEAD_OF_EXECUTION, "Execution")
 
 
-@pytest.mark.parametrize(
-    ("actor", "expected"),
-    [
-        (ALICE, True),
-        (BOB, False),
-        (CAROL_HEAD, True),
-        (DAN_OTHER_HEAD, False),
-        (EVE_HEAD_NO_DEPT, False),
-        (ADMIN, True),
-        (SECRETARY, False),
-    ],
-)
-def test_work_is_read_by_its_assignee_their_head_and_admins(actor, expected):
-    assert covers(actor, ALICES) is expected
+def test_work_is_read_by_its_assignee_their_head_and_admins():
+    # The same people as may change the assignee's customers: Alice, her head, admins.
+    everyone = (
+        ALICE,
+        BOB,
+        CAROL_HEAD,
+        DAN_OTHER_HEAD,
+        EVE_HEAD_NO_DEPT,
+        ADMIN,
+        SECRETARY,
+        EXECUTOR,
+    )
+    assert [covers(actor, ALICES) for actor in everyone] == [
+        may_change(actor, ALICES) for actor in everyone
+    ]
+    assert [covers(actor, ALICES) for actor in everyone].count(True) == 3
 
 
 def test_a_head_with_no_department_oversees_nobody_elses_work_nor_work_of_unclear_owners():
