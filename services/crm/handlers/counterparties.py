@@ -53,5 +53,6 @@ def update_counterparty(
 ) -> Counterparty:
     if "partner_id" in changes:
         referenced(session, Partner, changes["partner_id"], "partner_id", "partner")
+        ownership.require_change_of(session, actor, "partner", changes["partner_id"])
     check_tax_id_free(session, changes.get("tax_id"), counterparty_id)
     return subjects.update(session, actor, "counterparty", counterparty_id, changes)
