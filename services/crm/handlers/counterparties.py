@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import Counterparty, Partner
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Permission
-from services.crm.handlers import ownership, subjects
+from services.crm.handlers import subjects
 from services.crm.handlers.common import referenced, responsible
 
 
@@ -26,7 +26,6 @@ def create_counterparty(session: Session, actor: Actor, fields: dict[str, Any]) 
     actor.require(Permission.EDIT_CUSTOMERS)
     status_id = fields.pop("status_id", None)
     referenced(session, Partner, fields["partner_id"], "partner_id", "partner")
-    ownership.require_change_of(session, actor, "partner", fields["partner_id"])
     responsible(session, fields.get("responsible_id"))
     check_tax_id_free(session, fields.get("tax_id"))
     counterparty = Counterparty(**fields)
@@ -53,6 +52,5 @@ def update_counterparty(
 ) -> Counterparty:
     if "partner_id" in changes:
         referenced(session, Partner, changes["partner_id"], "partner_id", "partner")
-        ownership.require_change_of(session, actor, "partner", changes["partner_id"])
     check_tax_id_free(session, changes.get("tax_id"), counterparty_id)
     return subjects.update(session, actor, "counterparty", counterparty_id, changes)

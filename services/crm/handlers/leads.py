@@ -54,7 +54,6 @@ def convert_lead(
         check_carried_over(subjects.rule_of(session.get(InteractionStatus, lead.status_id)))
     check_tax_id_free(session, fields.get("tax_id"))
     partner = referenced(session, Partner, fields.get("partner_id"), "partner_id", "partner")
-    ownership.require_change_of(session, actor, "partner", fields.get("partner_id"))
     if partner is None:
         partner = Partner(
             name=fields.get("partner_name") or lead.name, responsible_id=lead.responsible_id
