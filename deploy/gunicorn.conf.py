@@ -1,7 +1,9 @@
 """gunicorn settings of the CRM API container (deploy/Dockerfile copies this to /app).
 
 Every gunicorn worker counts its own requests; prometheus_client adds them up through
-files in PROMETHEUS_MULTIPROC_DIR, which must be set before it is first imported.
+files in PROMETHEUS_MULTIPROC_DIR, which must be set before it is first imported. The
+master serves the sum (and /health) on METRICS_PORT, a port apart from the API's: the
+metrics are not the business of whoever reaches the API.
 """
 
 import os
@@ -29,6 +31,22 @@ def on_starting(server):
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
+
+
+def when_ready(server):
+    from shared import config, metrics_http
+
+    settings = config.load()
+    if settings.metrics_port:
+        metrics_http.start(settings, _health_engine(settings.database_url))
+
+
+def _health_engine(url):
+    # No pool in the master: a connection it held would be inherited by every forked worker.
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(url, poolclass=NullPool)
 
 
 def child_exit(server, worker):

@@ -8,6 +8,12 @@ read its customers and deals, secretaries read every customer (they route incomi
 calls to the right manager), the execution department reads customers (it fulfils
 their orders) but not deals. Every write that touches a customer's plan, status,
 responsible manager, documents or orders goes through :func:`require_change`.
+
+Work (tasks, planned calls) is read by whom it is given to, the head of that person's
+department and admins (:func:`covers`). A task's outcome may move its customer's plan or
+status (a call back, a refusal, a new status) with the authority of whoever gave the task:
+the system (the calling loop gave the call, the process the step) or an author who may
+change the customer; a task one set oneself carries only one's own (:func:`may_act_through`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from services.crm.domain.roles import Actor, Role
 
 SALES = frozenset({Role.MANAGER, Role.HEAD_OF_SALES})
 EXECUTION = frozenset({Role.EXECUTOR, Role.HEAD_OF_EXECUTION})
+HEADS = frozenset({Role.HEAD_OF_SALES, Role.HEAD_OF_EXECUTION})
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,29 @@ def may_read_figures(actor: Actor, owner: Owner) -> bool:
     if actor.role == Role.ADMIN:
         return True
     return actor.role == Role.HEAD_OF_SALES and _same_department(actor, owner)
+
+
+def covers(actor: Actor, owner: Owner) -> bool:
+    """Work given to ``owner.responsible_id``: theirs, their department head's, admins'."""
+    if actor.role == Role.ADMIN:
+        return True
+    if owner.responsible_id is not None and owner.responsible_id == actor.id:
+        return True
+    return actor.role in HEADS and _same_department(actor, owner)
+
+
+def may_act_through(
+    completer: Actor, owner: Owner, *, given_by_system: bool, author: Actor | None
+) -> bool:
+    """Whether completing a task may change its customer's plan or status.
+
+    The system's tasks carry the process's authority (a due call given to a colleague in
+    turn is theirs to re-plan); a task set by hand carries its author's, if the author may
+    change the customer, and otherwise only the completer's own right to change it.
+    """
+    if given_by_system or may_change(completer, owner):
+        return True
+    return author is not None and may_change(author, owner)
 
 
 def require_change(actor: Actor, owner: Owner, what: str) -> None:

@@ -31,17 +31,6 @@ def plans_scope(actor: Actor, responsible_id: int | None) -> int | None:
     raise Forbidden(f"role {actor.role} has no calls panel")
 
 
-def check_may_reschedule(actor: Actor, responsible_id: int | None) -> None:
-    """A manager moves calls of their own subjects only; heads of sales and admins any."""
-    if actor.role in OVERSEERS:
-        return
-    if actor.role is Role.MANAGER and responsible_id == actor.id:
-        return
-    if actor.role is Role.MANAGER:
-        raise Forbidden("a manager may reschedule only calls of their own subjects")
-    raise Forbidden(f"role {actor.role} may not reschedule calls")
-
-
 def is_overdue(next_call_at: datetime | None, state: str, now: datetime) -> bool:
     """A live plan whose due time has passed; SQL in handlers/calls.py mirrors this rule."""
     return next_call_at is not None and state in ACTIVE_STATES and next_call_at < now

@@ -29,6 +29,11 @@ class Step:
     call_back: bool = False  # the call is re-planned at a chosen time or after a delay
     requires: tuple[str, ...] = field(default=())
 
+    @property
+    def changes_customer(self) -> bool:
+        """The outcome moves the customer's plan or status: the ownership rule applies."""
+        return self.refusal or self.set_status or self.call_back
+
 
 _REFUSAL = Step(refusal=True, requires=("refusal_reason_id",))
 

@@ -35,14 +35,13 @@ from services.crm.adapters.orm import (
 from services.crm.adapters.work import Interaction, Task
 from services.crm.domain.calls import (
     ACTIVE_STATES,
-    check_may_reschedule,
     day_window,
     is_overdue,
     plans_scope,
 )
 from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import subjects
+from services.crm.handlers import ownership, subjects
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
 from shared.i18n import _
@@ -116,7 +115,13 @@ def list_plans(
         .limit(1)
         .scalar_subquery()
     )
-    base = select(CallPlanView).where(CallPlanView.state.in_(ACTIVE_STATES))
+    base = select(CallPlanView).where(
+        CallPlanView.state.in_(ACTIVE_STATES),
+        or_(
+            ownership.covered(actor, CallPlanView.responsible_id),
+            ownership.covered(actor, assignee),
+        ),
+    )
     if responsible_id is not None:
         base = base.where(
             or_(CallPlanView.responsible_id == responsible_id, assignee == responsible_id)
@@ -230,8 +235,8 @@ def request_reschedule(
     """Ask the scheduler to move the subject's planned call to ``due_at`` (via the outbox)."""
     if due_at.tzinfo is None or due_at.utcoffset() is None:
         raise Invalid("due_at", "must carry a time zone offset, e.g. 2026-12-01T10:00:00+01:00")
+    ownership.require_change_of(session, actor, kind, subject_id)
     subject = subjects.load(session, kind, subject_id)
-    check_may_reschedule(actor, subject.responsible_id)
     plan = live_plan(session, kind, subject.id)
     if plan is None:
         raise Conflict(f"{kind} {subject.id} has no planned call to reschedule")
@@ -269,7 +274,11 @@ def list_done_calls(
     responsible_id = plans_scope(actor, responsible_id)
     stmt = with_subject(
         select(Interaction), Interaction.subject_kind, Interaction.subject_id
-    ).where(Interaction.kind == "call", Interaction.state == "completed")
+    ).where(
+        Interaction.kind == "call",
+        Interaction.state == "completed",
+        ownership.covered(actor, Interaction.responsible_id),
+    )
     if responsible_id is not None:
         stmt = stmt.where(Interaction.responsible_id == responsible_id)
     if status_id is not None:

@@ -18,22 +18,17 @@ from services.crm.adapters.orm import (
     RefusalReason,
 )
 from services.crm.adapters.work import Interaction, Task
-from services.crm.domain.access import Owner, may_change, may_read_customer, require_read
+from services.crm.domain.access import may_change, may_read_customer, require_read
 from services.crm.domain.calls import is_overdue
 from services.crm.domain.roles import Actor
 from services.crm.handlers import calls, subjects
 from services.crm.handlers.common import get, paginate
+from services.crm.handlers.ownership import owner_of
 from services.crm.handlers.partners import list_contacts
 from services.crm.handlers.reference import list_entries
 from shared.db import utcnow
 
 TIMELINE = 50
-
-
-def owner_of(session: Session, responsible_id: int | None) -> Owner:
-    """The owner of a customer record: its manager and that manager's department."""
-    manager = session.get(Employee, responsible_id) if responsible_id else None
-    return Owner(responsible_id, manager.department if manager else None)
 
 
 def readable(session: Session, actor: Actor, kind: str, subject_id: int) -> Lead | Counterparty:

@@ -36,7 +36,13 @@ def create_counterparty(session: Session, actor: Actor, fields: dict[str, Any]) 
     )
     if status_id is not None:
         subjects.assign_status(
-            session, actor, "counterparty", counterparty.id, status_id, "set on registration"
+            session,
+            actor,
+            "counterparty",
+            counterparty.id,
+            status_id,
+            "set on registration",
+            owner_checked=True,
         )
     return counterparty
 

@@ -15,8 +15,8 @@ from services.crm.domain.access import may_read_customer, require_read
 from services.crm.domain.process import FRONT_OFFICE
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
-from services.crm.handlers.cards import owner_of
 from services.crm.handlers.common import get
+from services.crm.handlers.ownership import owner_of
 
 
 def store(session: Session, name: str, content_type: str, data: bytes) -> dict[str, Any]:

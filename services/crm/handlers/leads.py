@@ -10,7 +10,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, Partner
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import check_carried_over
-from services.crm.handlers import phones, subjects
+from services.crm.handlers import ownership, phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
 from shared.db import utcnow
@@ -27,7 +27,9 @@ def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
     phones.index(session, "lead", lead.id, lead.phones)
     subjects.registered(session, "lead", lead, {"source": lead.source})
     if status_id is not None:
-        subjects.assign_status(session, actor, "lead", lead.id, status_id, "set on registration")
+        subjects.assign_status(
+            session, actor, "lead", lead.id, status_id, "set on registration", owner_checked=True
+        )
     return lead
 
 
@@ -47,6 +49,7 @@ def convert_lead(
     marked converted, and points to the counterparty.
     """
     actor.require(Permission.EDIT_CUSTOMERS)
+    ownership.require_change_of(session, actor, "lead", lead_id)
     lead = subjects.load_for_change(session, "lead", lead_id)
     if lead.status_id is not None:
         check_carried_over(subjects.rule_of(session.get(InteractionStatus, lead.status_id)))

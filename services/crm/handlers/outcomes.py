@@ -24,7 +24,7 @@ from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import subjects
+from services.crm.handlers import ownership, subjects
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
@@ -52,6 +52,8 @@ def complete_task(
         task.subject_kind, task.subject_id = subjects.successor(
             session, task.subject_kind, task.subject_id
         )
+    if step.changes_customer:
+        ownership.require_change_through(session, actor, task)
     finish(session, task, completion.outcome, completion.result, actor.id)
     now = task.completed_at
     if step.refusal:
@@ -86,6 +88,7 @@ def complete_task(
             task.subject_id,
             completion.status_id,
             f"set from task {task.id}: {completion.result}",
+            owner_checked=True,
         )
     next_call_at = None
     if step.call_back:
@@ -185,6 +188,7 @@ def _refuse(
         task.subject_id,
         status.id,
         f"refusal: {reason.name}. {completion.result}",
+        owner_checked=True,
     )
 
 

@@ -11,7 +11,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import ContactPerson, Partner, PartnerLink
 from services.crm.domain.errors import Conflict, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission
-from services.crm.handlers import phones
+from services.crm.handlers import ownership, phones
 from services.crm.handlers.common import apply, get, paginate, responsible
 
 
@@ -45,6 +45,7 @@ def update_partner(
     session: Session, actor: Actor, partner_id: int, changes: dict[str, Any]
 ) -> Partner:
     actor.require(Permission.EDIT_CUSTOMERS)
+    ownership.require_change_of(session, actor, "partner", partner_id)
     partner = get(session, Partner, partner_id, "partner", lock=True)
     if "responsible_id" in changes:
         responsible(session, changes["responsible_id"])
@@ -86,7 +87,7 @@ def add_contact(
     session: Session, actor: Actor, partner_id: int, fields: dict[str, Any]
 ) -> ContactPerson:
     actor.require(Permission.EDIT_CUSTOMERS)
-    get(session, Partner, partner_id, "partner")
+    ownership.require_change_of(session, actor, "partner", partner_id)
     contact = ContactPerson(partner_id=partner_id, **fields)
     session.add(contact)
     session.flush()
@@ -100,6 +101,7 @@ def update_contact(
 ) -> ContactPerson:
     actor.require(Permission.EDIT_CUSTOMERS)
     contact = get(session, ContactPerson, contact_id, "contact person", lock=True)
+    ownership.require_change_of(session, actor, "partner", contact.partner_id)
     apply(contact, changes)
     session.flush()
     phones.index(session, "contact_person", contact.id, contact.phones)
@@ -110,6 +112,7 @@ def update_contact(
 def delete_contact(session: Session, actor: Actor, contact_id: int) -> None:
     actor.require(Permission.EDIT_CUSTOMERS)
     contact = get(session, ContactPerson, contact_id, "contact person")
+    ownership.require_change_of(session, actor, "partner", contact.partner_id)
     phones.index(session, "contact_person", contact.id, [])
     changed(session, contact.partner_id, "contacts")
     session.delete(contact)
@@ -132,7 +135,7 @@ def link_partners(
     session: Session, actor: Actor, partner_id: int, related_id: int, kind: str
 ) -> PartnerLink:
     actor.require(Permission.EDIT_CUSTOMERS)
-    get(session, Partner, partner_id, "partner")
+    ownership.require_change_of(session, actor, "partner", partner_id)
     if related_id == partner_id:
         raise Invalid("related_partner_id", "a partner cannot be linked to itself")
     if session.get(Partner, related_id) is None:
@@ -151,6 +154,7 @@ def link_partners(
 
 def unlink(session: Session, actor: Actor, partner_id: int, link_id: int) -> None:
     actor.require(Permission.EDIT_CUSTOMERS)
+    ownership.require_change_of(session, actor, "partner", partner_id)
     link = get(session, PartnerLink, link_id, "partner link")
     if partner_id not in (link.partner_id, link.related_partner_id):
         raise NotFound("partner link", link_id)

@@ -14,7 +14,7 @@ from services.crm.domain import documents as doc_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict, Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import documents, instances, reminders
+from services.crm.handlers import documents, instances, ownership, reminders
 from services.crm.handlers.process_orders import order_decided
 from shared.i18n import _
 
@@ -33,10 +33,12 @@ def update_document(
     """Edit an open document; naming the approver of an order sets them a reminder."""
     doc, instance, step = _load(session, document_id)
     rules.check_performer(step, actor.role)
+    check_owner(session, actor, step, doc)
     for name in changes.keys() & STEP_ONLY.keys():
         if doc.step != STEP_ONLY[name]:
             raise Invalid(name, f"not a field of a {doc.step}")
     before = documents.update(session, instance, doc, changes)
+    check_owner(session, actor, step, doc)  # the customer it names now, too
     named = changes.get("approver_id")
     if doc.step == "order_approval" and named is not None and named != before["approver_id"]:
         order = session.get(Order, doc.basis_id)
@@ -57,9 +59,17 @@ def update_document(
 def start_document(session: Session, actor: Actor, document_id: int) -> Interaction:
     doc, _, step = _load(session, document_id)
     rules.check_performer(step, actor.role)
+    check_owner(session, actor, step, doc)
     documents.start(doc)
     recorder.first_contact_taken(session, doc)
     return doc
+
+
+def check_owner(session: Session, actor: Actor, step: rules.StepDef, doc: Any) -> None:
+    """A sales step's document about a customer follows the ownership rule; the front office's
+    registration of a call and an approver's answer are their performers' own by the process."""
+    if step.performer == "manager":
+        ownership.require_change_of(session, actor, doc.subject_kind, doc.subject_id)
 
 
 def _load(session: Session, document_id: int) -> tuple[Interaction, ProcessInstance, Any]:
@@ -85,6 +95,7 @@ def complete_document(
             raise Forbidden("only the named approver completes an approval")
     else:
         rules.check_performer(step, actor.role)
+        check_owner(session, actor, step, doc)
     if doc.step == "proposal":
         _check_approved(doc)
     outcome = doc_rules.check_outcome(step.outcomes, outcome)
@@ -148,6 +159,7 @@ def cancel_document(session: Session, actor: Actor, document_id: int) -> Interac
     """Call off an approval; main documents end with a refusal, never a cancellation."""
     doc, _, step = _load(session, document_id)
     rules.check_performer(step, actor.role)
+    check_owner(session, actor, step, doc)
     if step.kind != rules.SIDE:
         raise Conflict(f"a {doc.step} is not cancelled: end the process with a refusal")
     cancel_event(session, doc)

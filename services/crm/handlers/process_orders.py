@@ -11,7 +11,7 @@ from services.crm.domain import orders as order_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor
-from services.crm.handlers import documents, instances, orders
+from services.crm.handlers import documents, instances, orders, ownership
 from shared.db import utcnow
 
 PROCESS = rules.INBOUND_SALES
@@ -21,6 +21,7 @@ def post_order(session: Session, actor: Actor, order_id: int, *, delay_seconds: 
     """Post an order (422 naming each missing field): to approval, or on to execution."""
     instance, order = instances.lock_with(session, Order, order_id, "order")
     rules.check_performer(PROCESS.step("order"), actor.role)
+    ownership.require_change_of(session, actor, "counterparty", order.counterparty_id)
     if instance.state != rules.ACTIVE:
         raise Conflict(f"the process is {instance.state}")
     orders.post(session, order)
@@ -76,7 +77,9 @@ def _to_execution(
 def update_order(session: Session, actor: Actor, order_id: int, changes: dict[str, Any]) -> Order:
     order = orders.load(session, order_id, lock=True)
     rules.check_performer(PROCESS.step("order"), actor.role)
+    ownership.require_change_of(session, actor, "counterparty", order.counterparty_id)
     orders.change(session, order, changes)
+    ownership.require_change_of(session, actor, "counterparty", order.counterparty_id)  # new one
     return order
 
 

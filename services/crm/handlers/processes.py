@@ -26,10 +26,10 @@ from services.crm.domain import orders as order_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import documents, instances, orders, reminders, tasks
+from services.crm.handlers import documents, instances, orders, ownership, reminders, tasks
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.employees import locale_of
-from services.crm.handlers.process_documents import cancel_event
+from services.crm.handlers.process_documents import cancel_event, check_owner
 from shared.db import utcnow
 from shared.i18n import _, translate
 
@@ -104,6 +104,7 @@ def take_step(
         PROCESS, instance.state, instance.current_step, instances.is_open(current), step_name
     )
     rules.check_performer(step, actor.role)
+    ownership.require_change_of(session, actor, instance.subject_kind, instance.subject_id)
     _check_fields(step.name, fields)
     if step.name == "refusal":
         _refuse(session, actor, instance, current, fields)
@@ -116,6 +117,7 @@ def take_step(
         return instance, "interaction", event.id
     if step.name == "order":
         order = orders.create(session, instance, actor, fields, current)
+        ownership.require_change_of(session, actor, "counterparty", order.counterparty_id)
         return instance, "order", order.id
     doc = documents.create(
         session,
@@ -125,6 +127,7 @@ def take_step(
         {**documents.carried_over(current), "responsible_id": actor.id, **fields},
         basis=("interaction", current.id),
     )
+    check_owner(session, actor, step, doc)  # the customer the new document names
     return instance, "interaction", doc.id
 
 

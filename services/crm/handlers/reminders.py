@@ -13,6 +13,7 @@ from services.crm.adapters.orm import Employee
 from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
+from services.crm.handlers import ownership
 from services.crm.handlers.common import paginate, responsible
 from shared.db import utcnow
 from shared.i18n import translate_for
@@ -110,7 +111,11 @@ def remind_later(
 
 
 def create(session: Session, actor: Actor, fields: dict[str, Any]) -> Reminder:
-    """A reminder set through the API: executors remind themselves; sales staff remind anyone."""
+    """A reminder set through the API: executors remind themselves; sales staff remind anyone.
+
+    A reminder about a customer's document is a note, not a change of the customer: whoever
+    may read the customer may set one (404 for the others, as if there were no document).
+    """
     if fields["recipient_id"] != actor.id and actor.role not in (
         Role.ADMIN,
         Role.HEAD_OF_SALES,
@@ -119,7 +124,19 @@ def create(session: Session, actor: Actor, fields: dict[str, Any]) -> Reminder:
         Role.SECRETARY,
     ):
         raise Forbidden("you may set reminders for yourself only")
+    ownership.require_read_of(session, actor, *_customer(session, fields))
     return schedule(session, author_id=actor.id, **fields)
+
+
+def _customer(session: Session, fields: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The customer the reminder's basis document is about, if any."""
+    model = BASES.get(fields.get("basis_kind") or "")
+    basis = session.get(model, fields["basis_id"]) if model and fields.get("basis_id") else None
+    if basis is None:
+        return None, None
+    if hasattr(basis, "counterparty_id"):  # an order
+        return "counterparty", basis.counterparty_id
+    return basis.subject_kind, basis.subject_id
 
 
 def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:

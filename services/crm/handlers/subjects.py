@@ -23,7 +23,7 @@ from services.crm.domain.statuses import (
     check_not_converted,
     is_reassignment,
 )
-from services.crm.handlers import inbox
+from services.crm.handlers import inbox, ownership
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
 from shared.calendar import due_after
@@ -92,6 +92,7 @@ def update(
 ) -> Lead | Counterparty:
     """Edit a subject; a new responsible manager and archiving are events the scheduler needs."""
     actor.require(Permission.EDIT_CUSTOMERS)
+    ownership.require_change_of(session, actor, kind, subject_id)
     subject = load_for_change(session, kind, subject_id)
     if "responsible_id" in changes:
         manager = responsible(session, changes["responsible_id"])
@@ -164,16 +165,21 @@ def assign_status(
     subject_id: int,
     status_id: int,
     reason: str | None = None,
+    *,
+    owner_checked: bool = False,
 ) -> Assigned:
     """Set a subject's interaction status, keep the history and emit StatusAssigned.
 
-    ``actor`` is None when another system assigns by message. Returns the subject, whether
+    ``actor`` is None when another system assigns by message; ``owner_checked`` when the
+    caller has applied the ownership rule itself (a new record, a task's outcome). Returns the subject, whether
     anything changed (assigning the status it already holds is a no-op) and, when the new
     status generates calls, the moment of the planned call: the scheduler, which owns the
     plan, computes the same instant with the same calendar functions and data.
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
+    if not owner_checked:
+        ownership.require_change_of(session, actor, kind, subject_id)
     subject = load_for_change(session, kind, subject_id)
     status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
     check_assignable(rule_of(status), kind)

@@ -18,9 +18,10 @@ from services.crm.adapters.orm import (
 from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
+from services.crm.domain.access import HEADS, Owner, covers
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import inbox, subjects
+from services.crm.handlers import inbox, ownership, subjects
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, responsible
 from services.crm.handlers.partners import list_contacts
@@ -29,8 +30,6 @@ from shared.db import utcnow
 from shared.i18n import _
 
 log = logging.getLogger(__name__)
-
-HEADS = (Role.HEAD_OF_SALES, Role.HEAD_OF_EXECUTION)
 
 
 def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
@@ -77,6 +76,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
     if fields.get("subject_kind"):
         if fields.get("subject_id") is None:
             raise Invalid("subject_id", "required with subject_kind")
+        ownership.require_change_of(session, actor, fields["subject_kind"], fields["subject_id"])
         subject = subjects.load(session, fields["subject_kind"], fields["subject_id"])
     task = Task(
         author_id=actor.id,
@@ -186,13 +186,7 @@ def details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[s
 
 def visible(actor: Actor, assignee: Employee) -> bool:
     """Managers see their own tasks, heads their department's, admins all."""
-    if actor.role == Role.ADMIN or assignee.id == actor.id:
-        return True
-    return (
-        actor.role in HEADS
-        and assignee.department is not None
-        and assignee.department == actor.department
-    )
+    return covers(actor, Owner(assignee.id, assignee.department))
 
 
 def load_visible(session: Session, actor: Actor, task_id: int, *, lock: bool = False) -> Task:
@@ -222,17 +216,10 @@ def list_tasks(
     (its task is due only at the end of that working day), any other task by its due time.
     """
     now = now or utcnow()
-    stmt = (
-        select(Task).join(Employee, Employee.id == Task.assignee_id).order_by(Task.due_at, Task.id)
-    )
-    if actor.role in HEADS:
-        stmt = stmt.where(
-            (Employee.department == actor.department) | (Task.assignee_id == actor.id)
-        )
-    elif actor.role != Role.ADMIN:
-        if assignee_id not in (None, actor.id):
-            raise Forbidden("managers see their own tasks only")
-        stmt = stmt.where(Task.assignee_id == actor.id)
+    stmt = select(Task).order_by(Task.due_at, Task.id)
+    if actor.role not in (Role.ADMIN, *HEADS) and assignee_id not in (None, actor.id):
+        raise Forbidden("managers see their own tasks only")
+    stmt = stmt.where(ownership.covered(actor, Task.assignee_id))
     if assignee_id is not None:
         stmt = stmt.where(Task.assignee_id == assignee_id)
     if state == "overdue":

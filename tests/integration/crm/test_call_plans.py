@@ -167,7 +167,7 @@ def test_duplicates_change_nothing_whether_redelivered_or_re_sent(
 @pytest.fixture()
 def panel(as_role, sessions, boss):
     """Two managers' subjects with plans around now; returns the clients and ids."""
-    alice, bob = as_role("manager"), as_role("manager")
+    alice, bob = as_role("manager", department="Sales"), as_role("manager", department="Sales")
     now = utcnow()
     ids = {
         "hot_lead": new_lead(sessions, boss, "Acme", alice.id),
@@ -206,7 +206,7 @@ def test_a_manager_sees_their_calls_by_due_time_with_names_and_overdue_flags(pan
 
 def test_the_panel_filters_by_status_subject_kind_overdue_state_and_manager(panel, as_role):
     alice, bob, _ = panel
-    head = as_role("head_of_sales")
+    head = as_role("head_of_sales", department="Sales")
     assert names(head.get("/api/call-plans")) == ["Umbrella", "Acme", "Globex", "Initech"]
     assert names(head.get(f"/api/call-plans?responsible_id={bob.id}")) == ["Umbrella"]
     assert names(head.get("/api/call-plans?status_id=2")) == ["Globex", "Initech"]
@@ -393,9 +393,9 @@ def test_rescheduling_records_one_command_for_the_scheduler(
     assert message["args"][0]["type"] == "RescheduleCall"
 
 
-def test_a_head_of_sales_reschedules_anyones_counterparty_call(panel, as_role, sessions):
+def test_a_head_of_sales_reschedules_their_departments_counterparty_call(panel, as_role, sessions):
     _, _, ids = panel
-    r = as_role("head_of_sales").post(
+    r = as_role("head_of_sales", department="Sales").post(
         f"/api/counterparties/{ids['umbrella']}/reschedule-call",
         json={"due_at": "2026-12-02T15:00:00Z"},
     )

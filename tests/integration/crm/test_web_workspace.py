@@ -284,3 +284,20 @@ def test_a_refused_filter_is_explained_in_the_readers_language(browser, sessions
     page = visitor.get("/calls?date_from=2026-02-01&date_to=2026-01-01")
     assert page.status_code == 422
     assert "не може бути раніше за date_from" in page.get_data(as_text=True)
+
+
+def test_a_colleagues_customer_is_shown_but_its_status_not_changed_on_the_card(
+    browser, sessions, clean_db
+):
+    # The workspace calls the same use cases as the API: the ownership rule holds here too.
+    owner_id, *_ = factories.web_user(sessions, "manager", department="Sales")
+    _, email, password, _ = factories.web_user(sessions, "manager", department="Sales")
+    task = call_task(sessions, owner_id, "Soylent")
+    visitor = browser()
+    visitor.sign_in(email, password)
+    card = f"/customers/lead/{task.subject_id}"
+    assert visitor.get(card).status_code == 200
+    refused = visitor.post(f"{card}/status", {"status_id": "1", "reason": "mine now"})
+    assert refused.status_code == 403
+    with sessions() as session:
+        assert session.get(Lead, task.subject_id).status_id is None

@@ -1,5 +1,6 @@
 """Each process serves its Prometheus series (and /health) as deployed: the API under
-gunicorn with deploy/gunicorn.conf.py, a dramatiq worker and the scheduler with METRICS_PORT."""
+gunicorn with deploy/gunicorn.conf.py, a dramatiq worker and the scheduler with METRICS_PORT.
+The API's are served there too, never on the API's own port."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def running(settings, tmp_path_factory):
         LOG_LEVEL="WARNING",
         SCHEDULER_ROUTINES="",
     )
-    ports = {name: free_port() for name in ("api", "worker", "scheduler")}
+    ports = {name: free_port() for name in ("api", "api_metrics", "worker", "scheduler")}
     commands = {
         "api": (
             [
@@ -56,6 +57,7 @@ def running(settings, tmp_path_factory):
             {
                 "API_BIND": f"127.0.0.1:{ports['api']}",
                 "API_WORKERS": "2",
+                "METRICS_PORT": str(ports["api_metrics"]),
                 "PROMETHEUS_MULTIPROC_DIR": str(tmp / "api"),
             },
         ),
@@ -129,10 +131,20 @@ def test_the_api_counts_requests_per_endpoint_over_all_gunicorn_workers(running)
     for _ in range(6):
         assert requests.get(f"{api}/api/leads", timeout=5).status_code == 401
 
-    served = samples(api)
+    served = samples(running["api_metrics"])
     labels = frozenset({"method": "GET", "endpoint": "/api/leads", "status": "401"}.items())
     assert served[("crm_api_requests_total", labels)] == 6
     assert {f"{n}_bucket" for n in metrics.SERIES["api"][1:]} <= {name for name, _ in served}
+
+
+def test_the_api_serves_no_metrics_to_its_callers_only_on_the_metrics_port(running):
+    api, metrics_port = running["api"], running["api_metrics"]
+    eventually(lambda: healthy(api), timeout=60)
+    refused = requests.get(f"{api}/metrics", timeout=5)
+    assert refused.status_code == 404 and "crm_api_requests_total" not in refused.text
+    assert "/metrics" not in requests.get(f"{api}/openapi.json", timeout=5).json()["paths"]
+    assert healthy(metrics_port)
+    assert "crm_api_requests_total" in names(metrics_port)
 
 
 def test_a_worker_serves_dramatiq_metrics_and_its_health(running, broker, amqp):

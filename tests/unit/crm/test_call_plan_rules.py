@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.crm.domain.calls import check_may_reschedule, is_overdue, plans_scope
+from services.crm.domain.calls import is_overdue, plans_scope
 from services.crm.domain.errors import Forbidden
 from services.crm.domain.roles import Actor, Role
 
@@ -27,20 +27,11 @@ def test_heads_of_sales_and_admins_see_everyone_or_whom_they_ask_for():
         assert plans_scope(Actor(1, role), 8) == 8
 
 
-def test_roles_outside_sales_have_no_calls_panel_and_cannot_reschedule():
+def test_roles_outside_sales_have_no_calls_panel():
+    # Who may move a call is the ownership rule (tests/unit/crm/test_access_rules.py).
     for role in (Role.SECRETARY, Role.EXECUTOR, Role.HEAD_OF_EXECUTION):
         with pytest.raises(Forbidden):
             plans_scope(Actor(1, role), None)
-        with pytest.raises(Forbidden):
-            check_may_reschedule(Actor(1, role), 1)
-
-
-def test_a_manager_reschedules_only_their_own_subjects_calls():
-    check_may_reschedule(MANAGER, 7)
-    for other in (8, None):
-        with pytest.raises(Forbidden):
-            check_may_reschedule(MANAGER, other)
-    check_may_reschedule(Actor(1, Role.HEAD_OF_SALES), 8)
 
 
 def test_a_live_call_past_its_time_is_overdue_and_a_removed_one_never():

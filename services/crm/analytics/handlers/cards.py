@@ -14,8 +14,8 @@ from services.crm.analytics.domain import cards as rules
 from services.crm.domain.access import require_change
 from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor, Permission
-from services.crm.handlers.cards import owner_of
 from services.crm.handlers.common import apply, get, paginate, referenced
+from services.crm.handlers.ownership import owner_of
 from shared.db import utcnow
 
 

@@ -57,7 +57,6 @@ BLUEPRINTS = (
     calls.blp,
     tasks.blp,
     inbox.blp,
-    metrics.blp,
     processes.blp,
     documents.blp,
     orders.blp,

@@ -1,4 +1,4 @@
-"""Bearer-token authentication of the API's endpoints (all but health and metrics).
+"""Bearer-token authentication of the API's endpoints (all but health, docs and webhooks).
 
 The web pages sign in with a session instead (services/crm/entrypoints/web/).
 """
@@ -12,7 +12,7 @@ from services.crm.entrypoints.api.errors import body
 from services.crm.handlers.employees import authenticate
 
 # The exchange's webhooks carry its signature instead of a token (entrypoints/api/telephony.py).
-PUBLIC_BLUEPRINTS = {"health", "metrics", "api-docs", "telephony_hooks"}
+PUBLIC_BLUEPRINTS = {"health", "api-docs", "telephony_hooks"}
 
 
 def register(app: Flask, api_blueprints: set[str]) -> None:

@@ -1,26 +1,16 @@
-"""Prometheus metrics of the CRM API: requests and latency per endpoint, at /metrics (no token)."""
+"""Prometheus metrics of the CRM API: requests and latency per endpoint.
+
+They are counted here and served apart from the API, on METRICS_PORT by the gunicorn master
+(deploy/gunicorn.conf.py): anyone may reach the API, nobody but the scraper its metrics.
+"""
 
 from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, g, request
-from flask.views import MethodView
-from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST
+from flask import Flask, g, request
 
 from shared import metrics
-from shared.metrics_http import exposition
-
-blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Prometheus metrics")
-
-
-@blp.route("")
-class Metrics(MethodView):
-    @blp.doc(security=[])
-    def get(self):
-        """Request counts and latency per endpoint, in Prometheus's text format"""
-        return Response(exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 def register(app: Flask) -> None:
