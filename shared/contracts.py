@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 
 from shared.db import utcnow
 from shared.i18n import DEFAULT_LOCALE, LOCALES
+from shared.names import CHANNELS
 
 SUBJECT_KINDS = ("lead", "counterparty")
 
@@ -190,7 +191,6 @@ class RunRoutineV1(_Data):
     period = fields.String(required=True, metadata={"description": "e.g. 2026-11-26T03:00Z"})
 
 
-CHANNELS = ("in_app", "email", "webhook")
 # "document": a step document of the sales process someone must act on (first contact...).
 TASK_KINDS = ("call", "proposal", "visit", "approval", "assignment", "document", "other")
 

@@ -19,13 +19,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from shared.db import utcnow
+from shared.names import CHANNELS
 
 log = logging.getLogger(__name__)
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LATENESS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
 KINDS = ("call", "timer")
-CHANNELS = ("in_app", "email", "webhook")
 OUTCOMES = ("delivered", "retry", "failed")
 
 SERIES = {

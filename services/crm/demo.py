@@ -16,13 +16,13 @@ from services.crm.handlers.partners import add_contact, create_partner
 ADMIN_EMAIL = "admin@demo.example"
 
 EMPLOYEES = (
-    ("Alex Admin", ADMIN_EMAIL, "admin", None, "UTC"),
-    ("Sam Secretary", "secretary@demo.example", "secretary", "Sales", "Europe/Berlin"),
-    ("Maria Manager", "maria@demo.example", "manager", "Sales", "Europe/Berlin"),
-    ("Mark Manager", "mark@demo.example", "manager", "Sales", "America/New_York"),
-    ("Helen Head", "helen@demo.example", "head_of_sales", "Sales", "Europe/Berlin"),
-    ("Eric Executor", "eric@demo.example", "executor", "Execution", "Europe/Berlin"),
-    ("Ella Head", "ella@demo.example", "head_of_execution", "Execution", "Europe/Berlin"),
+    ("Alex Admin", ADMIN_EMAIL, Role.ADMIN, None, "UTC"),
+    ("Sam Secretary", "secretary@demo.example", Role.SECRETARY, "Sales", "Europe/Berlin"),
+    ("Maria Manager", "maria@demo.example", Role.MANAGER, "Sales", "Europe/Berlin"),
+    ("Mark Manager", "mark@demo.example", Role.MANAGER, "Sales", "America/New_York"),
+    ("Helen Head", "helen@demo.example", Role.HEAD_OF_SALES, "Sales", "Europe/Berlin"),
+    ("Eric Executor", "eric@demo.example", Role.EXECUTOR, "Execution", "Europe/Berlin"),
+    ("Ella Head", "ella@demo.example", Role.HEAD_OF_EXECUTION, "Execution", "Europe/Berlin"),
 )
 
 LEADS = (

@@ -6,15 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.crm.domain.errors import Forbidden
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    SECRETARY = "secretary"
-    MANAGER = "manager"
-    HEAD_OF_SALES = "head_of_sales"
-    EXECUTOR = "executor"
-    HEAD_OF_EXECUTION = "head_of_execution"
+from shared.names import Role
 
 
 class Permission(StrEnum):

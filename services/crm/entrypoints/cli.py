@@ -10,6 +10,7 @@ from services.crm.adapters.orm import Employee
 from services.crm.handlers.accounts import invite
 from services.crm.handlers.employees import create_employee, issue_token
 from shared.db import transaction
+from shared.names import Role
 
 
 def register_cli(app: Flask) -> None:
@@ -21,7 +22,9 @@ def register_cli(app: Flask) -> None:
         """Create an admin employee and print a bearer token for it."""
         with transaction(current_app.extensions["crm.sessions"]) as session:
             admin = create_employee(
-                session, None, {"name": name, "email": email, "role": "admin", "timezone": timezone}
+                session,
+                None,
+                {"name": name, "email": email, "role": Role.ADMIN, "timezone": timezone},
             )
             token = issue_token(session, None, admin.id, "created by create-admin")
         click.echo(token)

@@ -34,9 +34,9 @@ from services.notifier.domain.delivery import (
     DeliveryError,
     after_failure,
 )
-from services.notifier.domain.directory import EMAIL, WEBHOOK
 from shared import config, metrics, webhooks
 from shared.db import utcnow
+from shared.names import Channel
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,13 @@ MAX_SLEEP_SECONDS = 5.0
 def senders_for(settings: config.Settings) -> dict[str, Sender]:
     """The e-mail and webhook senders, configured from the settings."""
     return {
-        EMAIL: SmtpSender(
+        Channel.EMAIL: SmtpSender(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_from,
             settings.smtp_timeout_seconds,
         ),
-        WEBHOOK: WebhookSender(
+        Channel.WEBHOOK: WebhookSender(
             webhooks.master_secret(settings),
             settings.webhook_timeout_seconds,
             webhooks.allowed_hosts(settings),

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import inbox_model, metadata_for, stamped
+from shared.names import Channel
 from shared.outbox import outbox_model
 
 SCHEMA = "notifier"
@@ -119,7 +120,9 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("notification", "channel"),
-        CheckConstraint("channel IN ('in_app','email','webhook')", name="channel"),
+        CheckConstraint(
+            f"channel IN ({', '.join(repr(c.value) for c in Channel)})", name="channel"
+        ),
         CheckConstraint("state IN ('pending','delivered','failed','cancelled')", name="state"),
         # The delivery workers' claim: pending sends in the order they are due, nothing else.
         Index(

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from services.notifier.domain.directory import MANAGER, Person
+from services.notifier.domain.directory import Person
+from shared.names import Role
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ def rotation_departments(responsible: Person | None, default_department: str) ->
 def managers_of(directory: Iterable[Person], department: str) -> list[int]:
     """Ids of the department's active managers, in rotation order."""
     return sorted(
-        p.id for p in directory if p.active and p.role == MANAGER and p.department == department
+        p.id
+        for p in directory
+        if p.active and p.role == Role.MANAGER and p.department == department
     )
 
 

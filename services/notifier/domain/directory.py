@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MANAGER = "manager"
-HEAD_OF_SALES = "head_of_sales"
-EXECUTOR = "executor"
-HEAD_OF_EXECUTION = "head_of_execution"
-
-IN_APP = "in_app"
-EMAIL = "email"
-WEBHOOK = "webhook"
-# Channels in the order a notification goes out; in-app first, since it cannot fail here.
-CHANNEL_ORDER = (IN_APP, EMAIL, WEBHOOK)
+from shared.names import CHANNELS, Channel
 
 
 @dataclass(frozen=True)
@@ -35,15 +26,15 @@ class Person:
 def channels_of(person: Person | None) -> tuple[str, ...]:
     """The channels a notification to ``person`` goes through: their preferences, else in-app."""
     chosen = set(person.channels) if person else set()
-    return tuple(c for c in CHANNEL_ORDER if c in chosen) or (IN_APP,)
+    return tuple(c for c in CHANNELS if c in chosen) or (Channel.IN_APP,)
 
 
 def address_of(person: Person | None, channel: str) -> str | None:
     """Where ``channel`` reaches ``person`` (e-mail address, webhook URL); None when unknown."""
     if person is None:
         return None
-    if channel == EMAIL:
+    if channel == Channel.EMAIL:
         return person.email or None
-    if channel == WEBHOOK:
+    if channel == Channel.WEBHOOK:
         return person.webhook_url or None
     return str(person.id)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.notifier.domain.directory import (
-    EXECUTOR,
-    HEAD_OF_EXECUTION,
-    HEAD_OF_SALES,
-    Person,
-)
+from services.notifier.domain.directory import Person
+from shared.names import Role
 
 
 def head_role_for(role: str | None) -> str:
     """The head role an employee of ``role`` answers to."""
-    return HEAD_OF_EXECUTION if role in (EXECUTOR, HEAD_OF_EXECUTION) else HEAD_OF_SALES
+    if role in (Role.EXECUTOR, Role.HEAD_OF_EXECUTION):
+        return Role.HEAD_OF_EXECUTION
+    return Role.HEAD_OF_SALES
 
 
 def escalation_recipient(

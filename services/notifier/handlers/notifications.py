@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from services.notifier.adapters import outbox
 from services.notifier.adapters.orm import Delivery
 from services.notifier.domain.delivery import CANCELLED, DELIVERED, FAILED, PENDING
-from services.notifier.domain.directory import IN_APP, Person, address_of, channels_of
+from services.notifier.domain.directory import Person, address_of, channels_of
 from shared.contracts import CRM
 from shared.db import utcnow
+from shared.names import Channel
 from shared.publisher import derived_id
 
 
@@ -47,7 +48,7 @@ def notify(session: Session, note: Notification, recipient: Person | None) -> li
     for channel in channels_of(recipient):
         address = address_of(recipient, channel) if recipient else str(note.recipient_id)
         state, error = PENDING, None
-        if channel == IN_APP:
+        if channel == Channel.IN_APP:
             state = DELIVERED
         elif address is None:
             state, error = FAILED, f"no {channel} address for employee {note.recipient_id}"
@@ -75,7 +76,7 @@ def notify(session: Session, note: Notification, recipient: Person | None) -> li
         if inserted is None:
             continue
         logged.append(channel)
-        if channel == IN_APP:
+        if channel == Channel.IN_APP:
             _deliver_in_app(session, note)
     return logged
 

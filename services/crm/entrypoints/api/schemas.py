@@ -11,8 +11,8 @@ from marshmallow import fields, validate
 from services.crm.domain.relationship import Stage
 from services.crm.domain.roles import Role
 from services.crm.handlers.common import INT_MAX
-from shared.contracts import CHANNELS
 from shared.i18n import DEFAULT_LOCALE, LOCALES
+from shared.names import CHANNELS, Channel
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number")
 Name = lambda n=300, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
@@ -73,7 +73,7 @@ class EmployeeSchema(Schema):
     active = fields.Boolean(load_default=True)
     channels = fields.List(
         fields.String(validate=validate.OneOf(CHANNELS)),
-        load_default=lambda: ["in_app"],
+        load_default=lambda: [Channel.IN_APP],
         validate=validate.Length(min=1),
         metadata={"description": "How reminders reach the employee: in_app, email, webhook."},
     )

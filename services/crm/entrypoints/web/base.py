@@ -22,6 +22,7 @@ from services.crm.domain.roles import Actor
 from services.crm.entrypoints.api.context import unit_of_work
 from services.crm.handlers import accounts, inbox
 from shared.i18n import _, translate
+from shared.names import Role
 
 bp = Blueprint(
     "web",
@@ -35,13 +36,13 @@ csrf = CSRFProtect()
 # The navigation, in order: (endpoint, label, roles that see it; empty for everyone).
 # The deals board and analytics add their entries here when their pages land.
 NAV: list[tuple[str, str, frozenset[str]]] = [
-    ("web.my_day", _("My day"), frozenset({"manager", "head_of_sales", "admin"})),
+    ("web.my_day", _("My day"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
     ("web.my_tasks", _("My tasks"), frozenset()),
     ("web.inbox_page", _("Inbox"), frozenset()),
-    ("web.calls_panel", _("Calls"), frozenset({"manager", "head_of_sales", "admin"})),
+    ("web.calls_panel", _("Calls"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
     ("web.processes", _("Inbound requests"), frozenset()),
-    ("web.admin_employees", _("Employees"), frozenset({"admin"})),
-    ("web.admin_book", _("Reference books"), frozenset({"admin"})),
+    ("web.admin_employees", _("Employees"), frozenset({Role.ADMIN})),
+    ("web.admin_book", _("Reference books"), frozenset({Role.ADMIN})),
 ]
 
 # Pages anyone may open: signing in, an invitation link, the page's own files.

@@ -15,6 +15,7 @@ from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import calls, cards, employees
 from services.crm.handlers.reference import list_entries
 from shared.db import utcnow
+from shared.names import Role
 
 PAGE = 50
 
@@ -60,7 +61,7 @@ def calls_panel():
         errors=errors,
         customer=customer,
         statuses=statuses,
-        managers=[m for m in managers if m.role in ("manager", "head_of_sales")],
+        managers=[m for m in managers if m.role in (Role.MANAGER, Role.HEAD_OF_SALES)],
         args=request.args,
         now=utcnow(),
     )

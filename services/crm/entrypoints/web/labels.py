@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.i18n import _
+from shared.names import Role
 
 OUTCOMES = {
     "talked": _("Talked"),
@@ -51,12 +52,12 @@ STATES = {
     "refused": _("Refused"),
 }
 ROLES = {
-    "admin": _("Administrator"),
-    "secretary": _("Secretary"),
-    "manager": _("Sales manager"),
-    "head_of_sales": _("Head of sales"),
-    "executor": _("Executor"),
-    "head_of_execution": _("Head of execution"),
+    Role.ADMIN: _("Administrator"),
+    Role.SECRETARY: _("Secretary"),
+    Role.MANAGER: _("Sales manager"),
+    Role.HEAD_OF_SALES: _("Head of sales"),
+    Role.EXECUTOR: _("Executor"),
+    Role.HEAD_OF_EXECUTION: _("Head of execution"),
 }
 LANGUAGES = {"en": "English", "ru": "Русский", "uk": "Українська"}
 FIELDS = {

@@ -30,6 +30,7 @@ from services.crm.handlers import (
     processes,
 )
 from services.crm.handlers.reference import list_entries
+from shared.names import Role
 
 PAGE = 50
 # Form inputs gathered into the tables a document holds (one row each on the page).
@@ -63,10 +64,14 @@ def _tables(form: dict[str, Any]) -> dict[str, Any]:
 def _people(db) -> dict[str, list]:
     everyone = [e for e in employees.list_employees(db) if e.active]
     return {
-        "managers": [e for e in everyone if e.role in ("manager", "head_of_sales", "admin")],
-        "executors": [e for e in everyone if e.role in ("executor", "head_of_execution")],
+        "managers": [
+            e for e in everyone if e.role in (Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN)
+        ],
+        "executors": [e for e in everyone if e.role in (Role.EXECUTOR, Role.HEAD_OF_EXECUTION)],
         "approvers": [
-            e for e in everyone if e.role in ("head_of_sales", "head_of_execution", "admin")
+            e
+            for e in everyone
+            if e.role in (Role.HEAD_OF_SALES, Role.HEAD_OF_EXECUTION, Role.ADMIN)
         ],
     }
 
