@@ -9,7 +9,7 @@ export DATABASE_URL ?= postgresql+psycopg://crm_app@127.0.0.1:5432/crm
 export MIGRATION_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/crm
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run demo test test-unit test-integration test-e2e lint format mail bench clean \
+.PHONY: help install services-up migrate run demo test test-unit test-integration test-e2e lint format mail bench clean \
 	translations
 
 help: ## List the targets
@@ -43,10 +43,13 @@ translations: $(VENV)/.installed ## Extract marked strings and update the ru/uk 
 	$(VENV)/bin/pybabel update -i shared/locale/messages.pot $(LOCALE_DOMAIN) \
 		--no-fuzzy-matching --ignore-obsolete
 
+services-up: ## Start PostgreSQL, Redis and RabbitMQ if installed but stopped; say how to get a missing one
+	scripts/services-up
+
 migrate: install ## Create the database if needed, migrate every schema as the owner, grant crm_app its rows
 	$(PY) -m shared.migrations
 
-run: migrate ## Migrate, load demo data, start every service (Ctrl-C stops them all)
+run: services-up migrate ## Start the services if stopped, migrate, load demo data, start every service (Ctrl-C stops them all)
 	@$(FLASK) load-demo > .demo-token
 	@echo "CRM API:      http://$${API_BIND:-127.0.0.1:8000}   (docs at /docs, spec at /openapi.json)"
 	@echo "Admin token:  $$(cat .demo-token)"
