@@ -48,8 +48,33 @@ def test_routines_are_read_from_the_configuration_string():
 
 @pytest.mark.parametrize(
     "bad",
-    ["a@crm=0 2 * *", "a=0 2 * * *", "a@crm=61 * * * *", "a@crm=x * * * *", "a@crm=*/0 * * * *"],
+    [
+        "a@crm=0 2 * *",
+        "a=0 2 * * *",
+        "a@crm=61 * * * *",
+        "a@crm=x * * * *",
+        "a@crm=*/0 * * * *",
+        "a@crm=0 0 0 * * *",
+        "a@crm=@fortnightly",
+    ],
 )
 def test_a_bad_schedule_is_refused_with_the_reason(bad):
     with pytest.raises(ValueError, match=r"schedule|routines"):
         parse_routines(bad)
+
+
+def test_names_of_days_and_months_and_aliases_are_understood():
+    assert cron.parse("0 9 * * mon-fri") == cron.parse("0 9 * * 1-5")
+    assert cron.parse("@daily") == cron.parse("0 0 * * *")
+    winter_weekdays = cron.parse("30 8 * dec-feb mon-fri")
+    assert winter_weekdays.next_after(utc(2026, 11, 26)) == utc(2026, 12, 1, 8, 30)  # a Tuesday
+    assert cron.parse("@hourly").latest(utc(2026, 11, 26, 10, 59)) == utc(2026, 11, 26, 10, 0)
+
+
+def test_a_scheduled_minute_is_its_own_latest_run():
+    assert cron.parse("0 2 * * *").latest(utc(2026, 11, 26, 2, 0)) == utc(2026, 11, 26, 2, 0)
+    assert cron.parse("0 2 * * *").latest(utc(2026, 11, 26, 1, 59, 59)) == utc(2026, 11, 25, 2, 0)
+
+
+def test_a_schedule_that_never_runs_has_no_next_run():
+    assert cron.parse("0 0 30 2 *").next_after(utc(2026, 11, 26)) is None
