@@ -5,7 +5,7 @@ Run with ``dramatiq services.crm.entrypoints.actors --queues crm``.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import dramatiq
 import redis
@@ -23,12 +23,13 @@ from shared.contracts import CRM
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
-logs.configure("crm-worker", config.load().log_level)
+# Read once at start; the handlers that need settings are given them (HANDLERS).
+settings = config.load()
+logs.configure("crm-worker", settings.log_level)
 
 
 @cache
 def sessions() -> sessionmaker[Session]:
-    settings = config.load()
     factory = make_session_factory(make_engine(settings.database_url))
     # A notification committed here wakes the recipient's open pages (adapters/live.py).
     live.publish_after_commit(
@@ -56,7 +57,7 @@ HANDLERS = {
     "CallPlanned": calls.on_call_planned,
     "TimerFired": timers.on_timer_fired,
     "RunClassification": classification.on_run_classification,
-    "RunRoutine": routines.on_run_routine,
+    "RunRoutine": partial(routines.on_run_routine, settings=settings),
     "ReminderDelivered": reminders.delivered,
     "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
     "DeliverInApp": lambda session, env, data: inbox.notify(

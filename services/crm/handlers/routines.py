@@ -56,6 +56,8 @@ def run_routine(session: Session, routine: str, period: str, settings: config.Se
     return job(session, settings)
 
 
-def on_run_routine(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def on_run_routine(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """RunRoutine: the scheduler's clock says a routine's period has come."""
-    run_routine(session, data["routine"], data["period"], config.load())
+    run_routine(session, data["routine"], data["period"], settings)

@@ -6,7 +6,7 @@ relay and the e-mail/webhook delivery workers are the separate ``notifier`` proc
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,24 +20,26 @@ from shared.contracts import NOTIFIER
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
-logs.configure("notifier-worker", config.load().log_level)
+# Read once at start; the handlers that need settings are given them (HANDLERS).
+settings = config.load()
+logs.configure("notifier-worker", settings.log_level)
 
 
 @cache
 def sessions() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(config.load().database_url))
+    return make_session_factory(make_engine(settings.database_url))
 
 
 HANDLERS = {
-    "CallDue": calls.call_due,
+    "CallDue": partial(calls.call_due, settings=settings),
     "EmployeeChanged": directory.employee_changed,
     "ReminderScheduled": reminders.reminder_scheduled,
     "ReminderCancelled": reminders.reminder_cancelled,
     "DocumentClosed": reminders.document_closed,
     "TimerFired": reminders.timer_fired,
-    "TaskOverdue": escalation.task_overdue,
-    "ClaimOverdue": escalation.claim_overdue,
-    "RunRoutine": routines.run_routine,
+    "TaskOverdue": partial(escalation.task_overdue, settings=settings),
+    "ClaimOverdue": partial(escalation.claim_overdue, settings=settings),
+    "RunRoutine": partial(routines.run_routine, settings=settings),
 }
 
 

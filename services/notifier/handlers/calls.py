@@ -40,14 +40,16 @@ def call_key(plan_id: int, due_at) -> str:
     return f"call:{plan_id}:{due_at.astimezone(UTC).isoformat()}"
 
 
-def call_due(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def call_due(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """CallDue: a task "Call <subject>" for the responsible manager or the next in turn."""
     key = call_key(data["plan_id"], data["due_at"])
     # Same call, other message id (a re-emitted due call): the first decision stands.
     if session.get(CallAssignment, key) is not None:
         log.info("call already assigned", extra={"key": key})
         return
-    assignment = assign(session, data["responsible_id"], config.load().notifier_default_department)
+    assignment = assign(session, data["responsible_id"], settings.notifier_default_department)
     created = session.execute(
         insert(CallAssignment)
         .values(

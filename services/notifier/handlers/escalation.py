@@ -27,9 +27,10 @@ CLAIM_BODY = _(
 )
 
 
-def _head_of(session: Session, assignee_id: int | None) -> tuple[int | None, Person | None]:
+def _head_of(
+    session: Session, assignee_id: int | None, settings: config.Settings
+) -> tuple[int | None, Person | None]:
     """The head to tell about work of ``assignee_id``, and the assignee."""
-    settings = config.load()
     assignee = directory.find(session, assignee_id)
     fallback = settings.notifier_escalation_fallback_id or None
     candidates = directory.active_with_role(
@@ -70,9 +71,11 @@ def _escalate(
     return notify(session, told, head)
 
 
-def task_overdue(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def task_overdue(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """TaskOverdue: tell the head of the assignee's department, through their channels."""
-    head_id, assignee = _head_of(session, data["assignee_id"])
+    head_id, assignee = _head_of(session, data["assignee_id"], settings)
     if head_id is None:
         log.warning("overdue task has nobody to escalate to", extra={"task_id": data["task_id"]})
         return
@@ -93,9 +96,11 @@ def task_overdue(session: Session, env: dict[str, Any], data: dict[str, Any]) ->
     )
 
 
-def claim_overdue(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def claim_overdue(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """ClaimOverdue: tell the head of the responsible's department, through their channels."""
-    head_id, responsible = _head_of(session, data["responsible_id"])
+    head_id, responsible = _head_of(session, data["responsible_id"], settings)
     if head_id is None:
         log.warning("overdue claim has nobody to escalate to", extra={"claim_id": data["claim_id"]})
         return

@@ -19,11 +19,13 @@ class UnknownRoutine(Exception):
     """A RunRoutine the notifier does not do; dead-lettered, since retrying cannot help."""
 
 
-def run_routine(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def run_routine(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """RunRoutine: delete published outbox rows, old inbox ids and old call assignments."""
     if data["routine"] != CLEANUP:
         raise UnknownRoutine(f"routine {data['routine']!r} is not done by the notifier")
-    days = config.load().message_retention_days
+    days = settings.message_retention_days
     outbox.cleanup_messages(session, OutboxMessage, InboxMessage, days)
     # An assignment only guards against a re-emitted due call, which comes within minutes.
     session.execute(

@@ -6,7 +6,7 @@ loop that emits what is due is the separate ``scheduler`` process.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,12 +20,14 @@ from shared.contracts import SCHEDULER
 from shared.db import make_engine, make_session_factory
 
 broker = ensure_broker()
-logs.configure("scheduler-worker", config.load().log_level)
+# Read once at start; the handlers that need settings are given them (HANDLERS).
+settings = config.load()
+logs.configure("scheduler-worker", settings.log_level)
 
 
 @cache
 def sessions() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(config.load().database_url))
+    return make_session_factory(make_engine(settings.database_url))
 
 
 HANDLERS = {
@@ -40,7 +42,7 @@ HANDLERS = {
     "RescheduleCall": plans.reschedule_call,
     "ScheduleTimer": timers.schedule_timer,
     "CancelTimer": timers.cancel_timer,
-    "RunRoutine": routines.run_routine,
+    "RunRoutine": partial(routines.run_routine, settings=settings),
 }
 
 

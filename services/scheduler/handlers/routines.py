@@ -25,11 +25,13 @@ class UnknownRoutine(Exception):
     """A RunRoutine for a routine this service does not do; retrying will not help."""
 
 
-def run_routine(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def run_routine(
+    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+) -> None:
     """RunRoutine: the scheduler's own clean-up of old inbox ids and timer tombstones."""
     if data["routine"] != CLEANUP:
         raise UnknownRoutine(f"routine {data['routine']!r} is not done by the scheduler")
-    cleanup(session, timedelta(days=config.load().message_retention_days))
+    cleanup(session, timedelta(days=settings.message_retention_days))
 
 
 def cleanup(session: Session, retention: timedelta) -> dict[str, int]:
