@@ -205,7 +205,6 @@ def write(database_url: str, manager_id: int, lead_id: int, token: str, stop, la
                 actor,
                 task.id,
                 Completion("talked", "bench"),
-                refusal_status="Cold",
                 call_back_minutes=120,
             )
         committed = time.perf_counter()

@@ -90,7 +90,6 @@ class Settings:
         "published outbox rows and inbox ids older than this are deleted by the cleanup "
         "routine; keep it above the longest time a message may be redelivered",
     )
-    refusal_status: str = _setting("Cold", "the status a refusal moves a subject to")
     call_back_minutes: int = _setting(
         120, 'delay of a new call after "no answer" when the manager picks no time'
     )

@@ -78,7 +78,7 @@ def _filled_tables(conn) -> str:
 @pytest.fixture()
 def clean_db(owner_engine):
     """Every service schema emptied, reference books back to their defaults."""
-    from services.crm.seeds import DEFAULT_STATUSES, DEFAULT_STRATEGIES
+    from services.crm.seeds import DEFAULT_STATUSES, DEFAULT_STRATEGIES, REFUSAL_STATUS
 
     with owner_engine.begin() as conn:
         # TRUNCATE costs per table: empty only those holding rows (a test touches a few of
@@ -99,6 +99,10 @@ def clean_db(owner_engine):
                 "call_interval_days) VALUES (:name, :sort_order, :generate_calls, :call_interval_days)"
             ),
             list(DEFAULT_STATUSES),
+        )
+        conn.execute(
+            text("UPDATE crm.interaction_statuses SET is_refusal = true WHERE name = :name"),
+            {"name": REFUSAL_STATUS},
         )
         conn.execute(
             text(

@@ -7,6 +7,8 @@ DEFAULT_STATUSES = (
     {"name": "Cold", "sort_order": 30, "generate_calls": True, "call_interval_days": 60},
     {"name": "Hopeless", "sort_order": 40, "generate_calls": False, "call_interval_days": 0},
 )
+# The default status a refusal moves a customer to (its is_refusal flag is set).
+REFUSAL_STATUS = "Cold"
 
 # The relationship strategy of each ABC class (document 000); admins give each its status.
 DEFAULT_STRATEGIES = (

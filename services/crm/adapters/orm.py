@@ -94,6 +94,12 @@ class InteractionStatus(Base):
     __table_args__ = (
         CheckConstraint("applies_to IN ('lead','counterparty','both')", name="applies_to"),
         CheckConstraint("call_interval_days >= 0", name="interval_not_negative"),
+        Index(
+            "uq_interaction_statuses_one_refusal",
+            "is_refusal",
+            unique=True,
+            postgresql_where=text("is_refusal"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +109,8 @@ class InteractionStatus(Base):
     generate_calls: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     call_interval_days: Mapped[int] = mapped_column(Integer, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The status a refusal moves a customer to; at most one holds it (a partial unique index).
+    is_refusal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Bumped when the call rule (flag or interval) changes, so consumers can drop stale plans.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = stamped()

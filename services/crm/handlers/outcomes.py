@@ -15,7 +15,6 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import (
     Counterparty,
     Employee,
-    InteractionStatus,
     Partner,
     RefusalReason,
 )
@@ -24,7 +23,7 @@ from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import ownership, subjects
+from services.crm.handlers import ownership, refusals, subjects
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
@@ -38,7 +37,6 @@ def complete_task(
     task_id: int,
     completion: rules.Completion,
     *,
-    refusal_status: str,
     call_back_minutes: int,
     reminder_delay_seconds: int = 300,
 ) -> dict[str, Any]:
@@ -78,7 +76,7 @@ def complete_task(
     if step.next_task:
         created.append(_next_task(session, task, step, now))
     if step.refusal:
-        _refuse(session, actor, task, completion, refusal_status)
+        _refuse(session, actor, task, completion)
     recorder.task_done(session, task, refused=step.refusal)
     if step.set_status:
         subjects.assign_status(
@@ -170,26 +168,13 @@ def main_manager(session: Session, kind: str, subject_id: int) -> int | None:
     return subject.responsible_id
 
 
-def _refuse(
-    session: Session, actor: Actor, task: Task, completion: rules.Completion, status_name: str
-) -> None:
+def _refuse(session: Session, actor: Actor, task: Task, completion: rules.Completion) -> None:
     reason = session.get(RefusalReason, completion.refusal_reason_id)
     if reason is None:
         raise Invalid(
             "refusal_reason_id", f"no refusal reason with id {completion.refusal_reason_id}"
         )
-    status = session.scalar(select(InteractionStatus).where(InteractionStatus.name == status_name))
-    if status is None:
-        raise Invalid("outcome", f"the refusal status {status_name!r} is not in the reference book")
-    subjects.assign_status(
-        session,
-        actor,
-        task.subject_kind,
-        task.subject_id,
-        status.id,
-        f"refusal: {reason.name}. {completion.result}",
-        owner_checked=True,
-    )
+    refusals.refuse(session, actor, task.subject_kind, task.subject_id, reason, completion.result)
 
 
 def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> datetime:

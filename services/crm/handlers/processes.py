@@ -26,7 +26,15 @@ from services.crm.domain import orders as order_rules
 from services.crm.domain import process as rules
 from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import documents, instances, orders, ownership, reminders, tasks
+from services.crm.handlers import (
+    documents,
+    instances,
+    orders,
+    ownership,
+    refusals,
+    reminders,
+    tasks,
+)
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import cancel_event, check_owner
@@ -149,6 +157,15 @@ def _refuse(
         documents.complete(session, current, "refusal", refusal_reason_id=reason.id)
     for event in documents.open_side_documents(session, instance.id):
         cancel_event(session, event)
+    if instance.subject_kind is not None and instance.subject_id is not None:
+        refusals.refuse(
+            session,
+            actor,
+            instance.subject_kind,
+            instance.subject_id,
+            reason,
+            fields.get("content"),
+        )
     recorder.process_refused(session, instance, utcnow(), reason.id, actor.id)
     instances.finish(
         session,

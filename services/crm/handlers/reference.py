@@ -12,6 +12,7 @@ from services.crm.adapters.orm import InteractionStatus, RefusalReason
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import call_rule_changed
+from services.crm.handlers import refusals
 from services.crm.handlers.common import apply, get
 
 T = TypeVar("T", InteractionStatus, RefusalReason)
@@ -37,9 +38,12 @@ def get_entry(session: Session, model: type[T], entry_id: int, *, lock: bool = F
 def create_entry(session: Session, actor: Actor, model: type[T], fields: dict[str, Any]) -> T:
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
     _check_unique_name(session, model, fields["name"])
-    entry = model(**fields)
+    refusal = model is InteractionStatus and fields.get("is_refusal", False)
+    entry = model(**{**fields, "is_refusal": False} if refusal else fields)
     session.add(entry)
     session.flush()
+    if refusal:
+        refusals.mark(session, entry)
     if model is InteractionStatus:
         _status_changed(session, entry)
     return entry
@@ -52,6 +56,8 @@ def update_entry(
     entry = get_entry(session, model, entry_id, lock=True)
     if "name" in changes and changes["name"] != entry.name:
         _check_unique_name(session, model, changes["name"])
+    if model is InteractionStatus and changes.get("is_refusal"):
+        refusals.mark(session, entry)
     before = apply(entry, changes)
     if model is InteractionStatus:
         after = {name: getattr(entry, name) for name in before}

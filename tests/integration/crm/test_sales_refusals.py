@@ -83,3 +83,12 @@ def test_a_refused_process_takes_no_more_work(world):
     first = world.view(pid)["steps"][1]["document_id"]
     assert world.manager.patch(f"/api/documents/{first}", json={"content": "x"}).status_code == 409
     assert world.step(pid, "refusal", refusal_reason_id=world.reason["id"]).status_code == 409
+
+
+def test_a_refusal_in_the_process_moves_the_customer_to_the_refusal_status(world):
+    pid = world.at_first_contact()
+    customer = f"/api/counterparties/{world.counterparty['id']}"
+    world.took(pid, "refusal", refusal_reason_id=world.reason["id"], content="Too dear")
+    assert world.manager.get(customer).json["status_id"] == 3  # Cold, the refusal status
+    [assigned] = world.manager.get(f"{customer}/status-history").json[-1:]
+    assert "Too expensive" in assigned["reason"] and "Too dear" in assigned["reason"]

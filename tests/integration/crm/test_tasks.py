@@ -162,6 +162,36 @@ def test_refusal_needs_a_reason_and_turns_the_subject_cold(sessions, manager, ad
     assert "Too expensive" in history[-1]["reason"]
 
 
+def test_renaming_the_refusal_status_keeps_refusals_working(sessions, manager, admin, lead):
+    reason = created(admin, "/api/refusal-reasons", name="Too expensive")
+    assert admin.patch("/api/interaction-statuses/3", json={"name": "Frozen"}).status_code == 200
+    task = open_call(sessions, manager, lead)
+    r = complete(
+        manager, task["id"], outcome="refusal", result="No budget", refusal_reason_id=reason["id"]
+    )
+    assert r.status_code == 200, r.json
+    assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 3  # Frozen, once Cold
+
+
+def test_the_refusal_status_is_the_one_marked_in_the_reference_book(sessions, manager, admin, lead):
+    reason = created(admin, "/api/refusal-reasons", name="Too expensive")
+    r = admin.patch("/api/interaction-statuses/4", json={"is_refusal": True})
+    assert r.status_code == 200 and r.json["is_refusal"], r.json
+    statuses = {s["id"]: s["is_refusal"] for s in admin.get("/api/interaction-statuses").json}
+    assert statuses == {1: False, 2: False, 3: False, 4: True}  # marking one unmarks Cold
+    task = open_call(sessions, manager, lead)
+    complete(manager, task["id"], outcome="refusal", result="No", refusal_reason_id=reason["id"])
+    assert manager.get(f"/api/leads/{lead['id']}").json["status_id"] == 4  # Hopeless
+
+    admin.patch("/api/interaction-statuses/4", json={"is_refusal": False})
+    manager.post(f"/api/leads/{lead['id']}/status", json={"status_id": 1})
+    task = open_call(sessions, manager, lead)
+    r = complete(
+        manager, task["id"], outcome="refusal", result="No", refusal_reason_id=reason["id"]
+    )
+    assert "outcome" in field_errors(r)  # none marked: said, not a server error
+
+
 def test_visit_failure_and_refused_proposal_also_turn_the_subject_cold(
     sessions, manager, admin, lead
 ):

@@ -145,6 +145,13 @@ class InteractionStatusSchema(Schema):
         metadata={"description": "Whole days until the next planned call."},
     )
     active = fields.Boolean(load_default=True)
+    is_refusal = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A refusal moves the customer to this status; marking one "
+            "status unmarks the one marked before."
+        },
+    )
     version = fields.Integer(dump_only=True)
 
 

@@ -134,7 +134,6 @@ class CompleteTask(MethodView):
                 actor(),
                 task_id,
                 Completion(**data),
-                refusal_status=settings.refusal_status,
                 call_back_minutes=settings.call_back_minutes,
                 reminder_delay_seconds=settings.reminder_delay_seconds,
             )

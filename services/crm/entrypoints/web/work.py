@@ -83,7 +83,6 @@ def complete_task(task_id: int):
                     actor(),
                     task_id,
                     completion,
-                    refusal_status=config.refusal_status,
                     call_back_minutes=config.call_back_minutes,
                     reminder_delay_seconds=config.reminder_delay_seconds,
                 )
