@@ -258,6 +258,12 @@ class CreateTaskV1(_Data):
     due_at = AwareDateTime(required=True)
     plan_id = Id(load_default=None, allow_none=True)
     status_id = Id(load_default=None, allow_none=True)
+    status_version = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The status's call-rule version the call was planned from."},
+    )
 
 
 class DeliverInAppV1(_Data):

@@ -13,6 +13,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import (
     Counterparty,
     Employee,
+    InteractionStatus,
     Lead,
 )
 from services.crm.adapters.work import Interaction, Reminder, Task
@@ -39,9 +40,9 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
     subject = None
     if data.get("subject_kind") and data.get("subject_id"):
         subject = subjects.load(session, data["subject_kind"], data["subject_id"])
-        stale = data.get("status_id") is not None and subject.status_id != data["status_id"]
-        if stale or subject.archived:
-            # The call was planned from a status the subject no longer holds.
+        if subject.archived or _planned_from_another_rule(session, subject, data):
+            # The call was planned from a status the subject no longer holds, or from a call
+            # rule of its status edited since (the scheduler re-plans from the new one).
             log.info("call due for a changed subject: no task", extra={"key": data["key"]})
             return None
     assignee = responsible(session, data["assignee_id"], "assignee_id")
@@ -65,6 +66,19 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
         details=details(session, subject, data.get("subject_kind")) if subject else {},
     )
     return open_task(session, task)
+
+
+def _planned_from_another_rule(
+    session: Session, subject: Lead | Counterparty, data: dict[str, Any]
+) -> bool:
+    if data.get("status_id") is None:
+        return False
+    if subject.status_id != data["status_id"]:
+        return True
+    if data.get("status_version") is None:
+        return False
+    status = session.get(InteractionStatus, data["status_id"])
+    return status is not None and status.version > data["status_version"]
 
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:

@@ -74,6 +74,7 @@ def call_due(
         "due_at": data["due_at"].isoformat(),
         "plan_id": data["plan_id"],
         "status_id": data["status_id"],
+        "status_version": data["status_version"],
     }
     outbox.record(
         session,

@@ -36,7 +36,9 @@ def lead(manager):
     )
 
 
-def call_due(sessions, lead, assignee_id, *, plan_id=7, status_id=1, due_at=None):
+def call_due(
+    sessions, lead, assignee_id, *, plan_id=7, status_id=1, due_at=None, status_version=None
+):
     due_at = due_at or utcnow() - timedelta(minutes=1)
     run_command(
         sessions,
@@ -50,6 +52,7 @@ def call_due(sessions, lead, assignee_id, *, plan_id=7, status_id=1, due_at=None
             "due_at": due_at.isoformat(),
             "plan_id": plan_id,
             "status_id": status_id,
+            "status_version": status_version,
         },
     )
     return due_at
@@ -83,6 +86,17 @@ def test_call_due_for_a_status_changed_meanwhile_creates_nothing(sessions, manag
     manager.post(f"/api/leads/{lead['id']}/status", json={"status_id": 2})
     call_due(sessions, lead, manager.id, status_id=1)
     assert my_tasks(manager) == []
+
+
+def test_call_due_from_a_call_rule_edited_meanwhile_creates_nothing(sessions, manager, admin, lead):
+    # CallDue left the scheduler while Hot (status 1) had version 1; its rule is edited before
+    # the CreateTask arrives: the scheduler re-plans from version 2, this call is stale.
+    r = admin.patch("/api/interaction-statuses/1", json={"call_interval_days": 1})
+    assert r.status_code == 200 and r.json["version"] == 2, r.json
+    call_due(sessions, lead, manager.id, status_version=1)
+    assert my_tasks(manager) == []
+    call_due(sessions, lead, manager.id, plan_id=8, status_version=2)  # the re-planned call
+    assert len(my_tasks(manager)) == 1
 
 
 def complete(client, task_id, **body):
