@@ -106,6 +106,9 @@ class Settings:
       mail_host, mail_port: where the sales mailbox's SMTP endpoint listens.
       sales_addresses: comma-separated addresses the endpoint accepts mail for.
       mail_max_bytes: the largest message it accepts (attachments included).
+      upload_max_bytes: the largest file uploaded through the API (deal files, instructions).
+      deal_quiet_days: days without an interaction after which an open deal is stalled.
+      deal_stall_escalate_seconds: how long after the stall reminder the head is told.
     """
 
     database_url: str = "postgresql+psycopg://crm_app@127.0.0.1:5432/crm"
@@ -161,6 +164,9 @@ class Settings:
     mail_port: int = 2525
     sales_addresses: str = "sales@localhost"
     mail_max_bytes: int = 20 * 1024 * 1024
+    upload_max_bytes: int = 20 * 1024 * 1024
+    deal_quiet_days: int = 14
+    deal_stall_escalate_seconds: int = 86400
 
 
 def load() -> Settings:
@@ -209,6 +215,11 @@ def load() -> Settings:
         reminder_delay_seconds=_int("REMINDER_DELAY_SECONDS", defaults.reminder_delay_seconds),
         claim_remind_before_seconds=_int(
             "CLAIM_REMIND_BEFORE_SECONDS", defaults.claim_remind_before_seconds
+        ),
+        upload_max_bytes=_int("UPLOAD_MAX_BYTES", defaults.upload_max_bytes),
+        deal_quiet_days=_int("DEAL_QUIET_DAYS", defaults.deal_quiet_days),
+        deal_stall_escalate_seconds=_int(
+            "DEAL_STALL_ESCALATE_SECONDS", defaults.deal_stall_escalate_seconds
         ),
         classification_keep_runs=_int(
             "CLASSIFICATION_KEEP_RUNS", defaults.classification_keep_runs

@@ -22,6 +22,8 @@ from services.crm.entrypoints.api import (
     calls,
     catalogue,
     counterparties,
+    deal_kinds,
+    deals,
     documents,
     employees,
     errors,
@@ -71,6 +73,8 @@ BLUEPRINTS = (
     claims.blp,
     dossier.blp,
     classification.blp,
+    deal_kinds.blp,
+    deals.blp,
 )
 
 
