@@ -120,9 +120,8 @@ def test_the_stage_history_is_never_rewritten(office, sessions):
         "UPDATE crm.deal_stage_history SET seconds_spent = 5",
         "DELETE FROM crm.deal_stage_history",
     ):
-        with pytest.raises(DBAPIError, match="never rewritten"):
-            with transaction(sessions) as session:
-                session.execute(text(statement))
+        with pytest.raises(DBAPIError, match="never rewritten"), transaction(sessions) as session:
+            session.execute(text(statement))
 
 
 def test_the_amount_follows_the_demand_lines_unless_set_by_hand(office):
