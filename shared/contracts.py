@@ -532,7 +532,8 @@ Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E73
 class DealOpenedV1(_Data):
     deal_id = Id(required=True)
     kind_id = Id(required=True)
-    customer_id = Id(required=True)
+    # None for a lead's deal until the lead becomes a customer.
+    customer_id = Id(required=True, allow_none=True)
     responsible_id = Id(required=True)
     source = fields.String(required=True)
     amount = Money(required=True)

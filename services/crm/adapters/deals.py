@@ -97,7 +97,8 @@ class Deal(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    # The customer (a partner); None while the deal is a lead's that is not converted yet.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     name: Mapped[str] = mapped_column(String(300))
     responsible_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     kind_id: Mapped[int] = mapped_column(ForeignKey("deal_kinds.id"))
@@ -191,3 +192,45 @@ class DealStageChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     # Seconds spent in the stage left (0 when the deal enters its first stage).
     seconds_spent: Mapped[int] = mapped_column(Integer)
+
+
+class DealEnvironmentMember(Base):
+    """Someone around a deal (document 004): a competitor, a subcontractor, an influential person."""
+
+    __tablename__ = "deal_environment"
+    __table_args__ = (
+        CheckConstraint("role IN ('competitor','subcontractor','influencer','other')", name="role"),
+        CheckConstraint(
+            "influence IS NULL OR influence IN ('low','medium','high')", name="influence"
+        ),
+        CheckConstraint(
+            "attitude IS NULL OR attitude IN ('supporter','neutral','opponent')", name="attitude"
+        ),
+        Index("ix_deal_environment_deal", "deal_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_persons.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    influence: Mapped[str | None] = mapped_column(String(8))
+    attitude: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class DealEnvironmentLink(Base):
+    """Who influences whom around a deal."""
+
+    __tablename__ = "deal_environment_links"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id"),
+        CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("deal_environment.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("deal_environment.id"))
+    kind: Mapped[str] = mapped_column(String(100), server_default="influences")

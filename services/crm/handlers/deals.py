@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -20,8 +20,9 @@ from services.crm.adapters.deals import (
     DealParty,
     DealStage,
 )
-from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Partner
-from services.crm.adapters.sales import Item
+from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Lead, Partner
+from services.crm.adapters.sales import Item, ProcessInstance
+from services.crm.adapters.work import Interaction
 from services.crm.domain import deals as rules
 from services.crm.domain.access import SALES, may_read_deal, require_change, require_read
 from services.crm.domain.errors import Forbidden, Invalid
@@ -43,7 +44,7 @@ def open_deal(session: Session, actor: Actor, fields: dict[str, Any], policy=Non
     kind = referenced(session, DealKind, fields["kind_id"], "kind_id", "deal kind")
     if not kind.active:
         raise Invalid("kind_id", f"deal kind {kind.id} is retired")
-    referenced(session, Partner, fields["customer_id"], "customer_id", "partner")
+    _customer_and_source(session, fields)
     fields.setdefault("responsible_id", actor.id)
     responsible(session, fields["responsible_id"])
     require_change(actor, owner_of(session, fields["responsible_id"]), "the deal")
@@ -55,6 +56,7 @@ def open_deal(session: Session, actor: Actor, fields: dict[str, Any], policy=Non
     session.flush()
     _replace_parties(session, deal, parties)
     _replace_lines(session, deal, lines)
+    _link_process(session, deal)
     outbox.record(
         session,
         "deal",
@@ -74,6 +76,44 @@ def open_deal(session: Session, actor: Actor, fields: dict[str, Any], policy=Non
     if kind.mode == rules.MANUAL:
         deal_moves.enter_first_stage(session, actor, deal, policy)
     return deal
+
+
+def _customer_and_source(session: Session, fields: dict[str, Any]) -> None:
+    """Where the deal comes from, and its customer: given, or the counterparty's (the lead's) partner."""
+    lead = referenced(session, Lead, fields.get("lead_id"), "lead_id", "lead")
+    if lead is not None and fields.get("counterparty_id") is None:
+        fields["counterparty_id"] = lead.counterparty_id
+    counterparty = referenced(
+        session, Counterparty, fields.get("counterparty_id"), "counterparty_id", "counterparty"
+    )
+    if fields.get("customer_id") is None and counterparty is not None:
+        fields["customer_id"] = counterparty.partner_id
+    if fields.get("customer_id") is None and lead is None:
+        raise Invalid("customer_id", "a customer, a counterparty or a lead is required")
+    referenced(session, Partner, fields.get("customer_id"), "customer_id", "partner")
+    process = referenced(
+        session, ProcessInstance, fields.get("process_id"), "process_id", "process"
+    )
+    if process is not None:
+        fields["source"] = "process"
+    elif fields.get("source_interaction_id") is not None:
+        fields["source"] = "interaction"
+    elif lead is not None:
+        fields["source"] = "lead"
+    elif counterparty is not None:
+        fields["source"] = "counterparty"
+
+
+def _link_process(session: Session, deal: Deal) -> None:
+    """The inbound process's documents (first contact, proposal, meeting) link to the deal."""
+    if deal.process_id is None:
+        return
+    session.execute(
+        update(Interaction)
+        .where(Interaction.process_id == deal.process_id, Interaction.deal_id.is_(None))
+        .values(deal_id=deal.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def update_deal(session: Session, actor: Actor, deal_id: int, changes: dict[str, Any]) -> Deal:

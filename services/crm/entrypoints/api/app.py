@@ -30,6 +30,7 @@ from services.crm.entrypoints.api import (
     files,
     health,
     inbox,
+    interactions,
     leads,
     metrics,
     orders,
@@ -75,6 +76,7 @@ BLUEPRINTS = (
     classification.blp,
     deal_kinds.blp,
     deals.blp,
+    interactions.blp,
 )
 
 

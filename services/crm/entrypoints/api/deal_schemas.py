@@ -115,7 +115,10 @@ class DealFileSchema(Schema):
 
 class DealSchema(Schema):
     id = fields.Integer(dump_only=True)
-    customer_id = Id(required=True, metadata={"description": "The customer: a partner."})
+    customer_id = Id(
+        allow_none=True,
+        metadata={"description": "The customer (a partner); default: the counterparty's partner."},
+    )
     name = Name(300, required=True)
     responsible_id = Id(metadata={"description": "Default: whoever opens the deal."})
     kind_id = Id(required=True)
@@ -134,9 +137,12 @@ class DealSchema(Schema):
     expected_close_date = Day(allow_none=True)
     source = fields.String(dump_only=True)
     source_interaction_id = fields.Integer(dump_only=True)
-    lead_id = fields.Integer(dump_only=True)
+    lead_id = Id(allow_none=True, metadata={"description": "A deal opened from a lead."})
     counterparty_id = Id(allow_none=True)
-    process_id = fields.Integer(dump_only=True)
+    process_id = Id(
+        allow_none=True,
+        metadata={"description": "A deal from the inbound process: its documents link to it."},
+    )
     contact_person_id = Id(allow_none=True)
     comment = Text(allow_none=True)
     lost_reason_id = fields.Integer(dump_only=True)

@@ -116,7 +116,7 @@ def upgrade() -> None:
     op.create_table(
         "deals",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("responsible_id", sa.Integer(), nullable=False),
         sa.Column("kind_id", sa.Integer(), nullable=False),
@@ -405,6 +405,99 @@ def upgrade() -> None:
         schema="crm",
         postgresql_where=sa.text("deal_id IS NOT NULL"),
     )
+    op.create_table(
+        "deal_environment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deal_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=True),
+        sa.Column("contact_person_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("influence", sa.String(length=8), nullable=True),
+        sa.Column("attitude", sa.String(length=16), nullable=True),
+        sa.Column("note", sa.String(length=2000), nullable=True),
+        sa.CheckConstraint(
+            "attitude IS NULL OR attitude IN ('supporter','neutral','opponent')",
+            name=op.f("ck_deal_environment_attitude"),
+        ),
+        sa.CheckConstraint(
+            "influence IS NULL OR influence IN ('low','medium','high')",
+            name=op.f("ck_deal_environment_influence"),
+        ),
+        sa.CheckConstraint(
+            "role IN ('competitor','subcontractor','influencer','other')",
+            name=op.f("ck_deal_environment_role"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_person_id"],
+            ["crm.contact_persons.id"],
+            name=op.f("fk_deal_environment_contact_person_id_contact_persons"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["deal_id"], ["crm.deals.id"], name=op.f("fk_deal_environment_deal_id_deals")
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["crm.partners.id"],
+            name=op.f("fk_deal_environment_partner_id_partners"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deal_environment")),
+        schema="crm",
+    )
+    op.create_index(
+        "ix_deal_environment_deal",
+        "deal_environment",
+        ["deal_id", "id"],
+        unique=False,
+        schema="crm",
+    )
+    op.create_table(
+        "deal_environment_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deal_id", sa.Integer(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=100), server_default="influences", nullable=False),
+        sa.CheckConstraint(
+            "source_id <> target_id", name=op.f("ck_deal_environment_links_not_self")
+        ),
+        sa.ForeignKeyConstraint(
+            ["deal_id"], ["crm.deals.id"], name=op.f("fk_deal_environment_links_deal_id_deals")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["crm.deal_environment.id"],
+            name=op.f("fk_deal_environment_links_source_id_deal_environment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_id"],
+            ["crm.deal_environment.id"],
+            name=op.f("fk_deal_environment_links_target_id_deal_environment"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deal_environment_links")),
+        sa.UniqueConstraint(
+            "source_id", "target_id", name=op.f("uq_deal_environment_links_source_id_target_id")
+        ),
+        schema="crm",
+    )
+    op.create_index(
+        op.f("ix_deal_environment_links_deal_id"),
+        "deal_environment_links",
+        ["deal_id"],
+        unique=False,
+        schema="crm",
+    )
+    op.add_column(
+        "partners",
+        sa.Column("partner_type", sa.String(length=16), server_default="client", nullable=False),
+        schema="crm",
+    )
+    op.create_check_constraint(
+        op.f("ck_partners_partner_type"),
+        "partners",
+        "partner_type IN ('client','supplier','competitor','subcontractor','other')",
+        schema="crm",
+    )
     # ### end Alembic commands ###
     op.drop_constraint(op.f("ck_interactions_kind"), "interactions", schema="crm", type_="check")
     op.create_check_constraint(
@@ -429,6 +522,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_column("partners", "partner_type", schema="crm")
+    op.drop_table("deal_environment_links", schema="crm")
+    op.drop_table("deal_environment", schema="crm")
     op.execute(
         "DROP TRIGGER deal_stage_history_immutable ON crm.deal_stage_history; "
         "DROP FUNCTION crm.refuse_history_change()"
