@@ -28,7 +28,7 @@ def world(as_role, admin):
 
 
 def test_an_interaction_is_recorded_listed_by_participant_and_found_by_its_words(world, sessions):
-    alice, bob, carol, partner, counterparty, contact, _ = world
+    alice, bob, carol, _partner, counterparty, contact, _ = world
     people = [
         {"kind": "contact_person", "id": contact},
         {"kind": "counterparty", "id": counterparty},
