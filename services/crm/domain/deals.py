@@ -35,6 +35,16 @@ REQUIRABLE = (
     "files",
 )
 PARTY_KINDS = ("counterparty", "contact_person")
+# Document 004's environment of a deal: the roles around it, as a reader reads them.
+ENVIRONMENT_ROLES = {
+    "competitor": _("competitor"),
+    "subcontractor": _("subcontractor"),
+    "influencer": _("influential person"),
+    "other": _("other"),
+}
+INFLUENCES = ("low", "medium", "high")
+ATTITUDES = ("supporter", "neutral", "opponent")
+PARTNER_TYPES = ("client", "supplier", "competitor", "subcontractor", "other")
 
 
 class MoveNotAllowed(DomainError):

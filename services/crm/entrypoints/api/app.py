@@ -23,6 +23,7 @@ from services.crm.entrypoints.api import (
     catalogue,
     counterparties,
     deal_kinds,
+    deal_views,
     deals,
     documents,
     employees,
@@ -78,6 +79,10 @@ BLUEPRINTS = (
     deals.blp,
     interactions.blp,
 )
+
+
+# Deals' own routes on the partners' blueprint, before the blueprint is registered.
+deal_views.register_sales_history(partners.blp)
 
 
 def create_app(settings: config.Settings | None = None) -> Flask:
