@@ -35,7 +35,7 @@ def scene(as_role, admin):
 
 
 def test_the_timeline_shows_the_deals_and_its_parties_events_in_time_order_paged(scene, sessions):
-    alice, carol, partner, members, kind = scene
+    alice, carol, _partner, members, kind = scene
     before = created(
         alice,
         "/api/interactions",
@@ -87,7 +87,7 @@ def test_the_timeline_shows_the_deals_and_its_parties_events_in_time_order_paged
 
 
 def test_the_environment_names_competitors_and_influence_and_draws_its_graph(scene, admin):
-    alice, carol, partner, members, kind = scene
+    alice, carol, partner, _members, kind = scene
     rival = created(admin, "/api/partners", name="Initech", partner_type="competitor")
     assert rival["partner_type"] == "competitor"
     deal = created(alice, "/api/deals", name="Pumps", kind_id=kind, customer_id=partner)
