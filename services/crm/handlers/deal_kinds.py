@@ -20,7 +20,9 @@ def create_kind(session: Session, actor: Actor, fields: dict[str, Any]) -> DealK
     """A kind with its stages in order; stage codes differ and moves name known stages."""
     actor.require(Permission.EDIT_REFERENCE_BOOKS)
     stages = fields.pop("stages")
-    problems = rules.check_stages([s["code"] for s in stages], [tuple(s["next"]) for s in stages])
+    problems = rules.check_stages(
+        [s["code"] for s in stages], [tuple(s.get("next", ())) for s in stages]
+    )
     if problems:
         field, reason = next(iter(problems.items()))
         raise Invalid(field, reason)
