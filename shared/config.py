@@ -165,7 +165,7 @@ class Settings:
     sales_addresses: str = "sales@localhost"
     mail_max_bytes: int = 20 * 1024 * 1024
     upload_max_bytes: int = 20 * 1024 * 1024
-    deal_quiet_days: int = 14
+    deal_quiet_days: float = 14.0
     deal_stall_escalate_seconds: int = 86400
 
 
@@ -217,7 +217,7 @@ def load() -> Settings:
             "CLAIM_REMIND_BEFORE_SECONDS", defaults.claim_remind_before_seconds
         ),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", defaults.upload_max_bytes),
-        deal_quiet_days=_int("DEAL_QUIET_DAYS", defaults.deal_quiet_days),
+        deal_quiet_days=_float("DEAL_QUIET_DAYS", defaults.deal_quiet_days),
         deal_stall_escalate_seconds=_int(
             "DEAL_STALL_ESCALATE_SECONDS", defaults.deal_stall_escalate_seconds
         ),

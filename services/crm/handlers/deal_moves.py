@@ -41,7 +41,7 @@ STALLED_HEAD = _("Deal {deal} of {manager} is still stalled in the stage {stage}
 class StallPolicy:
     """When an open deal counts as stalled beyond its stage's duration, and when the head hears."""
 
-    quiet_days: int = 14
+    quiet_days: float = 14.0
     escalate_seconds: int = 86400
 
 
