@@ -248,6 +248,22 @@ def list_deals(
     return paginate(session, stmt, page, page_size)
 
 
+def listed(session: Session, found: list[Deal]) -> list[dict[str, Any]]:
+    """Deals of a listing page: their columns and stage code, without parties, lines and files
+    (one query for the page's stages, not four per deal)."""
+    ids = {d.stage_id for d in found if d.stage_id}
+    codes = dict(
+        session.execute(select(DealStage.id, DealStage.code).where(DealStage.id.in_(ids))).all()
+    )
+    return [
+        {
+            **{c.key: getattr(d, c.key) for c in Deal.__table__.c},
+            "stage_code": codes.get(d.stage_id),
+        }
+        for d in found
+    ]
+
+
 def shown(session: Session, deal: Deal) -> dict[str, Any]:
     """A deal with its stage, parties, demand lines and files."""
     values = {c.key: getattr(deal, c.key) for c in Deal.__table__.c}

@@ -40,7 +40,7 @@ class Deals(MethodView):
     @blp.response(200, DealSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
-        """Deals newest first, by stage, state, manager, kind or customer"""
+        """Deals newest first, by stage, state, manager, kind or customer (without parties, lines, files)"""
         with unit_of_work() as session:
             found, pagination_parameters.item_count = deals.list_deals(
                 session,
@@ -49,7 +49,7 @@ class Deals(MethodView):
                 page_size=pagination_parameters.page_size,
                 **filters,
             )
-            return [deals.shown(session, deal) for deal in found]
+            return deals.listed(session, found)
 
     @blp.arguments(DealSchema)
     @blp.response(201, DealSchema)
