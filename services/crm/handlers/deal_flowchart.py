@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.deals import DealKind, DealStageChange
 from services.crm.adapters.flowchart_svg import render
 from services.crm.domain import deals as rules
+from services.crm.domain.errors import Invalid
 from services.crm.domain.process import END, ProcessDef, StepDef
 from services.crm.domain.roles import Actor
 from services.crm.handlers import deal_kinds, deals
@@ -55,7 +56,7 @@ def flowchart(session: Session, actor: Actor, kind_id: int, deal_id: int | None)
     if deal_id is not None:
         deal = deals.load(session, actor, deal_id)
         if deal.kind_id != kind.id:
-            raise deals.Invalid("deal_id", "the deal is of another kind")
+            raise Invalid("deal_id", "the deal is of another kind")
         codes = {s.id: s.code for s in deal_kinds.stages_of(session, kind.id)}
         for change in session.scalars(
             select(DealStageChange).where(DealStageChange.deal_id == deal.id)

@@ -21,6 +21,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.deals import Deal, DealKind, DealStage, DealStageChange
 from services.crm.adapters.orm import Employee, Partner, RefusalReason
 from services.crm.adapters.work import Task
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import deals as rules
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Role
@@ -231,6 +232,7 @@ def _end_stage_tasks(session: Session, deal: Deal) -> None:
         select(Task).where(Task.deal_id == deal.id, Task.state == "open").with_for_update()
     ):
         task.state, task.completed_at = "cancelled", utcnow()
+        recorder.task_cancelled(session, task)
         closed(session, "task", task.id, "cancelled")
 
 

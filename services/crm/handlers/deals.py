@@ -25,11 +25,12 @@ from services.crm.adapters.sales import Item, ProcessInstance
 from services.crm.adapters.work import Interaction
 from services.crm.domain import deals as rules
 from services.crm.domain.access import SALES, may_read_deal, require_change, require_read
-from services.crm.domain.errors import Forbidden, Invalid
+from services.crm.domain.errors import Conflict, Forbidden, Invalid
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import files
 from services.crm.handlers.cards import owner_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
+from shared.i18n import _
 
 PARTY_MODELS = {"counterparty": Counterparty, "contact_person": ContactPerson}
 
@@ -120,7 +121,7 @@ def update_deal(session: Session, actor: Actor, deal_id: int, changes: dict[str,
     """Edit a deal in progress; ``amount: null`` lets the amount follow the demand lines again."""
     deal = load_for_change(session, actor, deal_id)
     if deal.state != rules.IN_PROGRESS:
-        raise Invalid("state", "a closed deal is not edited")
+        raise Conflict(_("the deal is closed"))
     if "responsible_id" in changes:
         responsible(session, changes["responsible_id"])
     _check_refs(session, changes)

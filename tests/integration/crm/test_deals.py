@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from shared.db import transaction, utcnow
-from tests.integration.crm.support import created, field_errors, outbox_of
+from tests.integration.crm.support import created, field_errors, not_refused_by_name, outbox_of
 from tests.integration.crm.test_tasks import run_command
 
 STAGES = [
@@ -320,3 +320,109 @@ def test_a_stalled_deal_reminds_its_manager_then_the_head_once_each(office, sess
     assert len(outbox_of(sessions, "ReminderScheduled")) == 2
     cancelled = {m.data["key"] for m in outbox_of(sessions, "CancelTimer")}
     assert f"deal_stall:{d['id']}" in cancelled
+
+
+BIG = 2**31
+
+
+def test_bad_input_to_every_deal_endpoint_is_a_422_naming_the_field(office):
+    k = kind(office["admin"])
+    alice = office["alice"]
+    d = deal(alice, k["id"], office["customer"])
+    url = f"/api/deals/{d['id']}"
+    cases = [
+        ({"name": "D", "kind_id": BIG, "customer_id": 1}, "kind_id"),
+        ({"name": "D", "kind_id": k["id"], "customer_id": BIG}, "customer_id"),
+        ({"name": "D\x00", "kind_id": k["id"], "customer_id": 1}, "name"),
+        ({"name": "D", "kind_id": k["id"], "customer_id": 1, "amount": "-1"}, "amount"),
+        ({"name": "D", "kind_id": k["id"], "customer_id": 1, "amount": "1e20"}, "amount"),
+        ({"name": "D", "kind_id": k["id"], "customer_id": 1, "comment": "x" * 10_001}, "comment"),
+        (
+            {"name": "D", "kind_id": k["id"], "customer_id": 1, "demand": [{"quantity": "1"}]},
+            "demand.0.description",
+        ),
+        (
+            {
+                "name": "D",
+                "kind_id": k["id"],
+                "customer_id": 1,
+                "demand": [{"description": "x"}] * 201,
+            },
+            "demand",
+        ),
+        (
+            {
+                "name": "D",
+                "kind_id": k["id"],
+                "customer_id": 1,
+                "parties": [{"party_kind": "counterparty", "party_id": 99}],
+            },
+            "parties.0.party_id",
+        ),
+    ]
+    assert not_refused_by_name(alice, "post", "/api/deals", cases) == []
+    patches = [
+        ({"contact_person_id": 99}, "contact_person_id"),
+        ({"responsible_id": BIG}, "responsible_id"),
+        ({"expected_close_date": "1999-12-31"}, "expected_close_date"),
+        ({"state": "won"}, "state"),
+    ]
+    assert not_refused_by_name(alice, "patch", url, patches) == []
+    moves = [
+        ({"to": ""}, "to"),
+        ({"to": "lost", "lost_reason_id": 99}, "lost_reason_id"),
+        ({"to": "lost", "lost_reason_id": office["reason"], "competitor_id": 99}, "competitor_id"),
+    ]
+    assert not_refused_by_name(alice, "post", f"{url}/move", moves) == []
+    assert move(alice, d["id"], "nowhere").json["allowed"] == ["proposal", "lost", "cancelled"]
+    members = [
+        ({"role": "boss"}, "role"),
+        ({"role": "influencer", "name": "A", "influence": "huge"}, "influence"),
+        ({"role": "competitor", "partner_id": 99}, "partner_id"),
+    ]
+    assert not_refused_by_name(alice, "post", f"{url}/environment", members) == []
+    links = [({"source_id": 99, "target_id": 98}, "source_id")]
+    assert not_refused_by_name(alice, "post", f"{url}/environment/links", links) == []
+    interactions = [
+        ({"kind": "fax", "subject": "x"}, "kind"),
+        ({"kind": "call", "subject": ""}, "subject"),
+        (
+            {"kind": "call", "subject": "x", "occurred_at": "2101-01-01T00:00:00+00:00"},
+            "occurred_at",
+        ),
+        (
+            {"kind": "call", "subject": "x", "participants": [{"kind": "lead", "id": 99}]},
+            "participants.0.id",
+        ),
+        ({"kind": "call", "subject": "x", "deal_id": BIG}, "deal_id"),
+    ]
+    assert not_refused_by_name(alice, "post", "/api/interactions", interactions) == []
+    for path in (
+        "/api/deals/999/timeline",
+        "/api/deals/999/history",
+        "/api/deal-kinds/999",
+        "/api/deal-kinds/999/flowchart.svg",
+        "/api/interactions/999",
+        "/api/partners/999/sales-history",
+    ):
+        assert alice.get(path).status_code == 404, path
+    r = alice.get(f"/api/deal-kinds/{k['id']}/flowchart.svg", query_string={"deal_id": 999})
+    assert r.status_code == 404
+    assert alice.get(f"{url}/timeline", query_string={"page": 10**9}).json == []
+
+
+def test_cancelling_a_process_deal_ends_its_open_stage_task_and_its_stall_timers(office, sessions):
+    k = kind(office["admin"], mode="process")
+    alice = office["alice"]
+    d = deal(alice, k["id"], office["customer"])
+    alice.post(f"/api/deals/{d['id']}/post")
+    task = stage_task(alice)
+    r = move(alice, d["id"], "proposal")
+    assert (r.status_code, r.json["allowed"]) == (409, ["cancelled"])
+    assert move(alice, d["id"], "cancelled").json["state"] == "cancelled"
+    assert alice.get(f"/api/tasks/{task['id']}").json["state"] == "cancelled"
+    assert alice.patch(f"/api/deals/{d['id']}", json={"comment": "late"}).status_code == 409
+    cancelled = {m.data["key"] for m in outbox_of(sessions, "CancelTimer")}
+    assert {f"deal_stall:{d['id']}", f"deal_quiet:{d['id']}"} <= cancelled
+    [event] = outbox_of(sessions, "DealCancelled")
+    assert event.data["stage_id"] == k["stages"][0]["id"]
