@@ -318,51 +318,49 @@ def interaction_noticed(session: Session, deal: Deal, at: datetime, policy: Stal
     _timer(session, deal, _stall_keys(deal.id)[1], at + timedelta(days=policy.quiet_days), payload)
 
 
-def _still_there(session: Session, payload: dict[str, Any]) -> tuple[Deal, DealStage] | None:
+def _first_time(
+    session: Session, payload: dict[str, Any], flag: str
+) -> tuple[Deal, DealStage] | None:
+    """The deal, locked, if it still stands where the timer was set and ``flag`` is not yet set;
+    the flag is set then, so each stall reminder goes out once per stay in a stage."""
     deal = session.get(Deal, payload["deal_id"], with_for_update=True)
     if deal is None or deal.state != rules.IN_PROGRESS or deal.stage_entered_at is None:
         return None
     if deal.stage_entered_at.isoformat() != payload["entered_at"]:
         return None  # the deal moved since: its stall timers were called off or replaced
+    if getattr(deal, flag) is not None:
+        return None
+    setattr(deal, flag, utcnow())
     return deal, session.get(DealStage, deal.stage_id)
+
+
+def _remind(session: Session, deal: Deal, recipient_id: int, message: str, **params) -> None:
+    text = reminders.written_for(session, recipient_id, message, deal=deal.name, **params)
+    reminders.schedule(session, recipient_id, text, utcnow(), basis_kind="deal", basis_id=deal.id)
 
 
 def stalled(session: Session, env: dict[str, Any], payload: dict[str, Any]) -> None:
     """A stall timer fired: the responsible manager is reminded, once per stage stay."""
-    found = _still_there(session, payload)
+    found = _first_time(session, payload, "stall_reminded_at")
     if found is None:
         return
     deal, stage = found
-    if deal.stall_reminded_at is not None:
-        return
-    deal.stall_reminded_at = utcnow()
-    text = reminders.written_for(
-        session, deal.responsible_id, STALLED, deal=deal.name, stage=stage.name
-    )
-    reminders.schedule(
-        session, deal.responsible_id, text, utcnow(), basis_kind="deal", basis_id=deal.id
-    )
+    _remind(session, deal, deal.responsible_id, STALLED, stage=stage.name)
     head_at = utcnow() + timedelta(seconds=payload.get("escalate_seconds", 86400))
     _timer(session, deal, _stall_keys(deal.id)[2], head_at, {**payload, "kind": "deal_stall_head"})
 
 
 def stall_escalated(session: Session, env: dict[str, Any], payload: dict[str, Any]) -> None:
     """Still stalled after the further delay: the head of the manager's department is told, once."""
-    found = _still_there(session, payload)
+    found = _first_time(session, payload, "stall_escalated_at")
     if found is None:
         return
     deal, stage = found
-    if deal.stall_escalated_at is not None:
-        return
-    deal.stall_escalated_at = utcnow()
     head = performer_of(session, deal, _HeadStage)
     if head == deal.responsible_id:
         return  # a department without a head: the manager has been reminded already
     manager = session.get(Employee, deal.responsible_id)
-    text = reminders.written_for(
-        session, head, STALLED_HEAD, deal=deal.name, manager=manager.name, stage=stage.name
-    )
-    reminders.schedule(session, head, text, utcnow(), basis_kind="deal", basis_id=deal.id)
+    _remind(session, deal, head, STALLED_HEAD, manager=manager.name, stage=stage.name)
 
 
 class _HeadStage:

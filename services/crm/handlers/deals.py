@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -113,6 +113,18 @@ def _link_process(session: Session, deal: Deal) -> None:
         update(Interaction)
         .where(Interaction.process_id == deal.process_id, Interaction.deal_id.is_(None))
         .values(deal_id=deal.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lead_converted(session: Session, lead_id: int, counterparty_id: int, partner_id: int) -> None:
+    """The lead's deals carry on with the counterparty and partner it became."""
+    session.execute(
+        update(Deal)
+        .where(Deal.lead_id == lead_id, Deal.counterparty_id.is_(None))
+        .values(
+            counterparty_id=counterparty_id, customer_id=func.coalesce(Deal.customer_id, partner_id)
+        )
         .execution_options(synchronize_session=False)
     )
 

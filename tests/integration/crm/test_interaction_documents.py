@@ -115,5 +115,8 @@ def test_deals_are_opened_from_a_counterparty_or_a_lead(world, admin):
         None,
         lead,
     )
+    alice.post(f"/api/leads/{lead}/convert", json={"kind": "legal_entity", "partner_id": partner})
+    converted = alice.get(f"/api/deals/{from_lead['id']}").json
+    assert converted["customer_id"] == partner and converted["counterparty_id"] is not None
     r = alice.post("/api/deals", json={"name": "Nothing", "kind_id": kind})
     assert "customer_id" in field_errors(r)
