@@ -21,7 +21,8 @@ from services.crm.adapters import outbox
 from services.crm.adapters.deals import Deal, DealKind, DealStage, DealStageChange
 from services.crm.adapters.orm import Employee, Partner, RefusalReason
 from services.crm.adapters.work import Task
-from services.crm.analytics.handlers import recorder
+from services.crm.analytics.domain import kinds
+from services.crm.analytics.handlers import lost, recorder
 from services.crm.domain import deals as rules
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Role
@@ -183,6 +184,17 @@ def _enter(
     }
     if state == rules.LOST:
         closing |= {"lost_reason_id": deal.lost_reason_id, "competitor_id": deal.competitor_id}
+        # The lost analysis counts it in the same transaction (services/crm/analytics).
+        recorder.lost(
+            session,
+            at=now,
+            process_kind=kinds.DEALS,
+            stage=session.get(DealStage, from_stage_id).code,
+            reason_id=deal.lost_reason_id,
+            manager_id=deal.responsible_id,
+            competitor_id=deal.competitor_id,
+            amount=deal.amount,
+        )
     outbox.record(session, "deal", deal.id, CLOSING_EVENTS[state], closing)
 
 
@@ -367,4 +379,9 @@ class _HeadStage:
     performer = "head"
 
 
+def _competitor_names(session: Session, ids: list[Any]) -> dict[Any, str]:
+    return dict(session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(ids))).all())
+
+
 reminders.register_basis("deal", Deal)
+lost.register_names("competitor", _competitor_names)

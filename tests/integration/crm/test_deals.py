@@ -426,3 +426,23 @@ def test_cancelling_a_process_deal_ends_its_open_stage_task_and_its_stall_timers
     assert {f"deal_stall:{d['id']}", f"deal_quiet:{d['id']}"} <= cancelled
     [event] = outbox_of(sessions, "DealCancelled")
     assert event.data["stage_id"] == k["stages"][0]["id"]
+
+
+def test_a_lost_deal_joins_the_lost_analysis_with_stage_competitor_and_amount(office, sessions):
+    from tests.integration.crm.analytics.support import read_model, rebuilt, report
+
+    k = kind(office["admin"])
+    alice = office["alice"]
+    rival = created(office["admin"], "/api/partners", name="Initech", partner_type="competitor")
+    d = deal(alice, k["id"], office["customer"], amount="900.00")
+    move(alice, d["id"], "lost", lost_reason_id=office["reason"], competitor_id=rival["id"])
+    [row] = report(office["admin"], "lost", by="competitor", process_kind="deals")["rows"]
+    assert (row["key"], row["name"], row["count"], row["amount"]) == (
+        rival["id"],
+        "Initech",
+        1,
+        "900.00",
+    )
+    stages = report(office["admin"], "lost", by="stage")["rows"]
+    assert [(r["key"], r["count"]) for r in stages] == [("qualification", 1)]
+    assert rebuilt(sessions) == read_model(sessions)
