@@ -22,7 +22,7 @@ from services.crm.adapters.deals import Deal, DealKind, DealStage, DealStageChan
 from services.crm.adapters.orm import Employee, Partner, RefusalReason
 from services.crm.adapters.work import Task
 from services.crm.analytics.domain import kinds
-from services.crm.analytics.handlers import lost, recorder
+from services.crm.analytics.handlers import recorder
 from services.crm.domain import deals as rules
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Role
@@ -379,9 +379,4 @@ class _HeadStage:
     performer = "head"
 
 
-def _competitor_names(session: Session, ids: list[Any]) -> dict[Any, str]:
-    return dict(session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(ids))).all())
-
-
 reminders.register_basis("deal", Deal)
-lost.register_names("competitor", _competitor_names)

@@ -116,3 +116,23 @@ def test_a_partners_sales_history_holds_the_deals_and_orders_of_all_its_counterp
     assert {d["id"] for d in history["deals"]} == {first["id"], second["id"]}
     assert sorted(history["counterparty_ids"]) == sorted(members)
     assert carol.get(f"/api/partners/{partner}/sales-history").json["deals"] == []
+
+
+def test_the_dossier_shows_each_counterpartys_deals_its_reader_may_read(scene, admin):
+    alice, _carol, partner, members, kind = scene
+    created(
+        alice, "/api/deals", name="Valves", kind_id=kind, counterparty_id=members[0], amount="70.00"
+    )
+    won = created(alice, "/api/deals", name="Pipes", kind_id=kind, counterparty_id=members[0])
+    for stage in ("proposal", "negotiation", "won"):
+        body = {"to": stage}
+        alice.patch(
+            f"/api/deals/{won['id']}", json={"amount": "30.00", "expected_close_date": "2027-01-01"}
+        )
+        assert alice.post(f"/api/deals/{won['id']}/move", json=body).status_code == 200
+    sections = admin.get(f"/api/partners/{partner}/dossier").json["counterparties"]
+    deals = {s["counterparty"]["id"]: s["deals"] for s in sections}
+    assert (deals[members[0]]["in_progress"], deals[members[0]]["won"]) == (1, 1)
+    assert deals[members[0]]["won_amount"] == "30.00"
+    assert [d["name"] for d in deals[members[0]]["latest"]] == ["Pipes", "Valves"]
+    assert deals[members[1]]["latest"] == []

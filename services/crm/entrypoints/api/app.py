@@ -42,6 +42,7 @@ from services.crm.entrypoints.api import (
     telephony,
 )
 from services.crm.entrypoints.cli import register_cli
+from services.crm.handlers import deal_reports  # noqa: F401 (deals in the reports and dossier)
 from shared import config, logs, webhooks
 from shared.db import make_engine, make_session_factory
 
