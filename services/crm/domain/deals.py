@@ -51,7 +51,7 @@ class MoveNotAllowed(DomainError):
     """A move the kind does not allow from the current stage (409 with the allowed ones)."""
 
     def __init__(self, target: str, allowed: list[str]):
-        super().__init__(f"the deal cannot move to {target} from its stage")
+        super().__init__(_("the kind does not allow this move from the deal's stage"))
         self.allowed = allowed
 
 
@@ -59,7 +59,7 @@ class Incomplete(DomainError):
     """Fields the deal needs before it may leave its stage (422 naming each)."""
 
     def __init__(self, missing: dict[str, str]):
-        super().__init__(f"the deal misses: {', '.join(missing)}")
+        super().__init__(_("the deal misses fields it needs"))
         self.missing = missing
 
 

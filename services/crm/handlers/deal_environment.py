@@ -14,6 +14,7 @@ from services.crm.domain.errors import Invalid, NotFound
 from services.crm.domain.roles import Actor
 from services.crm.handlers import deals
 from services.crm.handlers.common import referenced
+from shared.i18n import _
 
 
 def add_member(
@@ -32,7 +33,7 @@ def add_member(
     if not fields.get("name"):
         named = partner or person
         if named is None:
-            raise Invalid("name", "a name, a partner or a contact person is required")
+            raise Invalid("name", _("a name, a partner or a contact person is required"))
         fields["name"] = named.name
     member = DealEnvironmentMember(deal_id=deal_id, **fields)
     session.add(member)
@@ -71,7 +72,7 @@ def link(
     _member(session, deal_id, fields["source_id"], "source_id")
     _member(session, deal_id, fields["target_id"], "target_id")
     if fields["source_id"] == fields["target_id"]:
-        raise Invalid("target_id", "a member does not influence itself here")
+        raise Invalid("target_id", _("a member does not influence itself"))
     link = DealEnvironmentLink(deal_id=deal_id, **fields)
     session.add(link)
     session.flush()

@@ -14,6 +14,7 @@ from services.crm.domain.errors import Conflict, Forbidden, Invalid
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers import files
 from services.crm.handlers.common import get
+from shared.i18n import _
 
 
 def create_kind(session: Session, actor: Actor, fields: dict[str, Any]) -> DealKind:
@@ -74,7 +75,7 @@ def rule_of(session: Session, kind: DealKind) -> rules.KindRule:
 
 def _readable(actor: Actor) -> None:
     if actor.role not in SALES | {Role.ADMIN}:
-        raise Forbidden("deal kinds are for sales staff")
+        raise Forbidden(_("deal kinds are for sales staff"))
 
 
 def load_kind(session: Session, actor: Actor, kind_id: int) -> dict[str, Any]:

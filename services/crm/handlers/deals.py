@@ -41,7 +41,7 @@ def open_deal(session: Session, actor: Actor, fields: dict[str, Any], policy=Non
     from services.crm.handlers import deal_moves
 
     if actor.role not in SALES | {Role.ADMIN}:
-        raise Forbidden("deals are opened by sales staff")
+        raise Forbidden(_("deals are opened by sales staff"))
     kind = referenced(session, DealKind, fields["kind_id"], "kind_id", "deal kind")
     if not kind.active:
         raise Invalid("kind_id", f"deal kind {kind.id} is retired")
@@ -90,7 +90,7 @@ def _customer_and_source(session: Session, fields: dict[str, Any]) -> None:
     if fields.get("customer_id") is None and counterparty is not None:
         fields["customer_id"] = counterparty.partner_id
     if fields.get("customer_id") is None and lead is None:
-        raise Invalid("customer_id", "a customer, a counterparty or a lead is required")
+        raise Invalid("customer_id", _("a customer, a counterparty or a lead is required"))
     referenced(session, Partner, fields.get("customer_id"), "customer_id", "partner")
     process = referenced(
         session, ProcessInstance, fields.get("process_id"), "process_id", "process"
@@ -168,7 +168,7 @@ def _replace_parties(session: Session, deal: Deal, parties: list[dict[str, Any]]
     for i, party in enumerate(parties):
         key = (party["party_kind"], party["party_id"])
         if key in seen:
-            raise Invalid(f"parties.{i}", "named twice")
+            raise Invalid(f"parties.{i}", _("named twice"))
         seen.add(key)
         model = PARTY_MODELS[party["party_kind"]]
         referenced(session, model, party["party_id"], f"parties.{i}.party_id", party["party_kind"])
@@ -179,7 +179,7 @@ def _replace_lines(session: Session, deal: Deal, lines: list[dict[str, Any]]) ->
     session.execute(delete(DealDemandLine).where(DealDemandLine.deal_id == deal.id))
     for i, line in enumerate(lines):
         if line.get("item_id") is None and not line.get("description"):
-            raise Invalid(f"demand.{i}.description", "an item or a description")
+            raise Invalid(f"demand.{i}.description", _("an item or a description"))
         referenced(session, Item, line.get("item_id"), f"demand.{i}.item_id", "item")
         session.add(DealDemandLine(deal_id=deal.id, position=i, **line))
     session.flush()
@@ -242,7 +242,7 @@ def list_deals(
 ) -> tuple[list[Deal], int]:
     """Deals newest first; sales staff see their own and their department's (may_read_deal)."""
     if actor.role not in SALES | {Role.ADMIN}:
-        raise Forbidden("deals are for sales staff")
+        raise Forbidden(_("deals are for sales staff"))
     stmt = select(Deal).order_by(Deal.id.desc())
     if actor.role != Role.ADMIN:
         department = select(Employee.id).where(

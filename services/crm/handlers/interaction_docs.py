@@ -37,7 +37,7 @@ DIRECTIONS = ("incoming", "outgoing")
 
 def _sales(actor: Actor) -> None:
     if actor.role not in SALES | {Role.ADMIN}:
-        raise Forbidden("interactions are recorded by sales staff")
+        raise Forbidden(_("interactions are recorded by sales staff"))
 
 
 def record(
