@@ -81,7 +81,10 @@ def move(
     if kind.mode == rules.PROCESS and target != rules.CANCELLED:
         raise rules.MoveNotAllowed(target, [rules.CANCELLED] if deal.posted_at else [])
     if deal.stage_id is None:
-        raise Conflict(_("the deal is not posted yet"))
+        if target != rules.CANCELLED or deal.state != rules.IN_PROGRESS:
+            raise Conflict(_("the deal is not posted yet"))
+        _enter(session, deal, None, rules.CANCELLED, actor, policy)  # dropped before posting
+        return deal
     rule = deal_kinds.rule_of(session, kind)
     rules.check_move(rule, deal.state, deal.stage_id, target)
     _transition(session, actor, deal, rule, target, fields, policy)
@@ -198,22 +201,25 @@ def _enter(
     outbox.record(session, "deal", deal.id, CLOSING_EVENTS[state], closing)
 
 
+def head_of(session: Session, manager_id: int) -> int | None:
+    """The head of sales of the manager's department, if it has one."""
+    manager = session.get(Employee, manager_id)
+    return session.scalar(
+        select(Employee.id)
+        .where(
+            Employee.role == Role.HEAD_OF_SALES,
+            Employee.active.is_(True),
+            Employee.department == manager.department,
+            Employee.department.is_not(None),
+        )
+        .order_by(Employee.id)
+    )
+
+
 def performer_of(session: Session, deal: Deal, stage: DealStage) -> int:
     """The stage's performer: the responsible manager, or the head of their department."""
     if stage.performer == "head":
-        manager = session.get(Employee, deal.responsible_id)
-        head = session.scalar(
-            select(Employee.id)
-            .where(
-                Employee.role == Role.HEAD_OF_SALES,
-                Employee.active.is_(True),
-                Employee.department == manager.department,
-                Employee.department.is_not(None),
-            )
-            .order_by(Employee.id)
-        )
-        if head is not None:
-            return head
+        return head_of(session, deal.responsible_id) or deal.responsible_id
     return deal.responsible_id
 
 
@@ -368,15 +374,11 @@ def stall_escalated(session: Session, env: dict[str, Any], payload: dict[str, An
     if found is None:
         return
     deal, stage = found
-    head = performer_of(session, deal, _HeadStage)
-    if head == deal.responsible_id:
+    head = head_of(session, deal.responsible_id)
+    if head is None or head == deal.responsible_id:
         return  # a department without a head: the manager has been reminded already
     manager = session.get(Employee, deal.responsible_id)
     _remind(session, deal, head, STALLED_HEAD, manager=manager.name, stage=stage.name)
-
-
-class _HeadStage:
-    performer = "head"
 
 
 reminders.register_basis("deal", Deal)

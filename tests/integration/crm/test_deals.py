@@ -250,6 +250,8 @@ def test_a_process_deal_walks_its_stages_through_the_tasks_of_their_performers(o
     assert d["stage_id"] is None and d["posted_at"] is None
     r = move(alice, d["id"], "proposal")
     assert r.status_code == 409
+    dropped = deal(alice, k["id"], office["customer"])
+    assert move(alice, dropped["id"], "cancelled").json["state"] == "cancelled"
     posted = alice.post(f"/api/deals/{d['id']}/post").json
     assert posted["stage_code"] == "qualification"
     assert alice.post(f"/api/deals/{d['id']}/post").status_code == 409
