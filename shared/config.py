@@ -194,6 +194,15 @@ class Settings:
     mail_max_bytes: int = _setting(
         20 * 1024 * 1024, "the largest message it accepts (attachments included)"
     )
+    upload_max_bytes: int = _setting(
+        20 * 1024 * 1024, "the largest file uploaded through the API (deal files, instructions)"
+    )
+    deal_quiet_days: float = _setting(
+        14.0, "days without an interaction after which an open deal is stalled"
+    )
+    deal_stall_escalate_seconds: int = _setting(
+        86400, "how long after a deal's stall reminder the head of its department is told"
+    )
 
 
 def variable(name: str) -> str:

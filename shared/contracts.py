@@ -192,7 +192,17 @@ class RunRoutineV1(_Data):
 
 
 # "document": a step document of the sales process someone must act on (first contact...).
-TASK_KINDS = ("call", "proposal", "visit", "approval", "assignment", "document", "other")
+# "deal_stage": the task of a deal's stage in the business-process mode.
+TASK_KINDS = (
+    "call",
+    "proposal",
+    "visit",
+    "approval",
+    "assignment",
+    "document",
+    "other",
+    "deal_stage",
+)
 
 
 class EmployeeChangedV1(_Data):
@@ -464,10 +474,13 @@ class PartnerChangedV1(_Data):
 
 
 class InteractionRecordedV1(_Data):
-    """A call from the telephone exchange or an e-mail to the sales address was logged."""
+    """A call, e-mail, meeting or other interaction was logged (by the telephone exchange, the
+    sales mailbox or a manager); ``deal_id`` names the deal it belongs to, if any."""
 
     interaction_id = Id(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(("call", "email")))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("call", "email", "meeting", "other"))
+    )
     direction = fields.String(required=True, validate=validate.OneOf(("incoming", "outgoing")))
     subject_kind = SubjectKind(required=True, allow_none=True)
     subject_id = Id(required=True, allow_none=True)
@@ -475,6 +488,7 @@ class InteractionRecordedV1(_Data):
     process_id = Id(required=True, allow_none=True)
     task_id = Id(required=True, allow_none=True)
     occurred_at = AwareDateTime(required=True)
+    deal_id = Id(load_default=None, allow_none=True)
 
 
 LOOP_CONTRACTS = (
@@ -522,6 +536,65 @@ CONTRACTS.update(
     )
 )
 # ---- end of the analytics contracts ----------------------------------------------------------
+
+
+# ---- Deals: sales opportunities and their stage history (documents 003, 004) -------------------
+
+Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731
+
+
+class DealOpenedV1(_Data):
+    deal_id = Id(required=True)
+    kind_id = Id(required=True)
+    # None for a lead's deal until the lead becomes a customer.
+    customer_id = Id(required=True, allow_none=True)
+    responsible_id = Id(required=True)
+    source = fields.String(required=True)
+    amount = Money(required=True)
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    opened_at = AwareDateTime(required=True)
+
+
+class _DealMoveV1(_Data):
+    deal_id = Id(required=True)
+    kind_id = Id(required=True)
+    responsible_id = Id(required=True)
+    changed_by_id = Id(required=True, allow_none=True)
+    # The stage history row this move wrote: exact and never rewritten.
+    change_id = Id(required=True)
+    seconds_spent = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+
+
+class DealStageChangedV1(_DealMoveV1):
+    from_stage_id = Id(required=True, allow_none=True)
+    to_stage_id = Id(required=True)
+    changed_at = AwareDateTime(required=True)
+
+
+class DealClosedV1(_DealMoveV1):
+    """DealWon and DealCancelled; ``stage_id`` is the stage the deal closed from."""
+
+    stage_id = Id(required=True, allow_none=True)
+    amount = Money(required=True)
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    closed_at = AwareDateTime(required=True)
+
+
+class DealLostV1(DealClosedV1):
+    lost_reason_id = Id(required=True)
+    competitor_id = Id(required=True, allow_none=True)
+
+
+CONTRACTS.update(
+    (c.key, c)
+    for c in (
+        Contract("DealOpened", 1, DealOpenedV1, "opened"),
+        Contract("DealStageChanged", 1, DealStageChangedV1, "stage_changed"),
+        Contract("DealWon", 1, DealClosedV1, "won"),
+        Contract("DealLost", 1, DealLostV1, "lost"),
+        Contract("DealCancelled", 1, DealClosedV1, "cancelled"),
+    )
+)
 
 
 def consumer_actor(queue: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.crm import demo_deals
 from services.crm.adapters.orm import Employee, InteractionStatus
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers.catalogue import create_contract, create_item
@@ -115,4 +116,5 @@ def _load_all(session: Session) -> Employee:
     for name, department, responsible in ITEMS:
         item = {"name": name, "department": department, "responsible_id": people[responsible].id}
         create_item(session, actor, item)
+    demo_deals.load(session, actor, people)
     return admin

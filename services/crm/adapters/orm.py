@@ -128,12 +128,20 @@ class RefusalReason(Base):
 
 class Partner(Base):
     __tablename__ = "partners"
+    __table_args__ = (
+        CheckConstraint(
+            "partner_type IN ('client','supplier','competitor','subcontractor','other')",
+            name="partner_type",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     created_at: Mapped[datetime] = stamped()
+    # Document 004: the environment of deals tells competitors and subcontractors apart.
+    partner_type: Mapped[str] = mapped_column(String(16), server_default="client")
 
 
 class PartnerLink(Base):

@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.crm.adapters.orm import Base
 from shared.db import stamped
 
+# The document of an interaction's subject and details, as its full text index holds it.
+FULL_TEXT = "to_tsvector('simple', coalesce(topic, '') || ' ' || coalesce(content, ''))"
+
 
 class Task(Base):
     __tablename__ = "tasks"
@@ -45,6 +48,7 @@ class Task(Base):
             "subject_id",
             postgresql_where=text("state = 'open'"),
         ),
+        Index("ix_tasks_deal", "deal_id", postgresql_where=text("deal_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,18 +76,31 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped()
+    # A stage task of a deal in the business-process mode (services/crm/handlers/deal_process.py).
+    deal_id: Mapped[int | None] = mapped_column(Integer)
+    deal_stage_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Interaction(Base):
     __tablename__ = "interactions"
     __table_args__ = (
         # "event": an approval in the sales process (services/crm/domain/process.py).
-        CheckConstraint("kind IN ('call','email','meeting','event')", name="kind"),
+        CheckConstraint("kind IN ('call','email','meeting','other','event')", name="kind"),
         CheckConstraint("direction IN ('incoming','outgoing')", name="direction"),
         CheckConstraint("state IN ('planned','in_progress','completed','cancelled')", name="state"),
         Index("ix_interactions_subject", "subject_kind", "subject_id", "id"),
         Index("ix_interactions_responsible_kind", "responsible_id", "kind", "ended_at"),
         Index("ix_interactions_process", "process_id", "id"),
+        Index(
+            "ix_interactions_deal", "deal_id", "id", postgresql_where=text("deal_id IS NOT NULL")
+        ),
+        Index("ix_interactions_participants", "participants", postgresql_using="gin"),
+        # Full text search on subject and details (services/crm/handlers/interaction_docs.py).
+        Index(
+            "ix_interactions_text",
+            text(FULL_TEXT),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +135,12 @@ class Interaction(Base):
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     needs_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     approval: Mapped[str | None] = mapped_column(String(16))
+    # The deal this interaction belongs to, or the deal made from it (the deal links back).
+    deal_id: Mapped[int | None] = mapped_column(Integer)
+    # Who took part: {"kind": contact_person|partner|counterparty|lead, "id": n}.
+    participants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    # The interaction this one follows up ("create based on").
+    follows_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Reminder(Base):

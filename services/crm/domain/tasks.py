@@ -57,6 +57,8 @@ OUTCOMES: dict[str, dict[str, Step]] = {
     # A step document of the sales process (first contact, proposal, meeting).
     "document": {"done": Step()},
     "assignment": {"done": Step()},
+    # A deal's stage in the business-process mode: done moves it on, lost closes it.
+    "deal_stage": {"done": Step(), "lost": Step(requires=("refusal_reason_id",))},
     "other": {"done": Step()},
 }
 

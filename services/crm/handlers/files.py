@@ -4,6 +4,8 @@ described without their bytes, read whole only when asked for."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +19,26 @@ from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
 from services.crm.handlers.common import get
 from services.crm.handlers.ownership import owner_of
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a person uploaded it, already read within the size limit."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+# Who may read files other records hold: reader(session, actor, file_id) -> True/False, or
+# None when the file is not one of that record's.
+FileReader = Callable[[Session, Actor, int], bool | None]
+READERS: list[FileReader] = []
+
+
+def register_reader(reader: FileReader) -> None:
+    """Let another kind of record (a deal, a deal kind's instruction) hold files."""
+    READERS.append(reader)
 
 
 def store(session: Session, name: str, content_type: str, data: bytes) -> dict[str, Any]:
@@ -43,6 +65,11 @@ def load(session: Session, actor: Actor, file_id: int) -> StoredFile:
     """A file, for whoever may read the customer whose e-mail brought it (the front office
     for a registration's); 404 otherwise, as if there were none."""
     stored = get(session, StoredFile, file_id, "file")
+    for reader in READERS:
+        allowed = reader(session, actor, stored.id)
+        if allowed is not None:
+            require_read(allowed, "file", file_id)
+            return stored
     doc = session.scalars(
         select(Interaction).where(Interaction.attachments.contains([{"file_id": stored.id}]))
     ).first()

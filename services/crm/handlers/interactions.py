@@ -1,4 +1,4 @@
-"""Interactions logged from outside (the telephone exchange, the sales mailbox), announced."""
+"""Interactions logged (by the telephone exchange, the sales mailbox, a manager), announced."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from services.crm.adapters.work import Interaction
 
 
 def recorded(session: Session, doc: Interaction, occurred_at: datetime) -> None:
-    """Publish ``InteractionRecorded`` for a call or e-mail just logged."""
+    """Publish ``InteractionRecorded`` for a call, e-mail, meeting or other interaction just logged."""
     outbox.record(
         session,
         "interaction",
@@ -27,5 +27,6 @@ def recorded(session: Session, doc: Interaction, occurred_at: datetime) -> None:
             "process_id": doc.process_id,
             "task_id": doc.task_id,
             "occurred_at": occurred_at.isoformat(),
+            "deal_id": doc.deal_id,
         },
     )

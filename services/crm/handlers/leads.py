@@ -10,7 +10,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, Partner
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import check_carried_over
-from services.crm.handlers import ownership, phones, subjects
+from services.crm.handlers import deals, ownership, phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
 from shared.db import utcnow
@@ -76,6 +76,7 @@ def convert_lead(
     lead.counterparty_id = counterparty.id
     lead.converted_at = utcnow()
     lead.archived = True
+    deals.lead_converted(session, lead.id, counterparty.id, partner.id)
     subjects.registered(session, "counterparty", counterparty, {"partner_id": partner.id})
     outbox.record(
         session,

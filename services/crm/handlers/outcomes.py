@@ -23,7 +23,7 @@ from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
-from services.crm.handlers import ownership, refusals, subjects
+from services.crm.handlers import deal_moves, ownership, refusals, subjects
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
@@ -95,6 +95,14 @@ def complete_task(
             actor,
             task,
             completion.call_back_at or now + timedelta(minutes=call_back_minutes),
+        )
+    if task.kind == "deal_stage":
+        deal_moves.stage_task_completed(
+            session,
+            actor,
+            task,
+            completion.outcome,
+            {"lost_reason_id": completion.refusal_reason_id},
         )
     if task.kind in ("approval", "document"):
         # Answered through the task: the process document it stands for follows.

@@ -83,8 +83,8 @@ def _planned_from_another_rule(
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
     """A task set by hand (a work assignment, a reminder to oneself)."""
-    if fields["kind"] == "document":
-        raise Invalid("kind", "document tasks are made by the sales process")
+    if fields["kind"] in ("document", "deal_stage"):
+        raise Invalid("kind", "document and deal stage tasks are made by their process")
     assignee = responsible(session, fields["assignee_id"], "assignee_id")
     subject = None
     if fields.get("subject_kind"):

@@ -9,12 +9,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.analytics.handlers import claims
+from services.crm.handlers import deal_moves
 
 log = logging.getLogger(__name__)
 
 TimerHandler = Callable[[Session, dict[str, Any], dict[str, Any]], None]
 # handler(session, envelope, payload) per kind of timer the CRM sets.
-HANDLERS: dict[str, TimerHandler] = {"claim_deadline": claims.deadline_passed}
+HANDLERS: dict[str, TimerHandler] = {
+    "claim_deadline": claims.deadline_passed,
+    "deal_stalled": deal_moves.stalled,
+    "deal_stall_head": deal_moves.stall_escalated,
+}
 
 
 def on_timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:

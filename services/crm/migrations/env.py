@@ -1,5 +1,6 @@
 # Imported for their tables, which register themselves on Base.
 import services.crm.adapters.calendar
+import services.crm.adapters.deals
 import services.crm.adapters.sales
 import services.crm.adapters.telephony
 import services.crm.adapters.work

@@ -70,13 +70,15 @@ FROM (
 GROUP BY manager_id, day, process_kind
 """
 
-LOSSES = f"""
-SELECT day, process_kind, stage, reason_id, NULL::int AS competitor_id, manager_id,
-       count(*) AS count, 0::numeric AS amount
+# Losses of the calling loop, the inbound process and (``deals``) lost deals.
+_LOSSES = f"""
+SELECT day, process_kind, stage, reason_id, competitor_id, manager_id,
+       count(*) AS count, sum(amount) AS amount
 FROM (
     SELECT (t.completed_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date AS day,
            {TASK_PROCESS} AS process_kind, t.kind AS stage,
-           t.refusal_reason_id AS reason_id, t.assignee_id AS manager_id
+           t.refusal_reason_id AS reason_id, t.assignee_id AS manager_id,
+           NULL::int AS competitor_id, 0::numeric AS amount
     FROM crm.tasks t LEFT JOIN crm.employees e ON e.id = t.assignee_id
     WHERE t.state = 'done' AND t.refusal_reason_id IS NOT NULL
   UNION ALL
@@ -84,14 +86,26 @@ FROM (
            (SELECT s.step FROM crm.process_steps s
             WHERE s.process_id = p.id AND s.step = ANY(:main_steps)
             ORDER BY s.id DESC LIMIT 1),
-           p.refusal_reason_id, r.actor_id
+           p.refusal_reason_id, r.actor_id, NULL::int, 0::numeric
     FROM crm.process_instances p
     JOIN crm.process_steps r ON r.process_id = p.id AND r.step = 'refusal'
     LEFT JOIN crm.employees e ON e.id = r.actor_id
     WHERE p.state = 'refused'
-) facts
-GROUP BY day, process_kind, stage, reason_id, manager_id
+{{deals}}) facts
+GROUP BY day, process_kind, stage, reason_id, competitor_id, manager_id
 """
+
+DEAL_LOSSES = f"""  UNION ALL
+    SELECT (h.changed_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date, '{kinds.DEALS}',
+           s.code, d.lost_reason_id, d.responsible_id, d.competitor_id, d.amount
+    FROM crm.deal_stage_history h JOIN crm.deals d ON d.id = h.deal_id
+    LEFT JOIN crm.deal_stages s ON s.id = h.from_stage_id
+    LEFT JOIN crm.employees e ON e.id = d.responsible_id
+    WHERE h.to_state = 'lost'
+"""
+LOSSES = _LOSSES.format(deals=DEAL_LOSSES)
+# Migration 0009 rebuilds the read model before the deals' tables exist (0011).
+LOSSES_BEFORE_DEALS = _LOSSES.format(deals="")
 
 # Orders that reached execution, with their total, UTC month and process kind.
 ROUTED = f"""
@@ -161,10 +175,13 @@ def rebuild(connection: Connection | Session, tables: Sequence[str] = TABLES) ->
         text(f"LOCK TABLE {', '.join(f'crm.{t}' for t in tables)} IN EXCLUSIVE MODE")
     )
     written = {}
+    history = dict(HISTORY)
+    if connection.execute(text("SELECT to_regclass('crm.deal_stage_history')")).scalar() is None:
+        history["analytics_losses"] = LOSSES_BEFORE_DEALS
     for name in tables:
         # DELETE, not TRUNCATE: reports keep reading the old figures until the commit.
         connection.execute(text(f"DELETE FROM crm.{name}"))
         columns = ", ".join(_columns(name))
-        insert = f"INSERT INTO crm.{name} ({columns}) SELECT {columns} FROM ({HISTORY[name]}) h"
+        insert = f"INSERT INTO crm.{name} ({columns}) SELECT {columns} FROM ({history[name]}) h"
         written[name] = connection.execute(text(insert), params()).rowcount
     return written

@@ -63,6 +63,26 @@ class DossierClaimsSchema(Schema):
     latest = fields.List(fields.Nested(ClaimSchema))
 
 
+class DossierDealSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+    stage_code = fields.String(allow_none=True)
+    amount = fields.Decimal(as_string=True)
+    currency = fields.String()
+
+
+class DossierDealsSchema(Schema):
+    """The counterparty's deals the reader may read (services/crm/handlers/deal_reports.py)."""
+
+    in_progress = fields.Integer()
+    won = fields.Integer()
+    lost = fields.Integer()
+    cancelled = fields.Integer()
+    won_amount = fields.Decimal(as_string=True)
+    latest = fields.List(fields.Nested(DossierDealSchema))
+
+
 class DossierClassesSchema(Schema):
     abc = fields.String(allow_none=True)
     xyz = fields.String(allow_none=True)
@@ -90,6 +110,7 @@ class CounterpartyDossierSchema(Schema):
     claims = fields.Nested(DossierClaimsSchema)
     classes = fields.Nested(DossierClassesSchema, allow_none=True)
     loyalty = fields.Nested(DossierLoyaltySchema)
+    deals = fields.Nested(DossierDealsSchema)
 
 
 class DossierSchema(Schema):

@@ -14,11 +14,14 @@ from shared.i18n import _
 CALLING_LOOP = "calling_loop"
 INBOUND_SALES = "inbound_sales"
 MANUAL = "manual"
+# Deals of every kind (services/crm/domain/deals.py): their stage tasks and lost deals.
+DEALS = "deals"
 
 _KINDS: dict[str, str] = {
     CALLING_LOOP: _("Calling potential counterparties"),
     **{kind: definition.title for kind, definition in PROCESSES.items()},
     MANUAL: _("Work outside a process"),
+    DEALS: _("Deals (sales opportunities)"),
 }
 
 # Task kinds of the calling loop (a call and the steps its outcome opens) and of the
@@ -29,6 +32,7 @@ TASK_KINDS = {
     "visit": CALLING_LOOP,
     "approval": INBOUND_SALES,
     "assignment": INBOUND_SALES,
+    "deal_stage": DEALS,
 }
 
 

@@ -23,12 +23,16 @@ from services.crm.entrypoints.api import (
     calls,
     catalogue,
     counterparties,
+    deal_kinds,
+    deal_views,
+    deals,
     documents,
     employees,
     errors,
     files,
     health,
     inbox,
+    interactions,
     leads,
     metrics,
     orders,
@@ -39,6 +43,7 @@ from services.crm.entrypoints.api import (
     telephony,
 )
 from services.crm.entrypoints.cli import register_cli
+from services.crm.handlers import deal_reports  # noqa: F401 (deals in the reports and dossier)
 from shared import config, logs, webhooks
 from shared.db import make_engine, make_session_factory
 
@@ -71,7 +76,14 @@ BLUEPRINTS = (
     claims.blp,
     dossier.blp,
     classification.blp,
+    deal_kinds.blp,
+    deals.blp,
+    interactions.blp,
 )
+
+
+# Deals' own routes on the partners' blueprint, before the blueprint is registered.
+deal_views.register_sales_history(partners.blp)
 
 
 def create_app(settings: config.Settings | None = None) -> Flask:

@@ -172,6 +172,11 @@ class PartnerSchema(Schema):
     name = Name(required=True)
     note = fields.String(allow_none=True)
     responsible_id = Id(allow_none=True)
+    partner_type = fields.String(
+        load_default="client",
+        validate=validate.OneOf(("client", "supplier", "competitor", "subcontractor", "other")),
+        metadata={"description": "Deals' environments tell competitors and subcontractors apart."},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.crm.domain.tasks import OUTCOMES, Completion
-from services.crm.entrypoints.api import process_errors
+from services.crm.entrypoints.api import deal_errors, process_errors
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 from services.crm.handlers import outcomes, tasks
@@ -18,6 +18,8 @@ from shared.db import utcnow
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Tasks for people")
 # A process document's task completes the document: its missing fields are named (422).
 process_errors.register(blp)
+# A deal's stage task moves the deal: fields its stage requires are named (422).
+deal_errors.register(blp)
 
 OUTCOME_HELP = "; ".join(f"{kind}: {', '.join(o)}" for kind, o in OUTCOMES.items())
 
