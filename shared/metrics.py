@@ -123,6 +123,48 @@ def notifier() -> NotifierMetrics:
     return NotifierMetrics(deliveries)
 
 
+@dataclass(frozen=True)
+class ContainmentMetrics:
+    quarantined: Counter
+    loop_failures: Counter
+    dead_letters: Counter
+
+
+@cache
+def containment() -> ContainmentMetrics:
+    """Rows set aside, loop iterations that failed, messages dead-lettered (shared/containment)."""
+    return ContainmentMetrics(
+        Counter(
+            "quarantined_rows_total",
+            "Rows set aside because they can never be processed (crm-ops quarantine list).",
+            ["table"],
+        ),
+        Counter(
+            "loop_failures_total",
+            "Iterations of a service loop that failed and were retried after a back-off "
+            "(kind=transient: a lost connection; permanent: anything else).",
+            ["loop", "kind"],
+        ),
+        Counter(
+            "dead_lettered_messages_total",
+            "Messages moved to a dead-letter queue with their reason (crm-ops dead-letters).",
+            ["queue"],
+        ),
+    )
+
+
+def count_quarantined(table: str) -> None:
+    containment().quarantined.labels(table).inc()
+
+
+def count_loop_failure(loop: str, kind: str) -> None:
+    containment().loop_failures.labels(loop, kind).inc()
+
+
+def count_dead_letter(queue: str) -> None:
+    containment().dead_letters.labels(queue).inc()
+
+
 def observe_lateness(kind: str, due_at: datetime) -> None:
     """Record how late an emitted call (``kind="call"``) or timer (``"timer"``) is now."""
     scheduler().lateness.labels(kind).observe(max(0.0, (utcnow() - due_at).total_seconds()))

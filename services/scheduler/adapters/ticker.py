@@ -9,9 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import dramatiq
-import pika
 import psycopg
-import sqlalchemy.exc
 from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +19,7 @@ from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
-from shared import config, metrics
+from shared import config, containment, metrics
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,8 +29,6 @@ CHANNEL = "scheduler_wakeup"
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
 PUBLISH_THREADS = 4
-
-BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError)
 
 
 class Ticker:
@@ -107,8 +103,8 @@ class Ticker:
                     log.info("tick loop active")
                     while not stop.is_set():
                         self._sleep(listener, self._step(stop), stop)
-            except psycopg.OperationalError as exc:
-                log.warning("listen connection lost, reconnecting", extra={"error": str(exc)})
+            except Exception as exc:  # the listen connection lost (or worse): reconnect
+                containment.backoff(exc, "tick listener")
                 stop.wait(1)
 
     @staticmethod
@@ -132,13 +128,13 @@ class Ticker:
             self.broker.connection.process_data_events(time_limit=0)  # heartbeats
             sleep = self.seconds_to_next(utcnow())
             return sleep if sent or sleep > 0 else CONTENDED_WAIT
-        except BROKER_ERRORS as exc:
-            log.warning("broker unavailable, retrying", extra={"error": str(exc)})
-            del self.broker.connection
-        except sqlalchemy.exc.OperationalError as exc:
-            log.warning("database unavailable, retrying", extra={"error": str(exc)})
+        except Exception as exc:  # a tick that fails is retried after a pause, never fatal
+            containment.backoff(exc, "tick", reset=self._reset_broker)
         stop.wait(1)
         return 0.0
+
+    def _reset_broker(self) -> None:
+        del self.broker.connection
 
 
 def libpq_dsn(url: str) -> str:
