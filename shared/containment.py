@@ -23,7 +23,6 @@ import sqlalchemy.exc
 from sqlalchemy import ColumnElement, DateTime, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from shared import metrics
 from shared.contracts import ContractError
 from shared.db import utcnow
 
@@ -106,7 +105,7 @@ def set_aside(sessions: sessionmaker[Session], model: type, row_id: Any, exc: Ba
         )
     table = model.__table__.fullname
     log.error("row quarantined", extra={"table": table, "id": row_id, "reason": reason})
-    metrics.count_quarantined(table)
+    lazy_metrics().count_quarantined(table)
     return reason
 
 
@@ -187,9 +186,17 @@ def backoff(exc: BaseException, what: str, reset: Callable[[], None] | None = No
         log.warning(f"{what}: connection lost, retrying", extra={"error": describe(exc)})
     else:
         log.exception(f"{what}: iteration failed, retrying", extra={"error": describe(exc)})
-    metrics.count_loop_failure(what, "transient" if is_transient(exc) else "permanent")
+    lazy_metrics().count_loop_failure(what, "transient" if is_transient(exc) else "permanent")
     if reset is not None:
         try:
             reset()
         except Exception as error:  # the connection was already gone
             log.debug("reset failed", extra={"error": str(error)})
+
+
+def lazy_metrics():
+    # Imported when first counted: a dramatiq worker imports this module before it sets
+    # PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads when it is first imported.
+    from shared import metrics
+
+    return metrics

@@ -133,6 +133,17 @@ def system(settings, broker, tmp_path, clean_db):
             print(f"--- {name} exited {codes[name]}:\n{service.logs()[-3000:]}")
 
 
+@pytest.fixture()
+def sinks():
+    """An SMTP server and a webhook receiver the notifier delivers to: (smtp, webhook)."""
+    from tests.integration.notifier.sinks import SmtpSink, WebhookServer
+
+    smtp, webhook = SmtpSink().start(), WebhookServer().start()
+    yield smtp, webhook
+    smtp.stop()
+    webhook.stop()
+
+
 # ---- Browser tests: Playwright driving Debian's Chromium (installed by .ci/run) ----
 
 CHROMIUM = "/usr/bin/chromium"
