@@ -37,6 +37,12 @@ SERIES = {
         "scheduler_due_backlog",
     ),
     "notifier": ("notifier_deliveries_total",),
+    # Counted by whichever process contains a failure (shared/containment.py).
+    "containment": (
+        "crm_quarantined_rows_total",
+        "crm_loop_failures_total",
+        "crm_dead_lettered_messages_total",
+    ),
 }
 
 
@@ -135,18 +141,18 @@ def containment() -> ContainmentMetrics:
     """Rows set aside, loop iterations that failed, messages dead-lettered (shared/containment)."""
     return ContainmentMetrics(
         Counter(
-            "quarantined_rows_total",
+            "crm_quarantined_rows_total",
             "Rows set aside because they can never be processed (crm-ops quarantine list).",
             ["table"],
         ),
         Counter(
-            "loop_failures_total",
+            "crm_loop_failures_total",
             "Iterations of a service loop that failed and were retried after a back-off "
             "(kind=transient: a lost connection; permanent: anything else).",
             ["loop", "kind"],
         ),
         Counter(
-            "dead_lettered_messages_total",
+            "crm_dead_lettered_messages_total",
             "Messages moved to a dead-letter queue with their reason (crm-ops dead-letters).",
             ["queue"],
         ),

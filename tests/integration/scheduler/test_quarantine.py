@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from click.testing import CliRunner
+from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from services.ops.cli import main as crm_ops
@@ -55,6 +56,15 @@ def quarantine(sessions, model) -> dict[int, str]:
         return dict(rows.all())
 
 
+TABLES = ("scheduler.call_plans", "scheduler.timers")
+
+
+def set_aside_count(table: str) -> float:
+    """What ``crm_quarantined_rows_total{table}`` shows on this process's /metrics."""
+    sample = REGISTRY.get_sample_value("crm_quarantined_rows_total", {"table": table})
+    return sample or 0.0
+
+
 def timers_fired(queues) -> list[dict]:
     return [e for e in dramatiq_envelopes(queues, "notifier") if e["type"] == "TimerFired"]
 
@@ -71,6 +81,7 @@ def test_poisoned_plans_and_timers_are_set_aside_and_every_other_row_is_emitted(
     good_timers = [timer(sessions, f"reminder:{n}", a_minute_ago()) for n in (1, 2)]
     bad_timer = timer(sessions, "reminder:bad", YEAR_0)
 
+    counted_before = {table: set_aside_count(table) for table in TABLES}
     ticker.tick()
     ticker.tick()  # the rows set aside are not tried again
 
@@ -87,6 +98,8 @@ def test_poisoned_plans_and_timers_are_set_aside_and_every_other_row_is_emitted(
         assert set(session.scalars(select(Timer.state).where(Timer.id.in_(good_timers)))) == {
             "fired"
         }
+
+    assert {t: set_aside_count(t) - n for t, n in counted_before.items()} == {t: 1 for t in TABLES}
 
     listed = CliRunner().invoke(crm_ops, ["quarantine", "list"])
     assert listed.exit_code == 0, listed.output
@@ -149,3 +162,18 @@ def test_the_tick_loop_keeps_running_and_emitting_past_poisoned_rows(
             session.execute(text(f"NOTIFY {CHANNEL}"))
         loop.join(timeout=30)
         ticker.close()
+
+
+def test_a_timer_scheduled_anew_under_its_key_is_no_longer_set_aside(
+    ticker, deliver, sessions, queues
+):
+    bad = timer(sessions, "reminder:5", YEAR_0)
+    ticker.tick()
+    assert list(quarantine(sessions, Timer)) == [bad]
+    fire_at = utcnow() - timedelta(seconds=1)
+    data = {"key": "reminder:5", "fire_at": fire_at.isoformat(), "reply_to": "notifier"}
+    deliver("ScheduleTimer", {**data, "payload": {}})
+    ticker.tick()
+    [fired] = timers_fired(queues)
+    assert fired["data"]["key"] == "reminder:5"
+    assert quarantine(sessions, Timer) == {}
