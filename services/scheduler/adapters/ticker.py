@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import dramatiq
 import psycopg
-from sqlalchemy import make_url, select
+from sqlalchemy import ColumnElement, Select, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
@@ -79,8 +79,8 @@ class Ticker:
             unpublished, next_call, next_timer = session.execute(
                 select(
                     self.plans.unpublished_query(),
-                    self.plans.next_due_query().scalar_subquery(),
-                    self.timers.next_due_query().scalar_subquery(),
+                    within_sleep(self.plans.next_due_query(), now, self.max_sleep),
+                    within_sleep(self.timers.next_due_query(), now, self.max_sleep),
                 )
             ).one()
         if unpublished:
@@ -135,6 +135,16 @@ class Ticker:
 
     def _reset_broker(self) -> None:
         del self.broker.connection
+
+
+def within_sleep(query: Select, now: datetime, max_sleep: float) -> ColumnElement[datetime]:
+    """The earliest due time of ``query``, clamped between a day ago and the longest sleep.
+
+    A row may hold an instant no Python datetime can (year 0 or 10000, written by hand or by
+    a bug); the clamp keeps it in the database, where it cannot make every tick fail.
+    """
+    floor, ceiling = now - timedelta(days=1), now + timedelta(seconds=max_sleep)
+    return func.greatest(func.least(query.scalar_subquery(), ceiling), floor)
 
 
 def libpq_dsn(url: str) -> str:

@@ -177,3 +177,10 @@ def test_a_timer_scheduled_anew_under_its_key_is_no_longer_set_aside(
     [fired] = timers_fired(queues)
     assert fired["data"]["key"] == "reminder:5"
     assert quarantine(sessions, Timer) == {}
+
+
+def test_a_timer_in_year_10000_does_not_keep_the_loop_from_sleeping(ticker, sessions):
+    timer(sessions, "reminder:far", "9999-12-31 23:00:00-05")  # 10000-01-01 04:00 UTC
+    ticker.tick()
+    assert 0 < ticker.seconds_to_next(utcnow()) <= ticker.max_sleep
+    assert quarantine(sessions, Timer) == {}  # not due: nothing to set aside yet
