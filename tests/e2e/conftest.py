@@ -108,7 +108,8 @@ def system(settings, broker, tmp_path, clean_db):
                 service = Service(name, self.env, tmp_path, self.port)
                 self.services[name] = service.start()
             if "api" in names:
-                eventually(self._api_up, timeout=30)
+                # Importing the app takes a while on a machine busy with other work.
+                eventually(self._api_up, timeout=90)
             return self
 
         def _api_up(self) -> bool:

@@ -23,7 +23,7 @@ def test_without_redis_the_api_answers_and_what_needs_redis_refuses_with_a_reaso
         except requests.RequestException:
             return False
 
-    eventually(spec_served, timeout=30)
+    eventually(spec_served, timeout=90)
     _, email, password, token = factories.web_user(sessions, "manager")
     headers = {"Authorization": f"Bearer {token}"}
 
