@@ -65,8 +65,10 @@ class Loop:
                 {"name": "Call now", "call_interval_days": 0, "generate_calls": True},
             ).id
 
-    def produce(self, subjects: int, reminders_every: int, pause: float) -> None:
-        """Leads whose call is due at once, and a reminder due within seconds every few."""
+    def produce(
+        self, subjects: int, reminders_every: int, pause: float, reminders_within: float = 15
+    ) -> None:
+        """Leads whose call is due at once, and every few a reminder due within seconds."""
         manager = Actor(self.manager_id, Role.MANAGER)
         for n in range(subjects):
             self._retried(
@@ -82,7 +84,7 @@ class Loop:
             )
             self.produced += 1
             if n % reminders_every == 0:
-                at = utcnow() + timedelta(seconds=random.uniform(1, 15))
+                at = utcnow() + timedelta(seconds=random.uniform(1, reminders_within))
                 self._retried(
                     lambda session, n=n, at=at: reminders.schedule(
                         session, self.manager_id, f"Reminder {n}", at

@@ -21,10 +21,10 @@ from tests.e2e.calling_loop import Loop
 from tests.e2e.conftest import ALL
 
 SUBJECTS = 120
-REMINDER_EVERY = 6  # 20 reminders
-PAUSE = 0.12  # between subjects: about 6 due calls a second, for some 18 s
+REMINDER_EVERY = 6  # 20 reminders, each due within 5 s of its creation
+PAUSE = 0.17  # between subjects: about 5 due calls a second, for some 22 s
 FAULTS = 3
-FIRST_FAULT, FAULT_GAP = 3.0, 6.0  # seconds after the first subject
+FIRST_FAULT, FAULT_GAP = 3.0, 8.0  # seconds after the first subject
 SAMPLE = 0.2
 
 
@@ -90,7 +90,7 @@ def test_lost_connections_lose_and_duplicate_nothing(
     loop = Loop(sessions, webhook)
     lag = Lag(loop)
     monitor = threading.Thread(target=lag.run, daemon=True)
-    producer = threading.Thread(target=loop.produce, args=(SUBJECTS, REMINDER_EVERY, PAUSE))
+    producer = threading.Thread(target=loop.produce, args=(SUBJECTS, REMINDER_EVERY, PAUSE, 5))
     started = time.monotonic()
     monitor.start()
     producer.start()
