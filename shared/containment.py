@@ -180,6 +180,22 @@ def sent_and_more(results: list[tuple[int, bool]]) -> tuple[int, bool]:
     return sum(sent for sent, _ in results), True
 
 
+class Pause:
+    """How long a loop waits after a failed iteration: short at first, so that a connection
+    closed once is back at once, then doubling up to ``most`` while the failures go on."""
+
+    def __init__(self, first: float = 0.1, most: float = 2.0):
+        self.first, self.most = first, most
+        self.next = first
+
+    def failed(self) -> float:
+        seconds, self.next = self.next, min(self.next * 2, self.most)
+        return seconds
+
+    def succeeded(self) -> None:
+        self.next = self.first
+
+
 def backoff(exc: BaseException, what: str, reset: Callable[[], None] | None = None) -> None:
     """Log a failed loop iteration by its kind; ``reset`` drops a broker connection it broke."""
     if is_transient(exc):

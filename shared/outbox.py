@@ -254,13 +254,16 @@ class Relay:
                 stop.wait(max(poll_seconds, 1.0))
             listener.execute(f"LISTEN {self.channel}")
             log.info("relay active", extra={"channel": self.channel})
+            pause = containment.Pause()
             while not stop.is_set():
                 try:
                     if sent := self.drain():
                         log.info("relayed", extra={"count": sent})
+                    pause.succeeded()
                 except Exception as exc:  # retried after a pause, never fatal
                     containment.backoff(exc, "relay", reset=self._reset_broker)
-                    stop.wait(1)
+                    stop.wait(pause.failed())
+                    continue  # at once after the pause, not after the next NOTIFY
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import column
 
-from shared.containment import batch_or_isolate, describe, is_transient, never_succeeds
+from shared.containment import Pause, batch_or_isolate, describe, is_transient, never_succeeds
 from shared.contracts import ContractError
 
 
@@ -75,3 +75,10 @@ def test_a_lost_connection_during_a_batch_sets_nothing_aside():
 
     with pytest.raises(psycopg.OperationalError):
         batch_or_isolate(run, lambda: [1], pytest.fail, column("id"), sum)
+
+
+def test_a_loop_retries_at_once_after_one_failure_and_slower_while_failures_go_on():
+    pause = Pause(first=0.1, most=1.0)
+    assert [pause.failed() for _ in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+    pause.succeeded()
+    assert pause.failed() == 0.1

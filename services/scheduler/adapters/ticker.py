@@ -45,6 +45,7 @@ class Ticker:
         self.plans = PlanEmitter(sessions, self.pool, settings.events_exchange, batch)
         self.timers = TimerEmitter(sessions, self.pool, batch)
         self.routines = RoutineRunner(sessions, broker)
+        self.pause = containment.Pause()
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
 
@@ -127,10 +128,11 @@ class Ticker:
                 log.info("emitted", extra={"count": sent})
             self.broker.connection.process_data_events(time_limit=0)  # heartbeats
             sleep = self.seconds_to_next(utcnow())
+            self.pause.succeeded()
             return sleep if sent or sleep > 0 else CONTENDED_WAIT
         except Exception as exc:  # a tick that fails is retried after a pause, never fatal
             containment.backoff(exc, "tick", reset=self._reset_broker)
-        stop.wait(1)
+        stop.wait(self.pause.failed())
         return 0.0
 
     def _reset_broker(self) -> None:
