@@ -90,7 +90,7 @@ clean: ## Remove the virtualenv and caches
 # ---- Operations: each target wraps a `crm-ops` command (runbook: deploy/README.md) ----
 # In a container: `docker compose -f deploy/compose.yaml exec worker crm-ops <command>`.
 .PHONY: ops-migrate create-admin queues dead-letters replay pause-scheduler resume-scheduler \
-	export-reference import-reference backup restore rotate-tokens deploy-check
+	quarantine release export-reference import-reference backup restore rotate-tokens deploy-check
 
 CRM_OPS   := $(VENV)/bin/crm-ops
 QUEUE     ?= crm
@@ -118,6 +118,13 @@ pause-scheduler: install ## Stop every scheduler instance emitting: make pause-s
 
 resume-scheduler: install ## Let the scheduler emit again (what fell due is emitted at once)
 	$(CRM_OPS) resume-scheduler
+
+quarantine: install ## Rows the scheduler or a relay set aside, with their reason
+	$(CRM_OPS) quarantine list
+
+release: install ## Give a quarantined row back after a fix: make release TABLE=scheduler.timers ID=7
+	@test -n "$(TABLE)" -a -n "$(ID)" || { echo "usage: make release TABLE=... ID=..."; exit 2; }
+	$(CRM_OPS) quarantine release "$(TABLE)" "$(ID)"
 
 export-reference: install ## Write statuses and refusal reasons to JSON: make export-reference REFERENCE=file.json
 	$(CRM_OPS) export-reference --output "$(REFERENCE)"

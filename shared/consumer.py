@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import logs
+from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
 from shared.db import first_delivery, transaction
 from shared.deadletter import checked, reject
@@ -36,7 +37,8 @@ def consume(
       sessions: the service's session factory.
       inbox: the service's ``InboxMessage`` class.
       permanent: errors that retrying cannot fix; the message is dead-lettered with
-        the error as its reason instead of being retried.
+        the error as its reason instead of being retried. Errors of the data itself
+        (:func:`shared.containment.never_succeeds`) are always dead-lettered at once.
     """
     env, data = checked(message) or parse(message)
     token = logs.correlation_id.set(str(env["message_id"]))
@@ -53,6 +55,11 @@ def consume(
                     log.info("duplicate ignored", extra={"type": env["type"]})
         except permanent as exc:
             reject(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            # A value the database refuses, a broken contract: every retry would fail alike.
+            if not never_succeeds(exc):
+                raise
+            reject(describe(exc))
     finally:
         logs.correlation_id.reset(token)
 

@@ -11,6 +11,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.common import xq_name
 from dramatiq.middleware import CurrentMessage, Middleware, SkipMessage
 
+from shared.containment import lazy_metrics
 from shared.contracts import ContractError, parse
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def dead_letter(broker: dramatiq.Broker, message: dramatiq.Message, reason: str)
         "message dead-lettered",
         extra={"message_id": message.message_id, "queue": queue, "reason": reason},
     )
+    lazy_metrics().count_dead_letter(queue)
     if not isinstance(broker, RabbitmqBroker):
         message.fail()  # the stub broker keeps failed messages in its own dead-letter list
         return

@@ -37,6 +37,12 @@ SERIES = {
         "scheduler_due_backlog",
     ),
     "notifier": ("notifier_deliveries_total",),
+    # Counted by whichever process contains a failure (shared/containment.py).
+    "containment": (
+        "crm_quarantined_rows_total",
+        "crm_loop_failures_total",
+        "crm_dead_lettered_messages_total",
+    ),
 }
 
 
@@ -121,6 +127,48 @@ def notifier() -> NotifierMetrics:
         for outcome in OUTCOMES:
             deliveries.labels(channel, outcome)
     return NotifierMetrics(deliveries)
+
+
+@dataclass(frozen=True)
+class ContainmentMetrics:
+    quarantined: Counter
+    loop_failures: Counter
+    dead_letters: Counter
+
+
+@cache
+def containment() -> ContainmentMetrics:
+    """Rows set aside, loop iterations that failed, messages dead-lettered (shared/containment)."""
+    return ContainmentMetrics(
+        Counter(
+            "crm_quarantined_rows_total",
+            "Rows set aside because they can never be processed (crm-ops quarantine list).",
+            ["table"],
+        ),
+        Counter(
+            "crm_loop_failures_total",
+            "Iterations of a service loop that failed and were retried after a back-off "
+            "(kind=transient: a lost connection; permanent: anything else).",
+            ["loop", "kind"],
+        ),
+        Counter(
+            "crm_dead_lettered_messages_total",
+            "Messages moved to a dead-letter queue with their reason (crm-ops dead-letters).",
+            ["queue"],
+        ),
+    )
+
+
+def count_quarantined(table: str) -> None:
+    containment().quarantined.labels(table).inc()
+
+
+def count_loop_failure(loop: str, kind: str) -> None:
+    containment().loop_failures.labels(loop, kind).inc()
+
+
+def count_dead_letter(queue: str) -> None:
+    containment().dead_letters.labels(queue).inc()
 
 
 def observe_lateness(kind: str, due_at: datetime) -> None:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
-import pika
 import psycopg
 from sqlalchemy import (
     BigInteger,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from shared import containment
 from shared.contracts import envelope
 from shared.db import stamped, utcnow
 from shared.publisher import publish, to_queue
@@ -51,7 +51,7 @@ def outbox_model(base: type[DeclarativeBase]) -> type:
       queue; unset means an event for the exchange and the contract's subscribers.
     """
 
-    class OutboxMessage(base):  # type: ignore[misc, valid-type]
+    class OutboxMessage(containment.Quarantinable, base):  # type: ignore[misc, valid-type]
         __tablename__ = "outbox"
         __table_args__ = (
             # The relay reads only what is pending, oldest first: this index holds just those rows.
@@ -174,11 +174,11 @@ class Relay:
         # their order; others wait on this lock and take over when its holder's connection drops.
         self.lock_key = uuid.uuid5(uuid.NAMESPACE_URL, f"outbox/{schema}").int % (2**63)
 
-    def claim(self, session: Session) -> list[Any]:
-        """The oldest pending rows, locked for this transaction."""
+    def claim(self, session: Session, where: tuple = ()) -> list[Any]:
+        """The oldest pending rows (``where`` narrows them), locked for this transaction."""
         stmt = (
             select(self.model)
-            .where(self.model.published_at.is_(None))
+            .where(self.model.published_at.is_(None), *where)
             .order_by(self.model.id)
             .limit(self.batch_size)
             .with_for_update()
@@ -201,9 +201,25 @@ class Relay:
         )
 
     def relay_batch(self) -> int:
-        """Claim, publish and mark one batch; returns how many rows were sent."""
+        """Claim, publish and mark one batch; returns how many rows were sent.
+
+        A row that can never be published (its payload breaks its contract, cannot be
+        encoded...) is set aside with its reason and the others are sent; the rows after it
+        of the same aggregate are sent too, as holding them would hold every later event.
+        """
+        return containment.contain_batch(
+            self.sessions,
+            self.model,
+            (self.model.published_at.is_(None),),
+            self.model.id,
+            self.batch_size,
+            self._relay_claimed,
+            sum,
+        )
+
+    def _relay_claimed(self, where: tuple) -> int:
         with self.sessions() as session, session.begin():
-            rows = self.claim(session)
+            rows = self.claim(session, where)
             if rows:
                 self.publish(rows)
                 self.mark(session, rows)
@@ -217,7 +233,19 @@ class Relay:
         return total
 
     def run(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
-        """Relay until ``stop`` is set: drain, then sleep until NOTIFY or the poll interval."""
+        """Relay until ``stop`` is set: drain, then sleep until NOTIFY or the poll interval.
+
+        No failure ends it: a lost database connection is opened again (and the relay lock
+        taken again), a failed drain is retried after a pause.
+        """
+        while not stop.is_set():
+            try:
+                self._serve(listen_dsn, poll_seconds, stop)
+            except Exception as exc:  # the listen connection lost: reconnect, lock again
+                containment.backoff(exc, "relay listener")
+                stop.wait(1)
+
+    def _serve(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
         with psycopg.connect(listen_dsn, autocommit=True) as listener:
             while not stop.is_set():
                 if listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()[
@@ -227,22 +255,29 @@ class Relay:
                 stop.wait(max(poll_seconds, 1.0))
             listener.execute(f"LISTEN {self.channel}")
             log.info("relay active", extra={"channel": self.channel})
+            pause = containment.Pause()
             while not stop.is_set():
                 try:
                     if sent := self.drain():
                         log.info("relayed", extra={"count": sent})
-                except (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError) as exc:
-                    log.warning("broker unavailable, retrying", extra={"error": str(exc)})
-                    del self.broker.connection
-                    stop.wait(1)
+                    pause.succeeded()
+                except Exception as exc:  # retried after a pause, never fatal
+                    containment.backoff(exc, "relay", reset=self._reset_broker)
+                    stop.wait(pause.failed())
+                    continue  # at once after the pause, not after the next NOTIFY
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
+
+    def _reset_broker(self) -> None:
+        del self.broker.connection
 
 
 def pending_count(session: Session, model: type) -> int:
     """Rows of the outbox ``model`` that the relay has not published yet."""
     return session.scalar(
-        select(func.count()).select_from(model).where(model.published_at.is_(None))
+        select(func.count())
+        .select_from(model)
+        .where(model.published_at.is_(None), containment.not_quarantined(model))
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.domain.errors import DomainError
 from services.ops import accounts, database, queues, reference_books
+from services.ops import quarantine as quarantined
 from services.scheduler.adapters import controls
 from services.scheduler.adapters.ticker import CHANNEL as SCHEDULER_WAKEUP
 from shared import config
@@ -147,6 +148,32 @@ def resume_scheduler() -> None:
         # Wakes sleeping ticks at commit instead of after their longest sleep.
         session.execute(text("SELECT pg_notify(:channel, 'resume')"), {"channel": SCHEDULER_WAKEUP})
     click.echo("scheduler resumed" if was_paused else "scheduler was not paused")
+
+
+@main.group()
+def quarantine() -> None:
+    """Rows the scheduler or a relay set aside because they could never be processed."""
+
+
+@quarantine.command("list")
+def quarantine_list() -> None:
+    """Show every row set aside: table, id, since when, and why."""
+    with unit_of_work() as session:
+        rows = quarantined.listed(session)
+    for row in rows:
+        click.echo(f"{row.table}\t{row.id}\t{row.at.isoformat()}\t{row.reason}")
+    click.echo(f"{len(rows)} row(s) quarantined", err=True)
+
+
+@quarantine.command("release")
+@click.argument("table", type=click.Choice(tuple(quarantined.TABLES)))
+@click.argument("row_id", metavar="ID", type=int)
+def quarantine_release(table: str, row_id: int) -> None:
+    """Give a row set aside back to its loop (after fixing its cause); it is tried at once."""
+    with unit_of_work() as session:
+        if not quarantined.release(session, table, row_id):
+            raise click.ClickException(f"{table} {row_id} is not quarantined")
+    click.echo(f"released {table} {row_id}")
 
 
 @main.command("export-reference")

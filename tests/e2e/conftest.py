@@ -109,7 +109,8 @@ def system(settings, broker, tmp_path, clean_db):
                 service = Service(name, self.env, tmp_path, self.port)
                 self.services[name] = service.start()
             if "api" in names:
-                eventually(self._api_up, timeout=30)
+                # Importing the app takes a while on a machine busy with other work.
+                eventually(self._api_up, timeout=90)
             return self
 
         def _api_up(self) -> bool:
@@ -150,6 +151,17 @@ def documented_events(system, amqp, settings):
     ]
     assert received, "no event was published on the exchange"
     assert errors == []
+
+
+@pytest.fixture()
+def sinks():
+    """An SMTP server and a webhook receiver the notifier delivers to: (smtp, webhook)."""
+    from tests.integration.notifier.sinks import SmtpSink, WebhookServer
+
+    smtp, webhook = SmtpSink().start(), WebhookServer().start()
+    yield smtp, webhook
+    smtp.stop()
+    webhook.stop()
 
 
 # ---- Browser tests: Playwright driving Debian's Chromium (installed by .ci/run) ----

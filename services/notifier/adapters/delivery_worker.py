@@ -34,7 +34,7 @@ from services.notifier.domain.delivery import (
     DeliveryError,
     after_failure,
 )
-from shared import config, metrics, webhooks
+from shared import config, containment, metrics, webhooks
 from shared.db import utcnow
 from shared.names import Channel
 
@@ -163,17 +163,27 @@ class DeliveryWorker:
         for thread in threads:
             thread.start()
         try:
-            with psycopg.connect(listen_dsn, autocommit=True) as listener:
-                listener.execute(f"LISTEN {CHANNEL}")
-                wake.set()
-                while not stop.is_set():
-                    for _ in listener.notifies(timeout=0.5, stop_after=1):
-                        wake.set()
+            while not stop.is_set():
+                try:
+                    self._listen(listen_dsn, stop, wake)
+                except Exception as exc:  # the listen connection lost: reconnect
+                    containment.backoff(exc, "delivery listener")
+                    wake.set()  # the workers poll meanwhile
+                    stop.wait(1)
         finally:
             stop.set()
             wake.set()
             for thread in threads:
                 thread.join()
+
+    @staticmethod
+    def _listen(listen_dsn: str, stop: threading.Event, wake: threading.Event) -> None:
+        with psycopg.connect(listen_dsn, autocommit=True) as listener:
+            listener.execute(f"LISTEN {CHANNEL}")
+            wake.set()
+            while not stop.is_set():
+                for _ in listener.notifies(timeout=0.5, stop_after=1):
+                    wake.set()
 
     def _work(self, stop: threading.Event, wake: threading.Event) -> None:
         while not stop.is_set():

@@ -17,6 +17,7 @@ from services.scheduler.adapters.orm import CallPlan, Pause, Timer
 from services.scheduler.domain.plans import PLANNED
 from services.scheduler.domain.timers import PENDING
 from shared import metrics
+from shared.containment import not_quarantined
 from shared.db import utcnow
 
 
@@ -39,9 +40,14 @@ def resume(session: Session) -> bool:
 
 
 def due_backlog(sessions: sessionmaker[Session], now: datetime | None = None) -> dict[str, int]:
-    """Planned calls and pending timers due by ``now`` and not emitted yet (both indexed)."""
+    """Planned calls and pending timers due by ``now`` and not emitted yet (both indexed);
+    rows set aside are not waiting for the tick (``crm_quarantined_rows_total`` counts them)."""
     now = now or utcnow()
     with sessions() as session:
-        calls = select(func.count()).where(CallPlan.state == PLANNED, CallPlan.next_call_at <= now)
-        timers = select(func.count()).where(Timer.state == PENDING, Timer.fire_at <= now)
+        calls = select(func.count()).where(
+            CallPlan.state == PLANNED, CallPlan.next_call_at <= now, not_quarantined(CallPlan)
+        )
+        timers = select(func.count()).where(
+            Timer.state == PENDING, Timer.fire_at <= now, not_quarantined(Timer)
+        )
         return {"call": session.scalar(calls) or 0, "timer": session.scalar(timers) or 0}

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.containment import Quarantinable
 from shared.db import inbox_model, metadata_for, stamped
 
 SCHEMA = "scheduler"
@@ -36,7 +37,7 @@ class Base(DeclarativeBase):
     metadata = metadata_for(SCHEMA)
 
 
-class CallPlan(Base):
+class CallPlan(Quarantinable, Base):
     """One subject's next call (see services/scheduler/domain/plans.py)."""
 
     __tablename__ = "call_plans"
@@ -92,7 +93,7 @@ class StatusRuleRow(Base):
     interval_days: Mapped[int] = mapped_column(Integer)
 
 
-class Timer(Base):
+class Timer(Quarantinable, Base):
     """A one-shot timer; fired and cancelled rows stay as tombstones until the clean-up."""
 
     __tablename__ = "timers"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.plans import DUE, PLANNED
-from shared import metrics
+from shared import containment, metrics
 from shared.contracts import envelope
 from shared.db import utcnow
 from shared.publisher import derived_id, publish
@@ -80,7 +80,7 @@ class PlanEmitter:
 
     def emit_due(self, now: datetime) -> int:
         """Publish CallDue for planned calls due by ``now``; they become ``due``."""
-        sent, self.more_due = self._claim_publish_mark(
+        sent, self.more_due = self._contained(
             (CallPlan.state == PLANNED, CallPlan.next_call_at <= now),
             CallPlan.next_call_at,
             self._publish_due,
@@ -95,13 +95,25 @@ class PlanEmitter:
 
     def publish_revisions(self) -> int:
         """Publish CallPlanned for plans changed since the CRM last heard of them."""
-        sent, self.more_revisions = self._claim_publish_mark(
+        sent, self.more_revisions = self._contained(
             (CallPlan.published_revision < CallPlan.revision,),
             CallPlan.id,
             self._publish_revision,
             {"published_revision": CallPlan.revision},
         )
         return sent
+
+    def _contained(self, where, order_by, publish_one, values) -> tuple[int, bool]:
+        """A batch of plans (never those set aside); a plan that fails on its own is set aside."""
+        return containment.contain_batch(
+            self.sessions,
+            CallPlan,
+            where,
+            order_by,
+            self.batch_size,
+            lambda claim: self._claim_publish_mark(claim, order_by, publish_one, values),
+            containment.sent_and_more,
+        )
 
     def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
         """Claim a batch (SKIP LOCKED), publish it, mark what the broker confirmed.
@@ -164,7 +176,7 @@ class PlanEmitter:
         """When the earliest planned call is due (read from the due index)."""
         return (
             select(CallPlan.next_call_at)
-            .where(CallPlan.state == PLANNED)
+            .where(CallPlan.state == PLANNED, containment.not_quarantined(CallPlan))
             .order_by(CallPlan.next_call_at)
             .limit(1)
         )
@@ -172,4 +184,6 @@ class PlanEmitter:
     @staticmethod
     def unpublished_query() -> Exists:
         """Whether some plan has a revision the CRM has not been told about."""
-        return exists().where(CallPlan.published_revision < CallPlan.revision)
+        return exists().where(
+            CallPlan.published_revision < CallPlan.revision, containment.not_quarantined(CallPlan)
+        )

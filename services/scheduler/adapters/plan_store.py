@@ -84,6 +84,9 @@ def save(session: Session, row: CallPlan | None, plan: Plan) -> CallPlan:
     if row is None:
         row = CallPlan()
         session.add(row)
+    elif row.quarantined_at is not None and row.next_call_at != plan.next_call_at:
+        # Planned anew: a plan set aside for its old due time is tried again.
+        row.quarantined_at = row.quarantine_reason = None
     for name in PLAN_FIELDS:
         setattr(row, name, getattr(plan, name))
     session.flush()

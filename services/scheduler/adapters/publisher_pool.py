@@ -32,6 +32,9 @@ class PublisherPool:
 
     def __init__(self, broker: dramatiq.Broker, threads: int = 4):
         self.broker = broker
+        # Bumped when a publish fails: the broker may have closed every connection at once,
+        # so each thread opens a fresh one before its next chunk instead of failing a batch.
+        self._generation = 0
         self._tasks: queue.Queue = queue.Queue()
         self._threads = [
             threading.Thread(target=self._work, name=f"publisher-{n}", daemon=True)
@@ -79,6 +82,7 @@ class PublisherPool:
             thread.join(timeout=10)
 
     def _work(self) -> None:
+        generation = self._generation
         while True:
             try:
                 task = self._tasks.get(timeout=KEEPALIVE_SECONDS)
@@ -89,6 +93,9 @@ class PublisherPool:
                 self._disconnect()
                 return
             chunk, publish_one, deadline, future = task
+            if generation != self._generation:
+                generation = self._generation
+                self._disconnect()
             done = []
             try:
                 for item in chunk:
@@ -97,6 +104,7 @@ class PublisherPool:
                     if time.monotonic() > deadline:
                         break
             except Exception as exc:  # handed to the batch's caller through the future
+                self._generation = generation = self._generation + 1
                 self._disconnect()
                 future.set_exception(exc)
             else:

@@ -9,10 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import dramatiq
-import pika
 import psycopg
-import sqlalchemy.exc
-from sqlalchemy import make_url, select
+from sqlalchemy import ColumnElement, Select, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
@@ -21,7 +19,7 @@ from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
-from shared import config, metrics
+from shared import config, containment, metrics
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,8 +29,6 @@ CHANNEL = "scheduler_wakeup"
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
 PUBLISH_THREADS = 4
-
-BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError)
 
 
 class Ticker:
@@ -49,6 +45,7 @@ class Ticker:
         self.plans = PlanEmitter(sessions, self.pool, settings.events_exchange, batch)
         self.timers = TimerEmitter(sessions, self.pool, batch)
         self.routines = RoutineRunner(sessions, broker)
+        self.pause = containment.Pause()
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
 
@@ -83,8 +80,8 @@ class Ticker:
             unpublished, next_call, next_timer = session.execute(
                 select(
                     self.plans.unpublished_query(),
-                    self.plans.next_due_query().scalar_subquery(),
-                    self.timers.next_due_query().scalar_subquery(),
+                    within_sleep(self.plans.next_due_query(), now, self.max_sleep),
+                    within_sleep(self.timers.next_due_query(), now, self.max_sleep),
                 )
             ).one()
         if unpublished:
@@ -107,8 +104,8 @@ class Ticker:
                     log.info("tick loop active")
                     while not stop.is_set():
                         self._sleep(listener, self._step(stop), stop)
-            except psycopg.OperationalError as exc:
-                log.warning("listen connection lost, reconnecting", extra={"error": str(exc)})
+            except Exception as exc:  # the listen connection lost (or worse): reconnect
+                containment.backoff(exc, "tick listener")
                 stop.wait(1)
 
     @staticmethod
@@ -131,14 +128,25 @@ class Ticker:
                 log.info("emitted", extra={"count": sent})
             self.broker.connection.process_data_events(time_limit=0)  # heartbeats
             sleep = self.seconds_to_next(utcnow())
+            self.pause.succeeded()
             return sleep if sent or sleep > 0 else CONTENDED_WAIT
-        except BROKER_ERRORS as exc:
-            log.warning("broker unavailable, retrying", extra={"error": str(exc)})
-            del self.broker.connection
-        except sqlalchemy.exc.OperationalError as exc:
-            log.warning("database unavailable, retrying", extra={"error": str(exc)})
-        stop.wait(1)
+        except Exception as exc:  # a tick that fails is retried after a pause, never fatal
+            containment.backoff(exc, "tick", reset=self._reset_broker)
+        stop.wait(self.pause.failed())
         return 0.0
+
+    def _reset_broker(self) -> None:
+        del self.broker.connection
+
+
+def within_sleep(query: Select, now: datetime, max_sleep: float) -> ColumnElement[datetime]:
+    """The earliest due time of ``query``, clamped between a day ago and the longest sleep.
+
+    A row may hold an instant no Python datetime can (year 0 or 10000, written by hand or by
+    a bug); the clamp keeps it in the database, where it cannot make every tick fail.
+    """
+    floor, ceiling = now - timedelta(days=1), now + timedelta(seconds=max_sleep)
+    return func.greatest(func.least(query.scalar_subquery(), ceiling), floor)
 
 
 def libpq_dsn(url: str) -> str:

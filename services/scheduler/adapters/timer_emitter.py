@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters.orm import Timer
 from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.timers import FIRED, PENDING
-from shared import metrics
+from shared import containment, metrics
 from shared.contracts import envelope
 from shared.db import utcnow
 from shared.publisher import derived_id, to_queue
@@ -43,11 +43,25 @@ class TimerEmitter:
         self.more = False  # the last batch left due timers behind
 
     def fire_due(self, now: datetime) -> int:
+        """Fire the timers due by ``now`` (never those set aside); a timer that fails on its
+        own is set aside."""
+        sent, self.more = containment.contain_batch(
+            self.sessions,
+            Timer,
+            (Timer.state == PENDING, Timer.fire_at <= now),
+            Timer.fire_at,
+            self.batch_size,
+            self._fire_batch,
+            containment.sent_and_more,
+        )
+        return sent
+
+    def _fire_batch(self, where: tuple) -> tuple[int, bool]:
         with self.sessions() as session, session.begin():
             timers = list(
                 session.scalars(
                     select(Timer)
-                    .where(Timer.state == PENDING, Timer.fire_at <= now)
+                    .where(*where)
                     .order_by(Timer.fire_at)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
@@ -55,7 +69,7 @@ class TimerEmitter:
             )
             claimed = len(timers)
             timers = self.pool.publish(timers, self._fire, BATCH_BUDGET)
-            self.more = claimed == self.batch_size or len(timers) < claimed
+            more = claimed == self.batch_size or len(timers) < claimed
             if timers:
                 session.execute(
                     update(Timer)
@@ -63,7 +77,7 @@ class TimerEmitter:
                     .values(state=FIRED, fired_at=utcnow())
                     .execution_options(synchronize_session=False)
                 )
-        return len(timers)
+        return len(timers), more
 
     def _fire(self, timer: Timer) -> None:
         to_queue(self.pool.broker, timer.reply_to, timer_fired(timer, utcnow()))
@@ -72,4 +86,9 @@ class TimerEmitter:
     @staticmethod
     def next_due_query() -> Select:
         """When the earliest pending timer fires (read from the due index)."""
-        return select(Timer.fire_at).where(Timer.state == PENDING).order_by(Timer.fire_at).limit(1)
+        return (
+            select(Timer.fire_at)
+            .where(Timer.state == PENDING, containment.not_quarantined(Timer))
+            .order_by(Timer.fire_at)
+            .limit(1)
+        )

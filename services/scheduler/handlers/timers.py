@@ -24,6 +24,9 @@ def schedule_timer(session: Session, env: dict[str, Any], data: dict[str, Any]) 
         "set_by": uuid.UUID(str(env["message_id"])),
         "changed_at": env["occurred_at"],
         "fired_at": None,
+        # A new schedule is a new value: a timer set aside for its old one is tried again.
+        "quarantined_at": None,
+        "quarantine_reason": None,
     }
     stmt = insert(Timer).values(**values)
     session.execute(

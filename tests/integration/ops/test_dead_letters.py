@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from dramatiq.common import xq_name
-from sqlalchemy import select
+from dramatiq.common import dq_name, xq_name
+from sqlalchemy import func, select
 
 from services.crm.adapters.orm import Lead, StatusAssignment
+from services.crm.adapters.work import Task
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers.leads import create_lead
 from shared.contracts import CRM, SCHEDULER, envelope
-from shared.db import transaction
+from shared.db import transaction, utcnow
 from shared.publisher import to_queue
 from tests import factories
 from tests.helpers import eventually, running_worker
@@ -99,3 +102,37 @@ def test_queues_shows_what_waits_in_each_service_queue_and_its_dead_letters(
     # ready, consumers, delayed, dead
     assert rows["scheduler"][0] == "2"
     assert rows["crm"][3] == "1"
+
+
+def test_a_task_that_can_never_be_stored_is_dead_lettered_once_with_its_reason(
+    ops, service_queues, broker, sessions, crm_worker, clean_db
+):
+    manager_id, _ = factories.employee(sessions, "manager")
+    with transaction(sessions) as session:
+        lead = create_lead(session, Actor(manager_id, Role.MANAGER), {"name": "Globex"})
+        lead.name = "G" * 300  # the longest name a lead may have: "Call G..." is longer
+    command = envelope(
+        "CreateTask",
+        {
+            "key": "call:1",
+            "kind": "call",
+            "assignee_id": manager_id,
+            "subject_kind": "lead",
+            "subject_id": lead.id,
+            "due_at": utcnow().isoformat(),
+        },
+    )
+    to_queue(broker, CRM, command)
+
+    eventually(lambda: dead(service_queues, CRM) == 1)
+    [listed] = ops("dead-letters", "crm").stdout.splitlines()
+    message_id, type_, reason = listed.split("\t")
+    assert (message_id, type_) == (command["message_id"], "CreateTask")
+    assert "value too long" in reason
+    # Not retried: nothing waits out a back-off, and the one copy carries no retry count.
+    delayed = service_queues.queue_declare(queue=dq_name(CRM), passive=True)
+    assert delayed.method.message_count == 0
+    [letter] = map(json.loads, ops("dead-letters", "crm", "--json").stdout.splitlines())
+    assert "retries" not in letter["message"]["options"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == 0

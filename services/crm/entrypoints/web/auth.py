@@ -22,8 +22,6 @@ def login():
         response = redirect(url_for("web.login", next=request.args.get("next")))
         response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
         return response
-    if session.unavailable:  # type: ignore[attr-defined]
-        return render("login.html", 503, error=t(_("Signing in is unavailable right now.")))
     if request.method == "GET":
         return render("login.html")
     email, password = request.form.get("email", ""), request.form.get("password", "")

@@ -51,6 +51,10 @@ PUBLIC = {"web.login", "web.invitation", "web.static"}
 
 @bp.before_request
 def sign_in_required():
+    store = current_app.session_interface
+    if request.endpoint != "web.static" and not store.reachable(session):  # type: ignore[attr-defined]
+        # Without Redis no one can sign in or stay signed in: say so rather than fail later.
+        return unavailable()
     if request.method == "POST":
         csrf.protect()
     if request.endpoint in PUBLIC:
@@ -70,6 +74,11 @@ def sign_in_required():
     g.employee = employee
     g.actor = accounts.actor_of(employee)
     return None
+
+
+def unavailable():
+    """The sign-in page saying that the session store (Redis) does not answer: 503."""
+    return render("login.html", 503, error=t(_("Signing in is unavailable right now.")))
 
 
 def actor() -> Actor:

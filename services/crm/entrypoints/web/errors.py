@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import redis
 from flask_wtf.csrf import CSRFError
 
 from services.crm.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from services.crm.domain.process import StepNotAllowed
-from services.crm.entrypoints.web.base import bp, render, t
+from services.crm.entrypoints.web.base import bp, render, t, unavailable
 from shared.i18n import _
 
 
@@ -39,3 +40,9 @@ def refused(exc: DomainError):
 def expired_form(exc: CSRFError):
     message = t(_("The form has expired. Reload the page and send it again."))
     return render("error.html", 400, message=message)
+
+
+@bp.errorhandler(redis.RedisError)
+def sessions_away(exc: redis.RedisError):
+    # Redis went away during the request (the sign-in rate limit, a logout everywhere).
+    return unavailable()

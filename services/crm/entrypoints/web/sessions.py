@@ -89,6 +89,18 @@ class RedisSessionInterface(SessionInterface):
             pipe.expire(self.index(employee_id), self.idle)
         pipe.execute()
 
+    def reachable(self, session: RedisSession) -> bool:
+        """Whether sessions can be kept now: Redis answered this request's read, or a ping."""
+        if session.unavailable:
+            return False
+        if session.sid:
+            return True
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError as exc:
+            log.warning("web sessions unavailable", extra={"error": str(exc)})
+            return False
+
     def alive(self, sid: str | None) -> bool:
         """Whether a session still exists (a live stream stops once it is logged out)."""
         try:
