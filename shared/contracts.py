@@ -6,6 +6,7 @@ This module is the integration surface of the system. Every event published to t
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,6 +142,8 @@ class RescheduleCallV1(_Data):
 
 
 class CallDueV1(_Data):
+    """The scheduler: a planned call fell due; the notifier makes it a manager's task."""
+
     plan_id = Id(required=True)
     subject_kind = SubjectKind(required=True)
     subject_id = Id(required=True)
@@ -148,6 +151,9 @@ class CallDueV1(_Data):
     status_id = Id(required=True)
     status_version = fields.Integer(strict=True, required=True)
     due_at = AwareDateTime(required=True)
+    # The plan's revision in the due state, for the CRM's read model; absent from older
+    # messages, which a CallPlanned of that revision followed instead.
+    revision = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
 class CallPlannedV1(_Data):
@@ -301,7 +307,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("AssignStatus", 1, AssignStatusV1),
         Contract("CallCompleted", 1, CallCompletedV1, "call_completed", (SCHEDULER,)),
         Contract("RescheduleCall", 1, RescheduleCallV1, None, (SCHEDULER,)),
-        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER,)),
+        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER, CRM)),
         Contract("CallPlanned", 1, CallPlannedV1, "planned", (CRM,)),
         Contract("ScheduleTimer", 1, ScheduleTimerV1),
         Contract("CancelTimer", 1, CancelTimerV1),
@@ -552,7 +558,7 @@ def envelope(
       ContractError: the payload does not match the contract.
     """
     contract = contract_for(type_)
-    _check(contract.schema(), data)
+    _check(_schema(contract.schema), data)
     return {
         "message_id": str(message_id or uuid.uuid4()),
         "type": contract.type,
@@ -573,14 +579,20 @@ def parse(message: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """
     if not isinstance(message, dict):
         raise ContractError(f"envelope: expected an object, got {type(message).__name__}")
-    env = _check(EnvelopeSchema(), message)
+    env = _check(_schema(EnvelopeSchema), message)
     contract = contract_for(env["type"])
     if env["version"] != contract.version:
         raise ContractError(
             f"version: {env['type']} version {env['version']} is not supported "
             f"(expected {contract.version})"
         )
-    return env, _check(contract.schema(), env["data"], prefix="data.")
+    return env, _check(_schema(contract.schema), env["data"], prefix="data.")
+
+
+@functools.cache
+def _schema(cls: type[ma.Schema]) -> ma.Schema:
+    """One instance per schema: building one deep-copies its fields, loading keeps no state."""
+    return cls()
 
 
 def _check(schema: ma.Schema, payload: Any, prefix: str = "") -> dict[str, Any]:

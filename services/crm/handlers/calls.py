@@ -2,8 +2,9 @@
 
 The scheduler owns the call plans and is the only service that knows the time;
 the CRM never reads its tables. The CRM keeps a read model instead (``crm.call_plans``,
-``CallPlanView``), fed by the scheduler's ``CallPlanned`` events: each carries the
-whole plan and a revision that grows with every change, so applying it is an upsert
+``CallPlanView``), fed by the scheduler's ``CallPlanned`` events (and ``CallDue``, the
+revision of a plan falling due): each carries the whole plan and a revision that grows
+with every change, so applying it is an upsert
 that keeps the newest revision and ignores older or repeated ones, in whatever order
 they arrive. Answering the panel from a local table keeps it fast and available when
 the scheduler is not, and joins the subject's name here, where names live.
@@ -81,6 +82,17 @@ def on_call_planned(session: Session, env: dict[str, Any], data: dict[str, Any])
             "stale call plan ignored",
             extra={"plan_id": data["plan_id"], "revision": data["revision"]},
         )
+
+
+def on_call_due(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+    """CallDue: the plan's call fell due, a revision of its own in the read model."""
+    if data.get("revision") is None:
+        return  # an older scheduler's: the CallPlanned of the due revision follows it
+    on_call_planned(
+        session,
+        env,
+        {**data, "next_call_at": data["due_at"], "state": "due"},
+    )
 
 
 def list_plans(

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
 from services.scheduler.adapters.plan_emitter import PlanEmitter
-from services.scheduler.adapters.publisher_pool import PublisherPool
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
 from shared import config, metrics
+from shared.batch_publisher import BatchPublisher, NotConfirmed
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,18 @@ CHANNEL = "scheduler_wakeup"
 # When rows are due but another instance holds them, wait this long instead of spinning.
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
-PUBLISH_THREADS = 4
 
-BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError)
+BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError, NotConfirmed)
+
+
+def confirmed_sender(broker: dramatiq.Broker, settings: config.Settings) -> ConfirmedSender:
+    """Batches confirmed as a whole over a connection of their own; dramatiq declares the queues."""
+    publisher = BatchPublisher(
+        settings.broker_url,
+        exchanges=(settings.events_exchange,),
+        declare_queue=lambda queue: broker.declare_queue(queue, ensure=True),
+    )
+    return ConfirmedSender(publisher)
 
 
 class Ticker:
@@ -45,16 +55,16 @@ class Ticker:
         self.broker = broker
         self.max_sleep = settings.scheduler_max_sleep_seconds
         batch = settings.scheduler_batch_size
-        self.pool = PublisherPool(broker, PUBLISH_THREADS)
-        self.plans = PlanEmitter(sessions, self.pool, settings.events_exchange, batch)
-        self.timers = TimerEmitter(sessions, self.pool, batch)
+        self.sender = confirmed_sender(broker, settings)
+        self.plans = PlanEmitter(sessions, self.sender, settings.events_exchange, batch)
+        self.timers = TimerEmitter(sessions, self.sender, batch)
         self.routines = RoutineRunner(sessions, broker)
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
 
     def close(self) -> None:
-        """Stop the publishing threads and close their connections."""
-        self.pool.close()
+        """Close the publishing connection."""
+        self.sender.close()
 
     def tick(self, now: datetime | None = None) -> int:
         """Emit everything due by ``now`` (the clock when omitted), batch after batch."""

@@ -161,6 +161,31 @@ def test_duplicates_change_nothing_whether_redelivered_or_re_sent(
     assert (row.state, row.next_call_at, row.revision) == ("due", first, 2)
 
 
+def test_a_due_call_shows_the_plan_due_without_a_revision_of_its_own(
+    worker, broker, sessions, clean_db
+):
+    due = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    deliver(broker, sessions, "CallPlanned", plan_data(4, "lead", 2, 3, at=due))
+    call_due = {
+        "plan_id": 4,
+        "subject_kind": "lead",
+        "subject_id": 2,
+        "responsible_id": 3,
+        "status_id": 1,
+        "status_version": 1,
+        "due_at": due.isoformat(),
+        "revision": 2,
+    }
+    deliver(broker, sessions, "CallDue", call_due)
+    row = stored(sessions, 4)
+    assert (row.state, row.next_call_at, row.revision) == ("due", due, 2)
+
+    # The next plan overtook a late due call: the panel keeps the newer one.
+    deliver(broker, sessions, "CallPlanned", plan_data(5, "lead", 3, 3, at=due, revision=3))
+    deliver(broker, sessions, "CallDue", {**call_due, "plan_id": 5, "subject_id": 3})
+    assert (stored(sessions, 5).state, stored(sessions, 5).revision) == ("planned", 3)
+
+
 # -- the calls panel -------------------------------------------------------------------------
 
 
