@@ -24,13 +24,13 @@ from typing import Any
 from sqlalchemy import Exists, Select, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.domain.plans import DUE, PLANNED
 from shared import metrics
+from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
-from shared.batch_publisher import Outgoing
 from shared.publisher import derived_id, outgoing
 
 AGGREGATE = "call_plan"

@@ -16,8 +16,8 @@ from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
-from services.scheduler.adapters.plan_emitter import PlanEmitter
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from services.scheduler.adapters.plan_emitter import PlanEmitter
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.scheduler.adapters.orm import Timer
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from services.scheduler.adapters.orm import Timer
 from services.scheduler.domain.timers import FIRED, PENDING
 from shared import metrics
+from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
-from shared.batch_publisher import Outgoing
 from shared.publisher import derived_id, queued
 
 
