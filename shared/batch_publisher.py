@@ -204,7 +204,7 @@ class BatchPublisher:
     """Publishes batches with publisher confirms over one connection, opened on first use.
 
     Parameters:
-      url: RabbitMQ's URL (``BROKER_URL``).
+      url: RabbitMQ's URL (``BROKER_URL``), or pika's connection parameters.
       exchanges: topic exchanges to declare (durable) on every new connection.
       declare_queue: called with each service queue a batch routes to, before it is sent
         (dramatiq's ``broker.declare_queue(name, ensure=True)``, which remembers them).
@@ -213,13 +213,13 @@ class BatchPublisher:
 
     def __init__(
         self,
-        url: str,
+        url: str | pika.ConnectionParameters,
         *,
         exchanges: Sequence[str] = (),
         declare_queue: Callable[[str], None] | None = None,
         timeout: float = CONFIRM_TIMEOUT,
     ):
-        self.params = pika.URLParameters(url)
+        self.params = pika.URLParameters(url) if isinstance(url, str) else url
         self.exchanges = tuple(exchanges)
         self.declare_queue = declare_queue
         self.timeout = timeout

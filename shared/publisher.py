@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-import weakref
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,6 @@ import dramatiq
 import pika
 
 from shared.batch_publisher import Outgoing
-from shared.broker import declare_events_exchange
 from shared.contracts import consumer_actor, contract_for
 
 # Namespace of deterministic message ids (uuid5), so a re-sent effect keeps its id.
@@ -21,9 +19,6 @@ MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-2b7a-4a57-9a51-4f3f0c5e2d10")
 
 # What dramatiq sets on the messages it enqueues: persistent, no priority.
 _PERSISTENT = pika.BasicProperties(delivery_mode=2)
-
-# Exchanges declared on each channel; a new channel after a reconnect declares again.
-_declared: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 
 
 def derived_id(*parts: object) -> uuid.UUID:
@@ -92,42 +87,9 @@ def to_exchange(exchange: str, aggregate: str, env: dict[str, Any]) -> Outgoing:
 
 
 def outgoing(exchange: str, aggregate: str, env: dict[str, Any]) -> list[Outgoing]:
-    """Every message :func:`publish` sends for an envelope, for a :class:`BatchPublisher`:
+    """The messages of an envelope, for a :class:`~shared.batch_publisher.BatchPublisher`:
     the event to the exchange (when the type is a domain event) and one to each subscriber.
     """
     contract = contract_for(env["type"])
     messages = [to_exchange(exchange, aggregate, env)] if contract.event else []
     return messages + [queued(queue, env) for queue in contract.subscribers]
-
-
-def publish(broker: dramatiq.Broker, exchange: str, aggregate: str, env: dict[str, Any]) -> None:
-    """Publish an envelope with publisher confirms: to ``exchange`` under
-    ``<aggregate>.<event>`` when the type is a domain event, and to every subscribed queue.
-
-    Parameters:
-      broker: the RabbitMQ broker (its channel has confirms on).
-      exchange: the topic exchange, ``crm.events``.
-      aggregate: first part of the routing key (``lead``, ``call_plan``...).
-      env: a JSON-ready envelope from :func:`shared.contracts.envelope`.
-
-    Raises:
-      pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError: the broker did not
-      confirm; the caller must not mark the message sent.
-    """
-    contract = contract_for(env["type"])
-    if contract.event:
-        channel = broker.channel
-        declared = _declared.setdefault(channel, set())
-        if exchange not in declared:
-            # Once per channel: a declare is a round trip that would halve the publish rate.
-            declare_events_exchange(channel, exchange)
-            declared.add(exchange)
-        message = to_exchange(exchange, aggregate, env)
-        channel.basic_publish(
-            exchange=exchange,
-            routing_key=message.routing_key,
-            body=message.body,
-            properties=message.properties,
-        )
-    for queue in contract.subscribers:
-        to_queue(broker, queue, env)
