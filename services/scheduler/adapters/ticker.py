@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters import controls
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
 from services.scheduler.adapters.plan_emitter import PlanEmitter
+from services.scheduler.adapters.replanner import Replanner
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
@@ -58,6 +59,7 @@ class Ticker:
         self.sender = confirmed_sender(broker, settings)
         self.plans = PlanEmitter(sessions, self.sender, settings.events_exchange, batch)
         self.timers = TimerEmitter(sessions, self.sender, batch)
+        self.replans = Replanner(sessions)
         self.routines = RoutineRunner(sessions, broker)
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
@@ -78,7 +80,11 @@ class Ticker:
             at = clock()
             total += self.timers.fire_due(at) + self.plans.emit_due(at)
             total += self.plans.publish_revisions()
-            if not (self.timers.more or self.plans.more_due or self.plans.more_revisions):
+            # A status's re-plan goes a batch at a time, so what falls due meanwhile still
+            # goes out within a batch's time.
+            total += self.replans.run_batch()
+            more = self.timers.more or self.plans.more_due or self.plans.more_revisions
+            if not (more or self.replans.more):
                 break
         total += self.routines.run_due(clock())
         metrics.scheduler().tick.observe(time.perf_counter() - started)
@@ -90,14 +96,15 @@ class Ticker:
             if controls.paused(session):  # woken by the NOTIFY of `crm-ops resume-scheduler`
                 return self.max_sleep
             # One round trip: every query reads a partial index of what is pending.
-            unpublished, next_call, next_timer = session.execute(
+            unpublished, replanning, next_call, next_timer = session.execute(
                 select(
                     self.plans.unpublished_query(),
+                    self.replans.pending_query(),
                     self.plans.next_due_query().scalar_subquery(),
                     self.timers.next_due_query().scalar_subquery(),
                 )
             ).one()
-        if unpublished:
+        if unpublished or replanning:
             return 0.0
         candidates = [
             next_call,
