@@ -32,6 +32,9 @@ CHANNEL = "scheduler_wakeup"
 # When rows are due but another instance holds them, wait this long instead of spinning.
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
+# Longest one tick works before handing back to the loop (a re-plan of a million subjects
+# or a flood of due calls is worked off over many ticks).
+TICK_SLICE = 1.0
 
 BROKER_ERRORS = (pika.exceptions.AMQPError, dramatiq.errors.BrokerConnectionError, NotConfirmed)
 
@@ -68,8 +71,9 @@ class Ticker:
         """Close the publishing connection."""
         self.sender.close()
 
-    def tick(self, now: datetime | None = None) -> int:
-        """Emit everything due by ``now`` (the clock when omitted), batch after batch."""
+    def tick(self, now: datetime | None = None, slice_seconds: float | None = None) -> int:
+        """Emit everything due by ``now`` (the clock when omitted), batch after batch, for at
+        most about ``slice_seconds`` when given."""
         clock: Callable[[], datetime] = (lambda: now) if now else utcnow
         with self.sessions() as session:
             if controls.paused(session):  # an operator ran `crm-ops pause-scheduler`
@@ -86,6 +90,8 @@ class Ticker:
             more = self.timers.more or self.plans.more_due or self.plans.more_revisions
             if not (more or self.replans.more):
                 break
+            if slice_seconds is not None and time.perf_counter() - started > slice_seconds:
+                break  # more is pending, so the loop ticks again at once, having seen a stop
         total += self.routines.run_due(clock())
         metrics.scheduler().tick.observe(time.perf_counter() - started)
         return total
@@ -143,7 +149,7 @@ class Ticker:
     def _step(self, stop: threading.Event) -> float:
         """One tick and the sleep that should follow it."""
         try:
-            sent = self.tick()
+            sent = self.tick(slice_seconds=TICK_SLICE)
             if sent:
                 log.info("emitted", extra={"count": sent})
             self.broker.connection.process_data_events(time_limit=0)  # heartbeats
