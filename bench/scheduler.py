@@ -177,7 +177,7 @@ def emission_rate(engine, sessions, broker, settings, total: int, count: int) ->
     cpu = time.process_time() - cpu
     ticker.close()
     raw_after = raw_pika_rate(settings, count)
-    queued = {q: queue_depth(broker, q) for q in ("crm", "notifier")}
+    queued = {q: queue_depth(broker, q) for q in ("notifier",)}
     rate, raw = emitted / elapsed, (raw_before + raw_after) / 2
     print(
         f"  scheduler: {emitted:,} due calls in {elapsed:.2f} s = {rate:,.0f} due calls/s "
@@ -188,8 +188,8 @@ def emission_rate(engine, sessions, broker, settings, total: int, count: int) ->
         f"(before {raw_before:,.0f}, after {raw_after:,.0f})"
     )
     print(
-        f"  ratio: {rate / raw:.2f} due calls per raw message; each call is 3 messages "
-        f"(CallDue to crm.events, the notifier and the CRM) in batches of {sender_chunk()} "
+        f"  ratio: {rate / raw:.2f} due calls per raw message; each call is 2 messages "
+        f"(CallDue to crm.events and the notifier) in batches of {sender_chunk()} "
         f"calls confirmed as a whole; queued: {queued}"
     )
     print(f"  load average after: {load_average()}")

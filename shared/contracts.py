@@ -151,8 +151,9 @@ class CallDueV1(_Data):
     status_id = Id(required=True)
     status_version = fields.Integer(strict=True, required=True)
     due_at = AwareDateTime(required=True)
-    # The plan's revision in the due state, for the CRM's read model; absent from older
-    # messages, which a CallPlanned of that revision followed instead.
+    # The plan's revision in the due state: the notifier hands it to the CRM with the call's
+    # task (CreateTask), and the read model stores it; absent from older messages, which a
+    # CallPlanned of that revision followed instead.
     revision = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
@@ -264,6 +265,8 @@ class CreateTaskV1(_Data):
     due_at = AwareDateTime(required=True)
     plan_id = Id(load_default=None, allow_none=True)
     status_id = Id(load_default=None, allow_none=True)
+    # A call's: the plan's revision in the due state, which the calls panel shows with it.
+    plan_revision = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
 class DeliverInAppV1(_Data):
@@ -307,7 +310,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("AssignStatus", 1, AssignStatusV1),
         Contract("CallCompleted", 1, CallCompletedV1, "call_completed", (SCHEDULER,)),
         Contract("RescheduleCall", 1, RescheduleCallV1, None, (SCHEDULER,)),
-        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER, CRM)),
+        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER,)),
         Contract("CallPlanned", 1, CallPlannedV1, "planned", (CRM,)),
         Contract("ScheduleTimer", 1, ScheduleTimerV1),
         Contract("CancelTimer", 1, CancelTimerV1),

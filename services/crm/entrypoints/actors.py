@@ -54,7 +54,6 @@ def assign_status(session: Session, env: dict, data: dict) -> None:
 HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
-    "CallDue": calls.on_call_due,
     "TimerFired": timers.on_timer_fired,
     "RunClassification": classification.on_run_classification,
     "RunRoutine": routines.on_run_routine,

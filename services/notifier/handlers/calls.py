@@ -73,6 +73,8 @@ def call_due(session: Session, env: dict[str, Any], data: dict[str, Any]) -> Non
         "plan_id": data["plan_id"],
         "status_id": data["status_id"],
     }
+    if data.get("revision") is not None:
+        task["plan_revision"] = data["revision"]
     outbox.record(
         session,
         "call_plan",

@@ -5,11 +5,10 @@ side by side share the rows and never take the same one), publish with publisher
 confirms, mark, commit. A crash before the commit leaves the rows as they were; the next
 claim publishes them again under the same deterministic message ids.
 
-What each due call sends, and why (three messages; the CRM's read model learns that the
-plan is due from ``CallDue`` itself, so no ``CallPlanned`` revision follows it):
+What each due call sends, and why (two messages; no ``CallPlanned`` revision follows it,
+since the notifier hands the due revision to the CRM with the call's task):
 
 - ``CallDue`` to the notifier's queue: it gives the call to a manager as a task;
-- ``CallDue`` to the CRM's queue: the calls panel shows the plan due (its revision);
 - ``CallDue`` to ``crm.events`` as ``call_plan.due``: the integration surface.
 
 A plan's other changes send ``CallPlanned`` to the CRM's queue and to ``crm.events``.
@@ -43,7 +42,7 @@ def call_due(row: CallPlan) -> dict[str, Any]:
     """The CallDue envelope of a claimed plan; the same every time it is built.
 
     ``revision`` is the plan's revision once emitted (the row's next), which the CRM's read
-    model stores as the due state.
+    model stores as the due state when the call's task arrives.
     """
     data = {
         "plan_id": row.id,
@@ -153,7 +152,7 @@ class PlanEmitter:
     def _publish_due(self, row: CallPlan) -> list[Outgoing]:
         metrics.observe_lateness("call", row.next_call_at)
         # The emitted state is the next revision, published_revision included: the CRM
-        # hears of it from CallDue, so no CallPlanned is sent for it.
+        # hears of it with the call's task, so no CallPlanned is sent for it.
         return outgoing(self.exchange, AGGREGATE, call_due(row))
 
     def _publish_revision(self, row: CallPlan) -> list[Outgoing]:

@@ -37,13 +37,12 @@ def test_a_due_call_built_without_a_check_passes_its_contract(values):
     assert data["revision"] == 5  # the plan's revision once it is due
 
 
-def test_a_due_call_goes_to_the_notifier_the_crm_and_the_events_exchange_with_one_id():
+def test_a_due_call_goes_to_the_notifier_and_the_events_exchange_with_one_id():
     env = call_due(plan_row())
     messages = outgoing("crm.events", "call_plan", env)
     assert [(m.exchange, m.routing_key) for m in messages] == [
         ("crm.events", "call_plan.due"),
         ("", "notifier"),
-        ("", "crm"),
     ]
     assert messages[0].properties.message_id == env["message_id"]
     assert {json.loads(m.body)["message_id"] for m in messages[1:]} == {env["message_id"]}
