@@ -76,13 +76,15 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-BENCHMARKS := outbox_lag scheduler notifier loop_latency web analytics deals
+BENCHMARKS := outbox_lag scheduler notifier loop_latency replan web analytics deals
 
 mail: install ## Run only the sales mailbox's SMTP endpoint (MAIL_HOST:MAIL_PORT)
 	$(VENV)/bin/crm-mail
 
 bench: install ## Benchmarks (not part of the tests); prints the figures
-	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(PY) bench/$$name.py || exit 1; done
+	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; \
+		quick=$$(grep -q -- '"--quick"' bench/$$name.py && echo --quick); \
+		$(PY) bench/$$name.py $$quick || exit 1; done
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info .demo-token

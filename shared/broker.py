@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dramatiq
 import dramatiq.broker
-import pika
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
@@ -58,10 +57,3 @@ def set_stub_broker() -> StubBroker:
 def _add_middleware(broker: dramatiq.Broker) -> None:
     broker.add_middleware(CurrentMessage())
     broker.add_middleware(ContractValidation())
-
-
-def declare_events_exchange(
-    channel: pika.adapters.blocking_connection.BlockingChannel, name: str
-) -> None:
-    """Declare the durable topic exchange other systems bind their queues to."""
-    channel.exchange_declare(exchange=name, exchange_type="topic", durable=True)

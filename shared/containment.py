@@ -23,6 +23,7 @@ import sqlalchemy.exc
 from sqlalchemy import ColumnElement, DateTime, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from shared.batch_publisher import NotConfirmed
 from shared.contracts import ContractError
 from shared.db import utcnow
 
@@ -34,6 +35,7 @@ REASON_LENGTH = 500
 # Lost or refused connections: nothing is wrong with the row or message being processed.
 TRANSIENT = (
     pika.exceptions.AMQPError,
+    NotConfirmed,  # a batch the broker did not take: published again, not the rows' fault
     dramatiq.errors.BrokerConnectionError,
     psycopg.OperationalError,
     psycopg.InterfaceError,

@@ -1,8 +1,8 @@
 """The transactional outbox every producing service uses, and its relay.
 
 A service writes each message it produces into its own ``outbox`` table in the same
-transaction as the state change; the relay publishes committed rows in order, with
-publisher confirms, and marks them sent. A crash between publish and mark re-sends the
+transaction as the state change; the relay publishes committed rows in order, a batch
+at a time confirmed as a whole, and marks them sent. A crash between publish and mark re-sends the
 row with the same ``message_id``, which consumers deduplicate.
 """
 
@@ -33,9 +33,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from shared import containment
+from shared.batch_publisher import BatchPublisher
 from shared.contracts import envelope
 from shared.db import stamped, utcnow
-from shared.publisher import publish, to_queue
+from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class Relay:
         # One relay per service publishes at a time so that an aggregate's messages keep
         # their order; others wait on this lock and take over when its holder's connection drops.
         self.lock_key = uuid.uuid5(uuid.NAMESPACE_URL, f"outbox/{schema}").int % (2**63)
+        self._publisher: BatchPublisher | None = None
 
     def claim(self, session: Session, where: tuple = ()) -> list[Any]:
         """The oldest pending rows (``where`` narrows them), locked for this transaction."""
@@ -186,12 +188,37 @@ class Relay:
         return list(session.scalars(stmt))
 
     def publish(self, rows: list[Any]) -> None:
-        """Publish each row with publisher confirms; returns only when the broker has them all."""
+        """Publish the rows in order as one batch; returns only when the broker confirmed all.
+
+        Raises:
+          NotConfirmed: something was not confirmed; none of the rows may be marked.
+        """
+        messages = []
         for row in rows:
+            env = to_envelope(row)
             if row.queue:
-                to_queue(self.broker, row.queue, to_envelope(row))
+                messages.append(queued(row.queue, env))
             else:
-                publish(self.broker, self.exchange, row.aggregate, to_envelope(row))
+                messages.extend(outgoing(self.exchange, row.aggregate, env))
+        self.publisher.send(messages)
+
+    @property
+    def publisher(self) -> BatchPublisher:
+        """One confirm wait a batch over a connection of the relay's own, opened on first use."""
+        if self._publisher is None:
+            params = self.broker.parameters
+            self._publisher = BatchPublisher(
+                params[0] if isinstance(params, list) else params,
+                exchanges=(self.exchange,),
+                declare_queue=lambda queue: self.broker.declare_queue(queue, ensure=True),
+            )
+        return self._publisher
+
+    def close(self) -> None:
+        """Close the publishing connection."""
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
 
     def mark(self, session: Session, rows: list[Any]) -> None:
         session.execute(
@@ -256,19 +283,24 @@ class Relay:
             listener.execute(f"LISTEN {self.channel}")
             log.info("relay active", extra={"channel": self.channel})
             pause = containment.Pause()
-            while not stop.is_set():
-                try:
-                    if sent := self.drain():
-                        log.info("relayed", extra={"count": sent})
-                    pause.succeeded()
-                except Exception as exc:  # retried after a pause, never fatal
-                    containment.backoff(exc, "relay", reset=self._reset_broker)
-                    stop.wait(pause.failed())
-                    continue  # at once after the pause, not after the next NOTIFY
-                for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
-                    pass
+            try:
+                while not stop.is_set():
+                    try:
+                        if sent := self.drain():
+                            log.info("relayed", extra={"count": sent})
+                        pause.succeeded()
+                    except Exception as exc:  # retried after a pause, never fatal
+                        containment.backoff(exc, "relay", reset=self._reset_broker)
+                        stop.wait(pause.failed())
+                        continue  # at once after the pause, not after the next NOTIFY
+                    for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
+                        pass
+            finally:
+                self.close()
 
     def _reset_broker(self) -> None:
+        # Both connections: the publishing one of the batches and dramatiq's (queue declares).
+        self.close()
         del self.broker.connection
 
 

@@ -14,7 +14,9 @@ from tests.helpers import bind_events, drain_queue
 
 @pytest.fixture()
 def relay(settings, sessions, broker, clean_db):
-    return Relay(sessions, broker, settings.events_exchange, batch_size=50)
+    relay = Relay(sessions, broker, settings.events_exchange, batch_size=50)
+    yield relay
+    relay.close()
 
 
 @pytest.fixture()

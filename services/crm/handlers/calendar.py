@@ -58,8 +58,32 @@ def snapshot(session: Session) -> dict[str, Any]:
 
 
 def company_calendar(session: Session, settings: config.Settings | None = None) -> CompanyCalendar:
-    """The calendar in force, built exactly as the scheduler builds it from the snapshot."""
-    return from_snapshot(snapshot(session), configured(settings or config.load()))
+    """The calendar in force, built exactly as the scheduler builds it from the snapshot.
+
+    Every call task needs it: the one built last is kept, under the calendar's revision
+    (which every change bumps in its own transaction, so a revision read before the rows
+    never labels older rows), the day (the snapshot keeps a year of holidays back from
+    today) and the configured defaults.
+    """
+    settings = settings or config.load()
+    revision = session.scalar(select(CalendarRevision.revision).where(CalendarRevision.id == 1))
+    key = (
+        revision,
+        utcnow().date(),
+        settings.scheduler_workdays,
+        settings.scheduler_work_hours,
+        settings.scheduler_holidays,
+    )
+    built = _built.get(key)
+    if built is None:
+        built = from_snapshot(snapshot(session), configured(settings))
+        _built.clear()
+        _built[key] = built
+    return built
+
+
+# The calendar company_calendar built last, by its key (one entry).
+_built: dict[tuple, CompanyCalendar] = {}
 
 
 def calendar_of(session: Session, employee: Employee | None) -> tuple[WorkingCalendar, str]:

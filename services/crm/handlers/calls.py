@@ -2,8 +2,9 @@
 
 The scheduler owns the call plans and is the only service that knows the time;
 the CRM never reads its tables. The CRM keeps a read model instead (``crm.call_plans``,
-``CallPlanView``), fed by the scheduler's ``CallPlanned`` events: each carries the
-whole plan and a revision that grows with every change, so applying it is an upsert
+``CallPlanView``), fed by the scheduler's ``CallPlanned`` events (and, for the revision
+of a plan falling due, by the call's task: see ``mark_due``): each carries the whole plan
+and a revision that grows with every change, so applying it is an upsert
 that keeps the newest revision and ignores older or repeated ones, in whatever order
 they arrive. Answering the panel from a local table keeps it fast and available when
 the scheduler is not, and joins the subject's name here, where names live.
@@ -20,7 +21,7 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,15 @@ def on_call_planned(session: Session, env: dict[str, Any], data: dict[str, Any])
             "stale call plan ignored",
             extra={"plan_id": data["plan_id"], "revision": data["revision"]},
         )
+
+
+def mark_due(session: Session, plan_id: int, revision: int) -> None:
+    """The plan's call fell due and went to a manager as a task: its due revision."""
+    session.execute(
+        update(CallPlanView)
+        .where(CallPlanView.plan_id == plan_id, CallPlanView.revision < revision)
+        .values(state="due", revision=revision, updated_at=func.now())
+    )
 
 
 def list_plans(

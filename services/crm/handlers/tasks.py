@@ -22,7 +22,7 @@ from services.crm.domain import tasks as rules
 from services.crm.domain.access import HEADS, Owner, covers
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import inbox, ownership, subjects
+from services.crm.handlers import calls, inbox, ownership, subjects
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, responsible
 from services.crm.handlers.partners import list_contacts
@@ -65,6 +65,8 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
         due_at=due_at,
         details=details(session, subject, data.get("subject_kind")) if subject else {},
     )
+    if data.get("plan_revision") is not None:
+        calls.mark_due(session, data["plan_id"], data["plan_revision"])
     return open_task(session, task)
 
 

@@ -76,6 +76,8 @@ def call_due(
         "status_id": data["status_id"],
         "status_version": data["status_version"],
     }
+    if data.get("revision") is not None:
+        task["plan_revision"] = data["revision"]
     outbox.record(
         session,
         "call_plan",

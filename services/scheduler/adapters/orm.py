@@ -53,7 +53,9 @@ class CallPlan(Quarantinable, Base):
             "id",
             postgresql_where=text("published_revision < revision"),
         ),
-        Index("ix_call_plans_status_id", "status_id"),
+        # A status's plans in id order: the batches of a re-plan (services/scheduler/adapters/
+        # replanner.py) and every lookup by status.
+        Index("ix_call_plans_status_id_id", "status_id", "id"),
         Index("ix_call_plans_lead_id", "lead_id", postgresql_where=text("lead_id IS NOT NULL")),
         # A manager's plans, re-planned when their time zone or department changes.
         Index("ix_call_plans_responsible_id", "responsible_id"),
@@ -91,6 +93,28 @@ class StatusRuleRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     generate_calls: Mapped[bool] = mapped_column(Boolean)
     interval_days: Mapped[int] = mapped_column(Integer)
+
+
+class ReplanJob(Base):
+    """A status's new call rule being applied to its plans, batch after batch.
+
+    ``after_plan_id`` is the cursor: plans of the status up to it are done at ``version``.
+    A newer version of the rule restarts the job from the first plan.
+    """
+
+    __tablename__ = "replan_jobs"
+    __table_args__ = (
+        Index(
+            "ix_replan_jobs_unfinished", "status_id", postgresql_where=text("finished_at IS NULL")
+        ),
+    )
+
+    status_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    after_plan_id: Mapped[int] = mapped_column(Integer, server_default="0")
+    replanned: Mapped[int] = mapped_column(Integer, server_default="0")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Timer(Quarantinable, Base):

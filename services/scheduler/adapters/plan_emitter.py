@@ -4,6 +4,14 @@ Each batch is one transaction: claim rows with ``FOR UPDATE SKIP LOCKED`` (so in
 side by side share the rows and never take the same one), publish with publisher
 confirms, mark, commit. A crash before the commit leaves the rows as they were; the next
 claim publishes them again under the same deterministic message ids.
+
+What each due call sends, and why (two messages; no ``CallPlanned`` revision follows it,
+since the notifier hands the due revision to the CRM with the call's task):
+
+- ``CallDue`` to the notifier's queue: it gives the call to a manager as a task;
+- ``CallDue`` to ``crm.events`` as ``call_plan.due``: the integration surface.
+
+A plan's other changes send ``CallPlanned`` to the CRM's queue and to ``crm.events``.
 """
 
 from __future__ import annotations
@@ -15,22 +23,27 @@ from typing import Any
 from sqlalchemy import Exists, Select, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender
 from services.scheduler.adapters.orm import CallPlan
-from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.plans import DUE, PLANNED
 from shared import containment, metrics
+from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
-from shared.publisher import derived_id, publish
+from shared.publisher import derived_id, outgoing
 
 AGGREGATE = "call_plan"
-# Longest a batch of plans spends publishing (each plan is several confirmed publishes).
+# Longest a batch of plans spends publishing.
 BATCH_BUDGET = 0.1
 MIN_CLAIM = 10
 
 
 def call_due(row: CallPlan) -> dict[str, Any]:
-    """The CallDue envelope of a claimed plan; the same every time it is built."""
+    """The CallDue envelope of a claimed plan; the same every time it is built.
+
+    ``revision`` is the plan's revision once emitted (the row's next), which the CRM's read
+    model stores as the due state when the call's task arrives.
+    """
     data = {
         "plan_id": row.id,
         "subject_kind": row.subject_kind,
@@ -39,9 +52,14 @@ def call_due(row: CallPlan) -> dict[str, Any]:
         "status_id": row.status_id,
         "status_version": row.status_version,
         "due_at": row.next_call_at.isoformat(),
+        "revision": row.revision + 1,
     }
     message_id = derived_id("CallDue", row.id, row.status_version, row.next_call_at.isoformat())
-    return envelope("CallDue", data, message_id=message_id, occurred_at=row.next_call_at)
+    # Unchecked: the data are the row's typed columns, and checking them against the
+    # contract cost a quarter of a due call's emission; the notifier and the CRM check it.
+    return envelope(
+        "CallDue", data, message_id=message_id, occurred_at=row.next_call_at, check=False
+    )
 
 
 def call_planned(row: CallPlan, revision: int, state: str, at: datetime) -> dict[str, Any]:
@@ -66,12 +84,12 @@ class PlanEmitter:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        pool: PublisherPool,
+        sender: ConfirmedSender,
         exchange: str,
         batch_size: int,
     ):
         self.sessions = sessions
-        self.pool = pool
+        self.sender = sender
         self.exchange = exchange
         self.batch_size = batch_size
         self.claim_size = batch_size
@@ -143,20 +161,18 @@ class PlanEmitter:
                 )
         return len(rows), claimed == limit or len(rows) < claimed
 
-    def _publish_due(self, row: CallPlan) -> None:
-        broker = self.pool.broker
-        publish(broker, self.exchange, AGGREGATE, call_due(row))
+    def _publish_due(self, row: CallPlan) -> list[Outgoing]:
         metrics.observe_lateness("call", row.next_call_at)
-        # The emitted state is the next revision; telling the CRM now spares a batch.
-        env = call_planned(row, row.revision + 1, DUE, row.next_call_at)
-        publish(broker, self.exchange, AGGREGATE, env)
+        # The emitted state is the next revision, published_revision included: the CRM
+        # hears of it with the call's task, so no CallPlanned is sent for it.
+        return outgoing(self.exchange, AGGREGATE, call_due(row))
 
-    def _publish_revision(self, row: CallPlan) -> None:
+    def _publish_revision(self, row: CallPlan) -> list[Outgoing]:
         env = call_planned(row, row.revision, row.state, row.updated_at)
-        publish(self.pool.broker, self.exchange, AGGREGATE, env)
+        return outgoing(self.exchange, AGGREGATE, env)
 
     def _publish(
-        self, rows: list[CallPlan], publish_one: Callable[[CallPlan], None]
+        self, rows: list[CallPlan], publish_one: Callable[[CallPlan], list[Outgoing]]
     ) -> list[CallPlan]:
         """Publish rows until the time budget is spent; returns those confirmed.
 
@@ -164,7 +180,7 @@ class PlanEmitter:
         of due calls never holds up a timer for longer than one budget. The next claim is
         sized to what fitted, so rows are not locked in vain.
         """
-        published = self.pool.publish(rows, publish_one, BATCH_BUDGET)
+        published = self.sender.publish(rows, publish_one, BATCH_BUDGET)
         if len(published) < len(rows):
             self.claim_size = max(MIN_CLAIM, len(published))
         else:

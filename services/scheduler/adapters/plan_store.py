@@ -33,17 +33,6 @@ def converted_lead(session: Session, kind: str, subject_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-def holding_status(session: Session, status_id: int, older_than: int) -> list[CallPlan]:
-    """Plans planned from an older version of a status, locked, in id order."""
-    stmt = (
-        select(CallPlan)
-        .where(CallPlan.status_id == status_id, CallPlan.status_version < older_than)
-        .order_by(CallPlan.id)
-        .with_for_update()
-    )
-    return list(session.scalars(stmt))
-
-
 def of_responsible(session: Session, employee_id: int) -> list[CallPlan]:
     """A manager's plans, locked, in id order."""
     stmt = (

@@ -14,12 +14,14 @@ from sqlalchemy import ColumnElement, Select, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender
 from services.scheduler.adapters.plan_emitter import PlanEmitter
-from services.scheduler.adapters.publisher_pool import PublisherPool
+from services.scheduler.adapters.replanner import Replanner
 from services.scheduler.adapters.routine_runner import RoutineRunner
 from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
 from shared import config, containment, metrics
+from shared.batch_publisher import BatchPublisher
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,19 @@ CHANNEL = "scheduler_wakeup"
 # When rows are due but another instance holds them, wait this long instead of spinning.
 CONTENDED_WAIT = 0.05
 STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
-PUBLISH_THREADS = 4
+# Longest one tick works before handing back to the loop (a re-plan of a million subjects
+# or a flood of due calls is worked off over many ticks).
+TICK_SLICE = 1.0
+
+
+def confirmed_sender(broker: dramatiq.Broker, settings: config.Settings) -> ConfirmedSender:
+    """Batches confirmed as a whole over a connection of their own; dramatiq declares the queues."""
+    publisher = BatchPublisher(
+        settings.broker_url,
+        exchanges=(settings.events_exchange,),
+        declare_queue=lambda queue: broker.declare_queue(queue, ensure=True),
+    )
+    return ConfirmedSender(publisher)
 
 
 class Ticker:
@@ -41,20 +55,22 @@ class Ticker:
         self.broker = broker
         self.max_sleep = settings.scheduler_max_sleep_seconds
         batch = settings.scheduler_batch_size
-        self.pool = PublisherPool(broker, PUBLISH_THREADS)
-        self.plans = PlanEmitter(sessions, self.pool, settings.events_exchange, batch)
-        self.timers = TimerEmitter(sessions, self.pool, batch)
+        self.sender = confirmed_sender(broker, settings)
+        self.plans = PlanEmitter(sessions, self.sender, settings.events_exchange, batch)
+        self.timers = TimerEmitter(sessions, self.sender, batch)
+        self.replans = Replanner(sessions)
         self.routines = RoutineRunner(sessions, broker)
         self.pause = containment.Pause()
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
 
     def close(self) -> None:
-        """Stop the publishing threads and close their connections."""
-        self.pool.close()
+        """Close the publishing connection."""
+        self.sender.close()
 
-    def tick(self, now: datetime | None = None) -> int:
-        """Emit everything due by ``now`` (the clock when omitted), batch after batch."""
+    def tick(self, now: datetime | None = None, slice_seconds: float | None = None) -> int:
+        """Emit everything due by ``now`` (the clock when omitted), batch after batch, for at
+        most about ``slice_seconds`` when given."""
         clock: Callable[[], datetime] = (lambda: now) if now else utcnow
         with self.sessions() as session:
             if controls.paused(session):  # an operator ran `crm-ops pause-scheduler`
@@ -65,8 +81,14 @@ class Ticker:
             at = clock()
             total += self.timers.fire_due(at) + self.plans.emit_due(at)
             total += self.plans.publish_revisions()
-            if not (self.timers.more or self.plans.more_due or self.plans.more_revisions):
+            # A status's re-plan goes a batch at a time, so what falls due meanwhile still
+            # goes out within a batch's time.
+            total += self.replans.run_batch()
+            more = self.timers.more or self.plans.more_due or self.plans.more_revisions
+            if not (more or self.replans.more):
                 break
+            if slice_seconds is not None and time.perf_counter() - started > slice_seconds:
+                break  # more is pending, so the loop ticks again at once, having seen a stop
         total += self.routines.run_due(clock())
         metrics.scheduler().tick.observe(time.perf_counter() - started)
         return total
@@ -77,14 +99,15 @@ class Ticker:
             if controls.paused(session):  # woken by the NOTIFY of `crm-ops resume-scheduler`
                 return self.max_sleep
             # One round trip: every query reads a partial index of what is pending.
-            unpublished, next_call, next_timer = session.execute(
+            unpublished, replanning, next_call, next_timer = session.execute(
                 select(
                     self.plans.unpublished_query(),
+                    self.replans.pending_query(),
                     within_sleep(self.plans.next_due_query(), now, self.max_sleep),
                     within_sleep(self.timers.next_due_query(), now, self.max_sleep),
                 )
             ).one()
-        if unpublished:
+        if unpublished or replanning:
             return 0.0
         candidates = [
             next_call,
@@ -123,7 +146,7 @@ class Ticker:
     def _step(self, stop: threading.Event) -> float:
         """One tick and the sleep that should follow it."""
         try:
-            sent = self.tick()
+            sent = self.tick(slice_seconds=TICK_SLICE)
             if sent:
                 log.info("emitted", extra={"count": sent})
             self.broker.connection.process_data_events(time_limit=0)  # heartbeats
@@ -136,6 +159,7 @@ class Ticker:
         return 0.0
 
     def _reset_broker(self) -> None:
+        # dramatiq's connection (queue declares, routines); the batch publisher reconnects itself.
         del self.broker.connection
 
 

@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender
 from services.scheduler.adapters.orm import Timer
-from services.scheduler.adapters.publisher_pool import PublisherPool
 from services.scheduler.domain.timers import FIRED, PENDING
 from shared import containment, metrics
+from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
-from shared.publisher import derived_id, to_queue
+from shared.publisher import derived_id, queued
 
 
 def timer_fired(timer: Timer, fired_at: datetime) -> dict[str, Any]:
@@ -36,9 +37,9 @@ BATCH_BUDGET = 0.1
 class TimerEmitter:
     """Fires pending timers whose time has come, one batch per transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], pool: PublisherPool, batch_size: int):
+    def __init__(self, sessions: sessionmaker[Session], sender: ConfirmedSender, batch_size: int):
         self.sessions = sessions
-        self.pool = pool
+        self.sender = sender
         self.batch_size = batch_size
         self.more = False  # the last batch left due timers behind
 
@@ -68,7 +69,7 @@ class TimerEmitter:
                 )
             )
             claimed = len(timers)
-            timers = self.pool.publish(timers, self._fire, BATCH_BUDGET)
+            timers = self.sender.publish(timers, self._fire, BATCH_BUDGET)
             more = claimed == self.batch_size or len(timers) < claimed
             if timers:
                 session.execute(
@@ -79,9 +80,10 @@ class TimerEmitter:
                 )
         return len(timers), more
 
-    def _fire(self, timer: Timer) -> None:
-        to_queue(self.pool.broker, timer.reply_to, timer_fired(timer, utcnow()))
+    def _fire(self, timer: Timer) -> list[Outgoing]:
+        """One message: TimerFired to the queue of the service that set the timer."""
         metrics.observe_lateness("timer", timer.fire_at)
+        return [queued(timer.reply_to, timer_fired(timer, utcnow()))]
 
     @staticmethod
     def next_due_query() -> Select:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters import calendar_store, plan_store
+from services.scheduler.adapters import calendar_store, plan_store, replanner
 from services.scheduler.domain import plans
 from services.scheduler.domain.plans import Plan, StatusRule
 from shared.calendar import CompanyCalendar
@@ -54,6 +54,8 @@ def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any])
 def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
     """InteractionStatusChanged: re-plan every subject planned from an older version.
 
+    A status may be held by a million subjects: this records the rule and a re-plan job,
+    which the tick works off in batches that each commit (adapters/replanner.py).
     ``active`` is not a call rule: a retired status cannot be assigned any more, but the
     subjects still holding it keep their calls until someone gives them another status.
     """
@@ -63,14 +65,8 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
             data["status_id"], data["version"], data["generate_calls"], data["call_interval_days"]
         ),
     )
-    company = calendar_store.load(session)
-    changed = 0
-    for row in plan_store.holding_status(session, rule.status_id, rule.version):
-        plan = plans.change_status_rule(
-            plan_store.plan_of(row), rule, company.for_department(row.department)
-        )
-        changed += _save(session, row, plan)
-    log.info("status re-planned", extra={"status_id": rule.status_id, "plans": changed})
+    replanner.start(session, rule)
+    log.info("status re-plan started", extra={"status_id": rule.status_id, "version": rule.version})
 
 
 def responsible_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:

@@ -161,6 +161,37 @@ def test_duplicates_change_nothing_whether_redelivered_or_re_sent(
     assert (row.state, row.next_call_at, row.revision) == ("due", first, 2)
 
 
+def test_the_call_task_shows_its_plan_due_without_a_revision_of_its_own(
+    worker, broker, sessions, clean_db, boss
+):
+    due = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    lead_id = new_lead(sessions, boss, "Acme", boss.id)
+
+    def call_task(plan_id: int, revision: int) -> dict:
+        return {
+            "key": f"call:{plan_id}:{due.isoformat()}",
+            "kind": "call",
+            "assignee_id": boss.id,
+            "subject_kind": "lead",
+            "subject_id": lead_id,
+            "due_at": due.isoformat(),
+            "plan_id": plan_id,
+            "plan_revision": revision,
+        }
+
+    deliver(broker, sessions, "CallPlanned", plan_data(4, "lead", lead_id, boss.id, at=due))
+    deliver(broker, sessions, "CreateTask", call_task(4, revision=2))
+    row = stored(sessions, 4)
+    assert (row.state, row.next_call_at, row.revision) == ("due", due, 2)
+
+    # The next plan overtook a late due call: the panel keeps the newer one.
+    deliver(
+        broker, sessions, "CallPlanned", plan_data(5, "lead", lead_id, boss.id, at=due, revision=3)
+    )
+    deliver(broker, sessions, "CreateTask", call_task(5, revision=2))
+    assert (stored(sessions, 5).state, stored(sessions, 5).revision) == ("planned", 3)
+
+
 # -- the calls panel -------------------------------------------------------------------------
 
 

@@ -97,3 +97,11 @@ def test_a_late_older_directory_change_does_not_undo_a_newer_one(notifier):
     notifier.send("CallDue", call_due(1, responsible_id=41))
     notifier.settle()
     assert assignees(notifier) == [42]
+
+
+def test_the_call_task_carries_the_plans_due_revision_for_the_calls_panel(notifier):
+    notifier.employees(employee(11))
+    notifier.send("CallDue", {**call_due(7, 11), "revision": 4})
+    notifier.settle()
+    [row] = notifier.outbox("CreateTask")
+    assert row.data["plan_revision"] == 4
