@@ -110,7 +110,7 @@ def test_the_deal_card_shows_the_move_on_its_timeline_and_keeps_demand_and_envir
     card = alice.get(path).get_data(as_text=True)
     timeline = card[card.index('id="timeline"') :]
     assert "Stage change" in timeline and "Proposal" in timeline
-    assert "450.00 UAH" in card  # the amount follows the edited line: 3 × 150
+    assert "450.00 UAH" in card  # the amount follows the edited line: 3 times 150
     assert "Initech" in card and f"/deals/{deal['id']}/environment.svg" in card
     assert "<svg" in card  # the kind's flowchart with the deal's place on it
     graph = alice.get(f"{path}/environment.svg")
