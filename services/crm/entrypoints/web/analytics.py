@@ -12,10 +12,11 @@ from flask import redirect, request, url_for
 
 from services.crm.analytics.api import respond
 from services.crm.analytics.api import schemas as s
-from services.crm.analytics.handlers import lost, managers, scope
+from services.crm.analytics.api.reports import _filters as report_filters  # the API's own
+from services.crm.analytics.handlers import lost, managers
 from services.crm.domain.errors import NotFound
 from services.crm.entrypoints.api.context import unit_of_work
-from services.crm.entrypoints.web.base import actor, bp, render
+from services.crm.entrypoints.web.base import bp, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import employees
 from shared.i18n import _
@@ -52,15 +53,7 @@ def analytics(report: str):
             result = attempt(
                 lambda: handler(
                     db,
-                    scope.filters(
-                        db,
-                        actor(),
-                        start=args.pop("from_", None),
-                        end=args.pop("to", None),
-                        process_kind=args.pop("process_kind", None),
-                        department=args.pop("department", None),
-                        manager_id=args.pop("manager_id", None),
-                    ),
+                    report_filters(db, args),
                     **{k: v for k, v in args.items() if k not in ("page", "page_size")},
                 )
             )

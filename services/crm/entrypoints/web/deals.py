@@ -180,11 +180,13 @@ def _file_ids(shown: dict) -> list[int]:
     return attached + [i.file_id for i in shown["instructions"] if i.file_id]
 
 
-def _changed(deal_id: int, form: str, act):
-    """Run a change of the deal; refused, the card shows the form again with its errors."""
+def _changed(deal_id: int, form: str, schema: ma.Schema, act, data: dict | None = None):
+    """Read the form with the API's ``schema`` and run ``act(db, fields)``; refused, the card
+    shows the form again with its errors beside the fields."""
     try:
+        fields = load(schema, values(request.form) if data is None else data)
         with unit_of_work() as db:
-            attempt(lambda: act(db))
+            attempt(lambda: act(db, fields))
     except FormError as exc:
         return _card(deal_id, 422, form=form, errors=exc.errors, values=request.form)
     return redirect(url_for("web.deal", deal_id=deal_id) + f"#{form}")
@@ -192,11 +194,12 @@ def _changed(deal_id: int, form: str, act):
 
 @bp.post("/deals/<int:deal_id>/details")
 def edit_deal(deal_id: int):
-    try:
-        changes = load(DealPatchSchema(), values(request.form))
-    except FormError as exc:
-        return _card(deal_id, 422, form="details", errors=exc.errors, values=request.form)
-    return _changed(deal_id, "details", lambda db: deals.update_deal(db, actor(), deal_id, changes))
+    return _changed(
+        deal_id,
+        "details",
+        DealPatchSchema(),
+        lambda db, changes: deals.update_deal(db, actor(), deal_id, changes),
+    )
 
 
 @bp.post("/deals/<int:deal_id>/demand")
@@ -205,13 +208,8 @@ def edit_demand(deal_id: int):
     list, so the others are sent back as they are."""
     data = values(request.form)
     position = data.pop("position", None)
-    form = f"line-{position}" if position is not None else "demand"
-    try:
-        line = load(DemandLineSchema(), data)
-    except FormError as exc:
-        return _card(deal_id, 422, form=form, errors=exc.errors, values=request.form)
 
-    def replace(db):
+    def replace(db, line):
         kept = [
             {c: getattr(old, c) for c in ("item_id", "description", "quantity", "price", "amount")}
             | {"comment": old.comment}
@@ -226,29 +224,28 @@ def edit_demand(deal_id: int):
         except Invalid as exc:  # "demand.3.price": the field of this form
             raise Invalid(exc.field.rsplit(".", 1)[-1], exc.reason) from None
 
-    return _changed(deal_id, form, replace)
+    form = f"line-{position}" if position is not None else "demand"
+    return _changed(deal_id, form, DemandLineSchema(), replace, data)
 
 
 @bp.post("/deals/<int:deal_id>/environment")
 def add_member(deal_id: int):
-    try:
-        member = load(MemberSchema(), values(request.form))
-    except FormError as exc:
-        return _card(deal_id, 422, form="environment", errors=exc.errors, values=request.form)
     return _changed(
         deal_id,
         "environment",
-        lambda db: deal_environment.add_member(db, actor(), deal_id, member),
+        MemberSchema(),
+        lambda db, member: deal_environment.add_member(db, actor(), deal_id, member),
     )
 
 
 @bp.post("/deals/<int:deal_id>/environment/links")
 def link_members(deal_id: int):
-    try:
-        link = load(LinkSchema(), values(request.form))
-    except FormError as exc:
-        return _card(deal_id, 422, form="links", errors=exc.errors, values=request.form)
-    return _changed(deal_id, "links", lambda db: deal_environment.link(db, actor(), deal_id, link))
+    return _changed(
+        deal_id,
+        "links",
+        LinkSchema(),
+        lambda db, link: deal_environment.link(db, actor(), deal_id, link),
+    )
 
 
 @bp.post("/deals/<int:deal_id>/post")
