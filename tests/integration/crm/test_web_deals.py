@@ -166,3 +166,39 @@ def test_analytics_pages_show_managers_and_lost_reasons_with_a_csv(shop):
     assert csv.mimetype == "text/csv" and "Too expensive" in csv.get_data(as_text=True)
     wrong = alice.get("/analytics/lost?from=2026-05-01&to=2026-01-01")
     assert wrong.status_code == 422 and 'id="from-error"' in wrong.get_data(as_text=True)
+
+
+def test_a_deal_is_opened_from_an_interaction_on_the_leads_card_and_both_keep_the_link(shop):
+    alice, api = shop["alice"], shop["alice_api"]
+    lead = created(api, "/api/leads", name="Hooli")
+    meeting = created(
+        api,
+        "/api/interactions",
+        kind="meeting",
+        subject="Pumps for the new plant",
+        participants=[{"kind": "lead", "id": lead["id"]}],
+    )
+    card = alice.get(f"/customers/lead/{lead['id']}").get_data(as_text=True)
+    assert f"/deals/new?interaction_id={meeting['id']}" in card
+    body = {
+        "interaction_id": str(meeting["id"]),
+        "name": "Plant pumps",
+        "kind_id": str(shop["kind"]["id"]),
+    }
+    opened = alice.post("/deals/new", body)
+    assert opened.status_code == 302
+    deal_path = opened.headers["Location"]
+    card = alice.get(f"/customers/lead/{lead['id']}").get_data(as_text=True)
+    assert f'href="{deal_path}"' in card and "interaction_id=" not in card
+    assert "Pumps for the new plant" in alice.get(deal_path).get_data(as_text=True)
+
+
+def test_the_board_and_the_card_speak_the_managers_language(shop, sessions):
+    _, email, password, _ = factories.web_user(sessions, "manager", department="Sales", locale="uk")
+    reader = Browser(shop["app"])
+    reader.sign_in(email, password)
+    board = reader.get("/deals").get_data(as_text=True)
+    assert "Угоди" in board and "Днів на етапі" in board and "Pumps" in board
+    assert "Перевести:" not in board  # a colleague reads the deal; its manager moves it
+    card = reader.get(f"/deals/{shop['deal']['id']}").get_data(as_text=True)
+    assert "Первинна потреба" in card and "Оточення" in card
