@@ -52,6 +52,10 @@ def test_a_manager_moves_a_deal_on_the_board_and_sees_it_on_the_deal_card(
     assert "Stage change: Proposal" in page.locator("#timeline").inner_text()
     assert serious_violations(page) == []
 
+    page.get_by_role("link", name="Analytics").click()
+    page.get_by_role("heading", name="Managers' performance").wait_for()
+    assert serious_violations(page) == []
+
     stranger = browser_pages()
     sign_in(stranger, url, other_email, other_password)
     response = stranger.goto(f"{url}/deals/{deal['id']}")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import marshmallow as ma
-from flask import redirect, request, url_for
+from flask import request
 
 from services.crm.analytics.api import respond
 from services.crm.analytics.api import schemas as s
@@ -34,11 +34,7 @@ REPORTS: dict[str, tuple[str, Callable[..., dict], type, Callable[[], Sequence[s
 }
 
 
-@bp.get("/analytics", endpoint="analytics_home")
-def home():
-    return redirect(url_for("web.analytics", report="managers"))
-
-
+@bp.get("/analytics", defaults={"report": "managers"})
 @bp.get("/analytics/<report>")
 def analytics(report: str):
     if report not in REPORTS:

@@ -42,7 +42,7 @@ NAV: list[tuple[str, str, frozenset[str]]] = [
     ("web.processes", _("Inbound requests"), frozenset()),
     ("web.deals_board", _("Deals"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
     (
-        "web.analytics_home",
+        "web.analytics",
         _("Analytics"),
         frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN}),
     ),
