@@ -3,6 +3,8 @@ and Redis): the board by stage, moving and closing by hand, the deal card, openi
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests import factories
@@ -202,3 +204,50 @@ def test_the_board_and_the_card_speak_the_managers_language(shop, sessions):
     assert "Перевести:" not in board  # a colleague reads the deal; its manager moves it
     card = reader.get(f"/deals/{shop['deal']['id']}").get_data(as_text=True)
     assert "Первинна потреба" in card and "Оточення" in card
+
+
+def test_the_timeline_is_paged_and_files_download_only_for_the_deals_readers(shop):
+    alice, api, deal = shop["alice"], shop["alice_api"], shop["deal"]
+    for n in range(21):
+        created(api, "/api/interactions", kind="call", subject=f"Call {n:02d}", deal_id=deal["id"])
+    upload = api.post(
+        f"/api/deals/{deal['id']}/files",
+        data={"file": (io.BytesIO(b"quote"), "quote.txt", "text/plain")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201
+    first = alice.get(f"/deals/{deal['id']}").get_data(as_text=True)
+    assert "Call 00" in first and "quote.txt" not in first[first.index('id="timeline"') :]
+    assert "Page 1 of 2" in first
+    second = alice.get(f"/deals/{deal['id']}?page=2").get_data(as_text=True)
+    assert "Call 00" not in second and "quote.txt" in second[second.index('id="timeline"') :]
+
+    link = f"/files/{upload.json['file_id']}"
+    assert link in first
+    download = alice.get(link)
+    assert download.status_code == 200 and download.data == b"quote"
+    _, email, password, _ = shop["carol"]
+    carol = Browser(shop["app"])
+    carol.sign_in(email, password)
+    assert carol.get(link).status_code == 404
+
+
+def test_a_head_filters_the_board_by_manager_and_sees_closed_deals_by_state(shop, sessions):
+    alice, deal = shop["alice"], shop["deal"]
+    _, email, password, _ = factories.web_user(sessions, "head_of_sales", department="Sales")
+    head = Browser(shop["app"])
+    head.sign_in(email, password)
+    alice.get("/deals")
+    for to in ("proposal",):
+        alice.post(f"/deals/{deal['id']}/move", {"to": to})
+    alice.post(
+        f"/deals/{deal['id']}/details", {"amount": "10", "expected_close_date": "2027-01-01"}
+    )
+    for to in ("negotiation", "won"):
+        assert alice.post(f"/deals/{deal['id']}/move", {"to": to}).status_code == 302
+    in_progress = head.get("/deals").get_data(as_text=True)
+    assert "Pumps" not in in_progress
+    won = head.get(f"/deals?state=won&responsible_id={shop['alice_api'].id}").get_data(as_text=True)
+    assert "Pumps" in won and "Won" in won
+    nobody = head.get(f"/deals?state=won&responsible_id={shop['carol'][0]}").get_data(as_text=True)
+    assert "Pumps" not in nobody
