@@ -160,13 +160,14 @@ def test_analytics_pages_show_managers_and_lost_reasons_with_a_csv(shop):
     alice.get("/deals")
     lost = {"to": "lost", "from": "card", "lost_reason_id": str(shop["reason"])}
     alice.post(f"/deals/{deal['id']}/move", lost)
-    managers = alice.get("/analytics/managers")
+    managers = alice.get("/analytics")
     assert managers.status_code == 200 and "Calls planned" in managers.get_data(as_text=True)
-    page = alice.get("/analytics/lost?by=reason").get_data(as_text=True)
+    page = alice.get("/analytics?report=lost&by=reason").get_data(as_text=True)
     assert "Too expensive" in page and "format=csv" in page
-    csv = alice.get("/analytics/lost?by=reason&format=csv")
+    assert 'aria-current="page">Analytics' in page
+    csv = alice.get("/analytics?report=lost&by=reason&format=csv")
     assert csv.mimetype == "text/csv" and "Too expensive" in csv.get_data(as_text=True)
-    wrong = alice.get("/analytics/lost?from=2026-05-01&to=2026-01-01")
+    wrong = alice.get("/analytics?report=lost&from=2026-05-01&to=2026-01-01")
     assert wrong.status_code == 422 and 'id="from-error"' in wrong.get_data(as_text=True)
 
 

@@ -34,9 +34,10 @@ REPORTS: dict[str, tuple[str, Callable[..., dict], type, Callable[[], Sequence[s
 }
 
 
-@bp.get("/analytics", defaults={"report": "managers"})
-@bp.get("/analytics/<report>")
-def analytics(report: str):
+@bp.get("/analytics")
+def analytics():
+    """One page for every report (``?report=``), so the navigation marks each as current."""
+    report = request.args.get("report", "managers")
     if report not in REPORTS:
         raise NotFound("report", report)
     title, handler, query, columns = REPORTS[report]
@@ -44,7 +45,7 @@ def analytics(report: str):
     result: dict[str, Any] | None = None
     with unit_of_work() as db:
         try:
-            args = load(query(unknown=ma.EXCLUDE), values(request.args))
+            args = load(query(unknown=ma.EXCLUDE), values(request.args))  # "report" left out
             wanted = args.pop("format", None)
             result = attempt(
                 lambda: handler(
