@@ -154,6 +154,14 @@ def test_a_deal_is_opened_from_a_customers_card(shop):
     page = alice.get(opened.headers["Location"]).get_data(as_text=True)
     assert "Valves" in page and "Globex LLC" in page and "Qualification" in page
 
+    parties = opened.headers["Location"] + "/parties"
+    unknown = alice.post(parties, {"party_kind": "counterparty", "party_id": "999999"})
+    assert unknown.status_code == 422 and 'id="party_id-error"' in unknown.get_data(as_text=True)
+    party = {"party_kind": "counterparty", "party_id": str(counterparty["id"]), "role": "payer"}
+    assert alice.post(parties, party).status_code == 302
+    page = alice.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "Globex LLC</a> · payer" in page
+
 
 def test_analytics_pages_show_managers_and_lost_reasons_with_a_csv(shop):
     alice, deal = shop["alice"], shop["deal"]

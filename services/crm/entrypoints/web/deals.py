@@ -21,6 +21,7 @@ from services.crm.entrypoints.api.deal_schemas import (
     DealSchema,
     DemandLineSchema,
     MoveSchema,
+    PartySchema,
 )
 from services.crm.entrypoints.api.deal_views import LinkSchema, MemberSchema
 from services.crm.entrypoints.api.deals import policy
@@ -226,6 +227,24 @@ def edit_demand(deal_id: int):
 
     form = f"line-{position}" if position is not None else "demand"
     return _changed(deal_id, form, DemandLineSchema(), replace, data)
+
+
+@bp.post("/deals/<int:deal_id>/parties")
+def add_party(deal_id: int):
+    """Name one more party; the API takes the whole list, so the others are sent back."""
+
+    def add(db, party):
+        kept = [
+            {"party_kind": p.party_kind, "party_id": p.party_id, "role": p.role}
+            for p in deals.shown(db, deals.load(db, actor(), deal_id))["parties"]
+        ]
+        try:
+            return deals.update_deal(db, actor(), deal_id, {"parties": [*kept, party]})
+        except Invalid as exc:  # "parties.2.party_id": the field of this form
+            field = exc.field.rsplit(".", 1)[-1]
+            raise Invalid("party_id" if field.isdigit() else field, exc.reason) from None
+
+    return _changed(deal_id, "parties", PartySchema(), add)
 
 
 @bp.post("/deals/<int:deal_id>/environment")
