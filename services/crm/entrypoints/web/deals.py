@@ -203,48 +203,45 @@ def edit_deal(deal_id: int):
     )
 
 
+def _one_row(deal_id: int, table: str, schema: ma.Schema, key: str, position: str | None):
+    """Change one row of the deal's ``table`` (demand, parties): the API takes the whole list,
+    so the other rows go back as they are; the row at ``position`` is replaced, else one added.
+    A refusal about ``demand.3.price`` is about this form's ``price`` (``key`` if unnamed)."""
+    columns = [name for name, f in schema.fields.items() if not f.dump_only]
+
+    def act(db, row):
+        shown = deals.shown(db, deals.load(db, actor(), deal_id))
+        rows = [{c: getattr(old, c) for c in columns} for old in shown[table]]
+        if position is not None and position.isdigit() and int(position) < len(rows):
+            rows[int(position)] = row
+        else:
+            rows.append(row)
+        try:
+            return deals.update_deal(db, actor(), deal_id, {table: rows})
+        except Invalid as exc:
+            field = exc.field.rsplit(".", 1)[-1]
+            raise Invalid(key if field.isdigit() else field, exc.reason) from None
+
+    return act
+
+
 @bp.post("/deals/<int:deal_id>/demand")
 def edit_demand(deal_id: int):
-    """Add a primary demand line, or replace the one at ``position``; the API takes the whole
-    list, so the others are sent back as they are."""
+    """Add a primary demand line, or replace the one at ``position``."""
     data = values(request.form)
     position = data.pop("position", None)
-
-    def replace(db, line):
-        kept = [
-            {c: getattr(old, c) for c in ("item_id", "description", "quantity", "price", "amount")}
-            | {"comment": old.comment}
-            for old in deals.shown(db, deals.load(db, actor(), deal_id))["demand"]
-        ]
-        if position is not None and position.isdigit() and int(position) < len(kept):
-            kept[int(position)] = line
-        else:
-            kept.append(line)
-        try:
-            return deals.update_deal(db, actor(), deal_id, {"demand": kept})
-        except Invalid as exc:  # "demand.3.price": the field of this form
-            raise Invalid(exc.field.rsplit(".", 1)[-1], exc.reason) from None
-
     form = f"line-{position}" if position is not None else "demand"
-    return _changed(deal_id, form, DemandLineSchema(), replace, data)
+    schema = DemandLineSchema()
+    act = _one_row(deal_id, "demand", schema, "description", position)
+    return _changed(deal_id, form, schema, act, data)
 
 
 @bp.post("/deals/<int:deal_id>/parties")
 def add_party(deal_id: int):
-    """Name one more party; the API takes the whole list, so the others are sent back."""
-
-    def add(db, party):
-        kept = [
-            {"party_kind": p.party_kind, "party_id": p.party_id, "role": p.role}
-            for p in deals.shown(db, deals.load(db, actor(), deal_id))["parties"]
-        ]
-        try:
-            return deals.update_deal(db, actor(), deal_id, {"parties": [*kept, party]})
-        except Invalid as exc:  # "parties.2.party_id": the field of this form
-            field = exc.field.rsplit(".", 1)[-1]
-            raise Invalid("party_id" if field.isdigit() else field, exc.reason) from None
-
-    return _changed(deal_id, "parties", PartySchema(), add)
+    schema = PartySchema()
+    return _changed(
+        deal_id, "parties", schema, _one_row(deal_id, "parties", schema, "party_id", None)
+    )
 
 
 @bp.post("/deals/<int:deal_id>/environment")
