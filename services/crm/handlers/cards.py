@@ -135,6 +135,8 @@ def timeline(session: Session, kind: str, subject_id: int) -> list[dict[str, Any
             "title": i.topic,
             "outcome": i.outcome,
             "detail": reasons.get(i.refusal_reason_id) or i.content,
+            "interaction_id": i.id,
+            "deal_id": i.deal_id,
         }
         for i in session.scalars(
             select(Interaction)

@@ -13,14 +13,17 @@ from flask import Flask, g, request
 from flask_babel import Babel
 
 from services.crm.adapters import live
+from services.crm.domain.deals import ENVIRONMENT_ROLES
 from services.crm.domain.process import INBOUND_SALES
 from services.crm.domain.tasks import OUTCOMES
 from services.crm.entrypoints.web import (  # noqa: F401 (each module adds its pages to bp)
     admin,
+    analytics,
     auth,
     calendar,
     calls,
     cards,
+    deals,
     errors,
     labels,
     my_day,
@@ -61,6 +64,7 @@ def register(app: Flask, settings: config.Settings) -> None:
     app.jinja_env.globals.update(
         _=t, moment=moment, labels=labels, outcomes=OUTCOMES, outcome_choices=outcome_choices
     )
+    app.jinja_env.globals["rules_roles"] = ENVIRONMENT_ROLES
     app.jinja_env.globals["steps"] = {s.name: s for s in INBOUND_SALES.steps}
     app.jinja_env.filters.update(
         choices=choices,
@@ -76,8 +80,8 @@ def outcome_choices(kind: str) -> list[tuple[str, str]]:
 
 
 def choices(entries) -> list[tuple[int, str]]:
-    """Reference-book entries (or employees) as the options of a select."""
-    return [(e.id, e.name) for e in entries]
+    """Reference-book entries, employees (or shown records, as dicts) as a select's options."""
+    return [(e["id"], e["name"]) if isinstance(e, dict) else (e.id, e.name) for e in entries]
 
 
 def _locale() -> str:

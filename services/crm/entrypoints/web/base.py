@@ -34,13 +34,18 @@ bp = Blueprint(
 csrf = CSRFProtect()
 
 # The navigation, in order: (endpoint, label, roles that see it; empty for everyone).
-# The deals board and analytics add their entries here when their pages land.
 NAV: list[tuple[str, str, frozenset[str]]] = [
     ("web.my_day", _("My day"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
     ("web.my_tasks", _("My tasks"), frozenset()),
     ("web.inbox_page", _("Inbox"), frozenset()),
     ("web.calls_panel", _("Calls"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
     ("web.processes", _("Inbound requests"), frozenset()),
+    ("web.deals_board", _("Deals"), frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN})),
+    (
+        "web.analytics",
+        _("Analytics"),
+        frozenset({Role.MANAGER, Role.HEAD_OF_SALES, Role.ADMIN}),
+    ),
     ("web.admin_employees", _("Employees"), frozenset({Role.ADMIN})),
     ("web.admin_book", _("Reference books"), frozenset({Role.ADMIN})),
 ]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
+from services.crm.domain import deals
 from services.crm.domain.documents import Incomplete
 from services.crm.domain.errors import Invalid
 from services.crm.entrypoints.web.base import t
@@ -74,7 +75,7 @@ def attempt(action: Callable[[], T]) -> T:
     """Run a handler call; a refusal about fields becomes a FormError in the reader's words."""
     try:
         return action()
-    except Incomplete as exc:
+    except (Incomplete, deals.Incomplete) as exc:
         raise FormError({f: [t(r)] for f, r in exc.missing.items()}) from None
     except Invalid as exc:
         raise FormError({exc.field: [t(exc.reason)]}) from None

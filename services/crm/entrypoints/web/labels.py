@@ -38,6 +38,9 @@ KINDS = {
     "lead": _("Lead"),
     "counterparty": _("Counterparty"),
     "partner": _("Partner"),
+    "task_outcome": _("Task done"),
+    "order": _("Order"),
+    "file": _("File"),
 }
 STATES = {
     "planned": _("Planned"),
@@ -50,6 +53,17 @@ STATES = {
     "completed": _("Completed"),
     "active": _("Active"),
     "refused": _("Refused"),
+    "won": _("Won"),
+    "lost": _("Lost"),
+}
+# How much someone around a deal weighs, and which side they take.
+LEVELS = {
+    "low": _("low"),
+    "medium": _("medium"),
+    "high": _("high"),
+    "supporter": _("supporter"),
+    "neutral": _("neutral"),
+    "opponent": _("opponent"),
 }
 ROLES = {
     Role.ADMIN: _("Administrator"),
@@ -87,6 +101,48 @@ FIELDS = {
     "requires_approval": _("Requires approval"),
     "needs_approval": _("Needs approval"),
     "kind": _("Kind"),
+    "amount": _("Amount"),
+    "expected_close_date": _("Expected close"),
+    "comment": _("Comment"),
+    "contact_person_id": _("Contact person"),
+    "parties": _("Parties"),
+    "demand": _("Primary demand"),
+    "files": _("Files"),
+    "lost_reason_id": _("Reason"),
+    "competitor_id": _("Competitor who won"),
+    "to": _("Stage"),
+}
+# Columns of the reports (those a deal branch adds show under their own code).
+REPORT_COLUMNS = {
+    "name": _("Manager"),
+    "department": _("Department"),
+    "planned_calls": _("Calls planned"),
+    "calls_made": _("Calls made"),
+    "made_share": _("Made, share"),
+    "calls_on_time": _("Made on time"),
+    "on_time_share": _("On time, share"),
+    "calls_cancelled": _("Calls cancelled"),
+    "tasks_overdue": _("Tasks overdue"),
+    "first_contacts": _("First contacts"),
+    "first_contacts_in_time": _("First contacts within 5 minutes"),
+    "first_contacts_in_time_share": _("Within 5 minutes, share"),
+    "first_contact_avg_seconds": _("First contact, average seconds"),
+    "overdue_now": _("Overdue now"),
+    "rank": _("Rank"),
+    "key": _("Key"),
+    "count": _("Count"),
+    "share": _("Share"),
+    "amount": _("Amount"),
+}
+LOST_BY = {
+    "reason": _("Reason"),
+    "stage": _("Stage"),
+    "competitor": _("Competitor"),
+    "manager": _("Manager"),
+    "process_kind": _("Process kind"),
+    "month": _("Month"),
+    "week": _("Week"),
+    "day": _("Day"),
 }
 
 
