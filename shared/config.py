@@ -106,6 +106,7 @@ class Settings:
       mail_host, mail_port: where the sales mailbox's SMTP endpoint listens.
       sales_addresses: comma-separated addresses the endpoint accepts mail for.
       mail_max_bytes: the largest message it accepts (attachments included).
+      api_max_body_bytes: the largest request body the API reads (larger: 413).
     """
 
     database_url: str = "postgresql+psycopg://crm_app@127.0.0.1:5432/crm"
@@ -161,6 +162,7 @@ class Settings:
     mail_port: int = 2525
     sales_addresses: str = "sales@localhost"
     mail_max_bytes: int = 20 * 1024 * 1024
+    api_max_body_bytes: int = 1024 * 1024
 
 
 def load() -> Settings:
@@ -180,7 +182,7 @@ def load() -> Settings:
       ``WEB_INVITATION_HOURS``, and ``METRICS_PORT``, ``MIGRATION_DATABASE_URL``,
       ``ENVIRONMENT``, ``WEBHOOK_ALLOWED_HOSTS``, ``PHONE_REGION``, ``TELEPHONY_SECRET``,
       ``TELEPHONY_PUBLIC_URL``, ``MAIL_HOST``, ``MAIL_PORT``, ``SALES_ADDRESSES``,
-      ``MAIL_MAX_BYTES``.
+      ``MAIL_MAX_BYTES``, ``API_MAX_BODY_BYTES``.
 
     Raises:
       ValueError: when a numeric variable does not parse.
@@ -249,4 +251,5 @@ def load() -> Settings:
         mail_port=_int("MAIL_PORT", defaults.mail_port),
         sales_addresses=_str("SALES_ADDRESSES", defaults.sales_addresses),
         mail_max_bytes=_int("MAIL_MAX_BYTES", defaults.mail_max_bytes),
+        api_max_body_bytes=_int("API_MAX_BODY_BYTES", defaults.api_max_body_bytes),
     )

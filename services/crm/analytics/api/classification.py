@@ -121,7 +121,7 @@ class Strategies(MethodView):
             return classification_rules.list_strategies(session)
 
 
-@blp.route("/relationship-strategies/<abc_class>")
+@blp.route("/relationship-strategies/<text(1):abc_class>")
 class StrategyByClass(MethodView):
     @blp.arguments(StrategySchema(partial=True))
     @blp.response(200, StrategySchema)
