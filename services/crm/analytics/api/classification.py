@@ -44,7 +44,7 @@ class Runs(MethodView):
             )
             return found
 
-    @blp.arguments(ClassificationRequestSchema)
+    @blp.arguments(ClassificationRequestSchema, required=False)
     @blp.response(202, ClassificationRunSchema)
     def post(self, data):
         """Start a classification now (admins); the CRM worker carries it out"""

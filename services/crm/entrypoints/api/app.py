@@ -116,6 +116,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     metrics.register(app)
     auth.register(app, {blp.name for blp in BLUEPRINTS})
     openapi.require_changes(app, api.spec.to_dict())  # after auth: a 401 comes first
+    openapi.answers_may_hold_null(api.spec.to_dict())
     web.register(app, settings)
     register_cli(app)
     return app

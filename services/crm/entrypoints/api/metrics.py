@@ -17,7 +17,7 @@ blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Prometh
 
 @blp.route("")
 class Metrics(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(security=[], responses={200: {"description": "OK", "content": {"text/plain": {}}}})
     def get(self):
         """Request counts and latency per endpoint, in Prometheus's text format"""
         return Response(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -115,10 +115,16 @@ class RegistrationSchema(_DocumentFields):
 class LineSchema(Schema):
     line_no = fields.Integer(dump_only=True)
     item_id = Id(required=True)
+    # Bounded by their columns (numeric(14, 3) and (14, 2)).
     quantity = fields.Decimal(
-        required=True, places=3, as_string=True, validate=validate.Range(min=0, min_inclusive=False)
+        required=True,
+        places=3,
+        as_string=True,
+        validate=validate.Range(min=0, max=10**10, min_inclusive=False),
     )
-    price = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0))
+    price = fields.Decimal(
+        required=True, places=2, as_string=True, validate=validate.Range(min=0, max=10**11)
+    )
     department = fields.String(dump_only=True)
     responsible_id = fields.Integer(dump_only=True)
     planned_cost = fields.Decimal(as_string=True, dump_only=True, allow_none=True)

@@ -88,9 +88,20 @@ class Schema(ma.Schema):
 
     @ma.pre_load
     def refuse_unstorable_text(self, data, **kwargs):
-        """PostgreSQL text cannot hold NUL or lone surrogates: refuse them, naming the field."""
+        """PostgreSQL text cannot hold NUL or lone surrogates: refuse them, naming the field.
+
+        A JSON number is no boolean either (marshmallow would read 0 and 1 as false and true).
+        """
         if isinstance(data, Mapping):
             bad = {name: [why] for name in data if (why := _unstorable(data[name]))}
+            booleans = {
+                f.data_key or n
+                for n, f in self.load_fields.items()
+                if isinstance(f, fields.Boolean)
+            }
+            for name in booleans.intersection(data):
+                if isinstance(data[name], int | float) and not isinstance(data[name], bool):
+                    bad[name] = ["Not a valid boolean."]
             if bad:
                 raise ma.ValidationError(bad)
         return data
