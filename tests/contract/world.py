@@ -65,6 +65,7 @@ def main() -> None:
         }
         gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
         gunicorn += ["--workers", "2", "--worker-class", "gevent", "--no-control-socket"]
+        gunicorn += ["--limit-request-line", "8190"]  # as the Procfile
         with suppress(KeyboardInterrupt):
             subprocess.run([*gunicorn, "services.crm.entrypoints.api.app:wsgi()"], env=env)
 
