@@ -35,7 +35,8 @@ def api():
         app.extensions["crm.engine"].dispose()
 
 
-def schemathesis(url: str, token: str, report: Path) -> subprocess.CompletedProcess:
+def schemathesis(url: str, token: str, workdir: Path) -> subprocess.CompletedProcess:
+    """Run the CLI in ``workdir`` (its cache of past failures stays there, out of later runs)."""
     st = Path(sys.executable).with_name("st")
     command = [
         str(st),
@@ -48,17 +49,18 @@ def schemathesis(url: str, token: str, report: Path) -> subprocess.CompletedProc
     command += ["--checks", "all", "--phases", "examples,coverage,fuzzing,stateful"]
     command += ["--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "2"]
     command += ["--generation-database", "none", "--no-color"]
-    command += ["--report", "json", "--report-json-path", str(report)]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract.hooks"}
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    command += ["--report", "json", "--report-json-path", str(workdir / "report.json")]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract.hooks", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=900, cwd=workdir, env=env
+    )
 
 
 @pytest.mark.parametrize("role", ["admin", "manager"])
 def test_schemathesis_finds_no_failure_of_any_check(api, role, tmp_path):
     url, tokens = api
-    report = tmp_path / "report.json"
-    run = schemathesis(url, tokens[role], report)
-    figures = json.loads(report.read_text())
+    run = schemathesis(url, tokens[role], tmp_path)
+    figures = json.loads((tmp_path / "report.json").read_text())
     found = [(f["code"], f["title"], f["operations"]) for f in figures["failures"]]
     assert (found, figures["errors"]) == ([], []), run.stdout[-20000:]
     assert figures["test_cases"]["generated"] > 1000  # it did reach the whole API

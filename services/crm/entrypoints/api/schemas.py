@@ -14,7 +14,7 @@ from services.crm.domain.roles import Role
 from services.crm.entrypoints.api.fields import Instant
 from services.crm.handlers.common import INT_MAX
 from shared.contracts import CHANNELS
-from shared.i18n import DEFAULT_LOCALE, LOCALES
+from shared.i18n import DEFAULT_LOCALE, LOCALES, _
 
 PHONE = [
     validate.Length(max=30),
@@ -54,7 +54,7 @@ def _unstorable(value: object) -> str | None:
     if isinstance(value, str):
         if "\x00" in value:
             return "must not contain NUL characters"
-        return "must be valid Unicode (no lone surrogates)" if _SURROGATE.search(value) else None
+        return _("must be valid Unicode (no lone surrogates)") if _SURROGATE.search(value) else None
     if isinstance(value, list | tuple):
         return next(filter(None, map(_unstorable, value)), None)
     if isinstance(value, Mapping):
