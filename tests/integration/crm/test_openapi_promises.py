@@ -43,3 +43,21 @@ def test_reports_document_their_json_answer_beside_csv(app):
     answer = spec(app)["paths"]["/api/analytics/lost"]["get"]["responses"]["200"]["content"]
     assert answer["application/json"]["schema"] == {"$ref": "#/components/schemas/Lost"}
     assert "text/csv" in answer
+
+
+def test_a_json_number_is_no_boolean(manager):
+    lead = created(manager, "/api/leads", name="Stark")
+    for value in (0, 1, 1.0):
+        r = manager.patch(f"/api/leads/{lead['id']}", json={"archived": value})
+        assert "archived" in field_errors(r)
+    assert manager.patch(f"/api/leads/{lead['id']}", json={"archived": True}).status_code == 200
+
+
+def test_answers_declare_the_nulls_they_may_hold_and_decimals_as_the_text_they_are(app):
+    schemas = spec(app)["components"]["schemas"]
+    lead = schemas["Lead"]["properties"]
+    assert lead["counterparty_id"]["nullable"] and lead["status_assigned_at"]["nullable"]
+    assert "nullable" not in lead["id"] and "nullable" not in lead["name"]
+    assert schemas["Line"]["properties"]["planned_cost"]["type"] == "string"
+    number, text = schemas["Line"]["properties"]["price"]["anyOf"]
+    assert (number["type"], text["type"]) == ("number", "string")
