@@ -24,6 +24,9 @@ keepalive = 75
 # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl):
 # two instances would share it, and the root file system is read-only anyway.
 control_socket_disable = True
+# The longest request line gunicorn reads (its default, 4094, answers a long but valid query
+# with its own HTML 414 before the API can name the field).
+limit_request_line = 8190
 
 
 def on_starting(server):

@@ -203,6 +203,9 @@ class Settings:
     deal_stall_escalate_seconds: int = _setting(
         86400, "how long after a deal's stall reminder the head of its department is told"
     )
+    api_max_body_bytes: int = _setting(
+        1024 * 1024, "the largest request body the API reads (larger: 413)"
+    )
 
 
 def variable(name: str) -> str:

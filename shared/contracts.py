@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from shared.db import utcnow
-from shared.i18n import DEFAULT_LOCALE, LOCALES
+from shared.i18n import DEFAULT_LOCALE, LOCALES, _
 from shared.names import CHANNELS
 
 SUBJECT_KINDS = ("lead", "counterparty")
@@ -30,11 +30,37 @@ class ContractError(ValueError):
         self.reason = reason
 
 
+# Every instant the system accepts, from the API or in a message, lies in this window: a
+# year 1 or 9999 overflows the arithmetic of the scheduler and the broker's timestamps.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date()
+OUT_OF_WINDOW = _("Must lie between 2000-01-01 and 2100-01-01 UTC.")
+
+
+def within_window(moment: datetime) -> datetime:
+    """``moment`` itself when it lies in EARLIEST..LATEST.
+
+    Raises:
+      marshmallow.ValidationError: outside the window (or too far out to convert to UTC).
+    """
+    try:
+        inside = EARLIEST <= moment.astimezone(UTC) <= LATEST
+    except (OverflowError, ValueError):
+        inside = False
+    if not inside:
+        raise ma.ValidationError(OUT_OF_WINDOW)
+    return moment
+
+
 class AwareDateTime(fields.AwareDateTime):
-    """An ISO-8601 instant that must carry its offset; naive times are rejected."""
+    """An ISO-8601 instant that must carry its offset and lie in EARLIEST..LATEST."""
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return within_window(super()._deserialize(value, attr, data, **kwargs))
 
 
 class EnvelopeSchema(ma.Schema):
@@ -373,7 +399,7 @@ class CalendarWeekV1(_Data):
 
 
 class HolidayV1(_Data):
-    day = fields.Date(required=True)
+    day = fields.Date(required=True, validate=validate.Range(min=FIRST_DAY, max=LAST_DAY))
     department = fields.String(required=True, allow_none=True)
     name = fields.String(required=True, allow_none=True)
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from marshmallow import ValidationError
+
 from services.crm.domain.telephony import (
     ANSWERED,
     ENDED,
@@ -33,6 +35,7 @@ from services.crm.domain.telephony import (
     BadPayload,
     CallEvent,
 )
+from shared.contracts import OUT_OF_WINDOW, within_window
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def generic(hook: Webhook, secret: str) -> CallEvent | None:
     ours, theirs = ("to", "from") if direction == INCOMING else ("from", "to")
     return CallEvent(
         exchange="generic",
-        call_id=str(data.get("call_id") or ""),
+        call_id=_text(data.get("call_id"), "call_id", 200) or "",
         event=data.get("event"),
         direction=direction,
         external_number=_text(data.get(theirs), theirs),
@@ -112,7 +115,15 @@ def _moment(value: Any) -> datetime | None:
         raise BadPayload("at", "must be an ISO-8601 instant with its offset") from None
     if moment.tzinfo is None:
         raise BadPayload("at", "must carry a time zone offset")
-    return moment
+    return _in_window(moment, "at")
+
+
+def _in_window(moment: datetime, field: str) -> datetime:
+    """An exchange's instant within the system's window, like every instant it accepts."""
+    try:
+        return within_window(moment)
+    except ValidationError:
+        raise BadPayload(field, OUT_OF_WINDOW) from None
 
 
 # ---- Zadarma ---------------------------------------------------------------------------
@@ -164,9 +175,10 @@ def _zadarma_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
         raise BadPayload("call_start", "must be a date and time, 2026-11-30 10:00:00") from None
+    return _in_window(moment, "call_start")
 
 
 # ---- Twilio ----------------------------------------------------------------------------
@@ -236,9 +248,10 @@ def _twilio_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value)
+        moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         raise BadPayload("Timestamp", "must be an RFC 2822 date") from None
+    return _in_window(moment, "Timestamp")
 
 
 FORMATS: dict[str, Callable[[Webhook, str], CallEvent | None]] = {

@@ -14,6 +14,8 @@ from services.crm.domain.errors import Conflict, Invalid
 from shared.i18n import _, translate
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+# The title column's width: a title made from a long subject name is cut to it.
+TITLE_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,15 @@ TITLES = {
 
 
 def title_for(kind: str, subject_name: str | None, locale: str | None = None) -> str:
-    """The title of a task made by the system, in its assignee's language."""
+    """The title of a task made by the system, in its assignee's language, within TITLE_MAX."""
     if kind not in TITLES:
-        return f"{kind.title()} {subject_name or ''}".strip()
-    return translate(locale, TITLES[kind], subject=subject_name or "").strip()
+        return fitted(f"{kind.title()} {subject_name or ''}")
+    return fitted(translate(locale, TITLES[kind], subject=subject_name or ""))
+
+
+def fitted(title: str) -> str:
+    """``title`` cut to the column: a command that could never be stored is never sent."""
+    return title.strip()[:TITLE_MAX].strip()
 
 
 @dataclass(frozen=True)

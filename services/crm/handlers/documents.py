@@ -118,7 +118,7 @@ def give_task(
         session,
         Task(
             kind=kind,
-            title=(translate(assignee.locale, title) + about)[:300],
+            title=translate(assignee.locale, title) + about,
             assignee_id=assignee_id,
             subject_kind=doc.subject_kind,
             subject_id=doc.subject_id,

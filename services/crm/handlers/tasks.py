@@ -112,6 +112,7 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
 
 def open_task(session: Session, task: Task) -> Task:
     """Save a new task, tell its assignee, and publish ``TaskCreated``."""
+    task.title = rules.fitted(task.title)
     session.add(task)
     session.flush()
     recorder.task_opened(session, task)

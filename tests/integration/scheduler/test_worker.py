@@ -32,3 +32,17 @@ def test_a_routine_the_scheduler_does_not_do_is_dead_lettered_with_the_reason(
     [(_, props, body)] = eventually(lambda: drain_queue(queues, "scheduler.XQ"))
     assert body["args"][0]["message_id"] == env["message_id"]
     assert "make_coffee" in props.headers[REASON_HEADER]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-01:00"])
+def test_a_message_with_an_instant_outside_2000_to_2100_is_dead_lettered(
+    worker, broker, queues, sessions, moment
+):
+    env = envelope("StatusAssigned", status_assigned(8, assigned_at=utc(2026, 11, 20, 16, 0)))
+    env["data"]["assigned_at"] = moment
+    to_queue(broker, "scheduler", env)
+    [(_, props, body)] = eventually(lambda: drain_queue(queues, "scheduler.XQ"))
+    assert body["args"][0]["message_id"] == env["message_id"]
+    assert "data.assigned_at" in props.headers[REASON_HEADER]
+    assert "2000-01-01" in props.headers[REASON_HEADER]
+    assert plan_of(sessions, 8) is None

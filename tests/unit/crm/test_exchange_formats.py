@@ -132,6 +132,20 @@ def generic_hook(data) -> Webhook:
             "at",
         ),
         ({"event": "ended", "call_id": "1", "direction": "incoming", "from": "9" * 60}, "from"),
+        (
+            {"event": "ended", "call_id": "1", "direction": "incoming", "at": "0001-01-01T00:00Z"},
+            "at",
+        ),
+        (
+            {
+                "event": "ended",
+                "call_id": "1",
+                "direction": "incoming",
+                "at": "9999-12-31T23:00-05:00",
+            },
+            "at",
+        ),
+        ({"event": "ended", "call_id": "1" * 201, "direction": "incoming"}, "call_id"),
     ],
 )
 def test_a_malformed_call_event_names_the_field(data, field):

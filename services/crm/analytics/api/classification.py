@@ -44,7 +44,7 @@ class Runs(MethodView):
             )
             return found
 
-    @blp.arguments(ClassificationRequestSchema)
+    @blp.arguments(ClassificationRequestSchema, required=False)
     @blp.response(202, ClassificationRunSchema)
     def post(self, data):
         """Start a classification now (admins); the CRM worker carries it out"""
@@ -121,7 +121,7 @@ class Strategies(MethodView):
             return classification_rules.list_strategies(session)
 
 
-@blp.route("/relationship-strategies/<abc_class>")
+@blp.route("/relationship-strategies/<text(1):abc_class>")
 class StrategyByClass(MethodView):
     @blp.arguments(StrategySchema(partial=True))
     @blp.response(200, StrategySchema)

@@ -9,6 +9,7 @@ from marshmallow import fields
 from services.crm.analytics.api.records_schemas import ClaimSchema, LoyaltyCardSchema
 from services.crm.analytics.handlers import dossier
 from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import (
     ContactPersonSchema,
     CounterpartySchema,
@@ -24,7 +25,7 @@ blp = Blueprint("dossier", __name__, url_prefix="/api/partners", description="Th
 class DossierStatusSchema(Schema):
     status_id = fields.Integer(allow_none=True)
     name = fields.String(allow_none=True)
-    assigned_at = fields.AwareDateTime(allow_none=True)
+    assigned_at = Instant(allow_none=True)
     relationship_stage = fields.String(allow_none=True)
     history = fields.List(fields.Nested(StatusAssignmentSchema))
 
@@ -34,8 +35,8 @@ class DossierOrderLineSchema(Schema):
     status = fields.String()
     total = fields.Decimal(places=2, as_string=True)
     loyalty_card_id = fields.Integer(allow_none=True)
-    posted_at = fields.AwareDateTime(allow_none=True)
-    routed_at = fields.AwareDateTime(allow_none=True)
+    posted_at = Instant(allow_none=True)
+    routed_at = Instant(allow_none=True)
 
 
 class DossierOrdersSchema(Schema):
@@ -53,9 +54,9 @@ class DossierInteractionSchema(Schema):
     state = fields.String()
     outcome = fields.String(allow_none=True)
     responsible_id = fields.Integer(allow_none=True)
-    started_at = fields.AwareDateTime(allow_none=True)
-    ended_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
+    started_at = Instant(allow_none=True)
+    ended_at = Instant(allow_none=True)
+    created_at = Instant()
 
 
 class DossierClaimsSchema(Schema):
@@ -88,14 +89,14 @@ class DossierClassesSchema(Schema):
     xyz = fields.String(allow_none=True)
     stage = fields.String(allow_none=True)
     run_id = fields.Integer()
-    classified_at = fields.AwareDateTime(allow_none=True)
+    classified_at = Instant(allow_none=True)
 
 
 class DossierLoyaltySchema(Schema):
     orders = fields.Integer()
     revenue = fields.Decimal(places=2, as_string=True)
-    first_order_at = fields.AwareDateTime()
-    last_order_at = fields.AwareDateTime()
+    first_order_at = Instant()
+    last_order_at = Instant()
     average_gap_days = fields.Float(allow_none=True)
     days_since_last = fields.Float()
     going_dormant = fields.Boolean()

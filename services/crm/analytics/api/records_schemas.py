@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from marshmallow import fields, validate
 
-from services.crm.analytics.api.schemas import Day
 from services.crm.analytics.domain.claims import OUTCOMES, STATES
 from services.crm.domain.relationship import Stage
-from services.crm.entrypoints.api.sales_schemas import Moment, Text
+from services.crm.entrypoints.api.fields import Day, Instant
+from services.crm.entrypoints.api.sales_schemas import Text
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 
 ABC_CLASS = validate.OneOf(("A", "B", "C"))
-# Instants a person enters: within 2000-2100, as elsewhere in the API.
-Instant = lambda **kw: Moment(  # noqa: E731
-    validate=validate.Range(
-        min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
-    ),
-    **kw,
-)
 
 
 class ItemGroupSchema(Schema):
@@ -42,7 +34,7 @@ class LoyaltyCardSchema(Schema):
     valid_from = Day(required=True)
     valid_to = Day(allow_none=True)
     blocked = fields.Boolean(load_default=False)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
 
 
 class LoyaltyCardPatchSchema(LoyaltyCardSchema):
@@ -73,12 +65,12 @@ class ClaimSchema(Schema):
     state = fields.String(dump_only=True, metadata={"description": ", ".join(STATES)})
     outcome = fields.String(dump_only=True, allow_none=True)
     resolution = fields.String(dump_only=True, allow_none=True)
-    resolved_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    resolved_at = Instant(dump_only=True, allow_none=True)
     resolved_by_id = fields.Integer(dump_only=True, allow_none=True)
     reminder_id = fields.Integer(dump_only=True, allow_none=True)
-    escalated_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    escalated_at = Instant(dump_only=True, allow_none=True)
     overdue = fields.Boolean(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
 
 
 class ClaimPatchSchema(Schema):
@@ -124,11 +116,11 @@ class ClassificationRunSchema(Schema):
     trigger = fields.String()
     requested_by_id = fields.Integer(allow_none=True)
     state = fields.String()
-    period_start = fields.Date()
-    period_end = fields.Date()
+    period_start = Day()
+    period_end = Day()
     counts = fields.Dict()
-    created_at = fields.AwareDateTime()
-    finished_at = fields.AwareDateTime(allow_none=True)
+    created_at = Instant()
+    finished_at = Instant(allow_none=True)
 
 
 class ClassificationLineSchema(Schema):

@@ -62,7 +62,7 @@ def route(
 
     @blp.arguments(query, location="query", unknown=RAISE)
     @blp.response(200, schema)
-    @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}, **svg}}})
+    @blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}, **svg}}})
     def get(self, args):
         fmt = respond.wanted(args.pop("format", None), offered)
         if fmt != "json" and "page" in args:

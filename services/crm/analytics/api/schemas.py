@@ -9,26 +9,32 @@ from marshmallow import fields, validate
 
 from services.crm.analytics.domain import kinds
 from services.crm.analytics.domain.classes import ABC, RFM_SEGMENTS, XYZ
-from services.crm.analytics.domain.periods import EARLIEST, LATEST
 from services.crm.analytics.handlers import lost, managers
+from services.crm.entrypoints.api.fields import Day, Instant
 from services.crm.entrypoints.api.schemas import QueryId, Schema
 
 Money = lambda **kw: fields.Decimal(places=2, as_string=True, **kw)  # noqa: E731
 Share = lambda **kw: fields.Float(allow_none=True, **kw)  # noqa: E731
-Day = lambda **kw: fields.Date(  # noqa: E731
-    validate=validate.Range(min=EARLIEST, max=LATEST), **kw
-)
 
 
-def one_of(choices: Callable[[], Iterable[str]]) -> Callable[[str], None]:
-    """OneOf over a registry read when validating (deal branches register more choices)."""
+class one_of(validate.Validator):  # used like validate.OneOf
+    """OneOf over a registry read when validating (deal branches register more choices).
 
-    def check(value: str) -> None:
-        allowed = list(choices())
+    ``choices`` is what the OpenAPI document lists as the field's enum.
+    """
+
+    def __init__(self, choices: Callable[[], Iterable[str]]):
+        self._choices = choices
+
+    @property
+    def choices(self) -> list[str]:
+        return list(self._choices())
+
+    def __call__(self, value: str) -> str:
+        allowed = self.choices
         if value not in allowed:
             raise ma.ValidationError(f"Must be one of: {', '.join(allowed)}.")
-
-    return check
+        return value
 
 
 def formats(*offered: str) -> fields.String:
@@ -65,12 +71,15 @@ class ReportQuerySchema(_Period, _Whose):
 
 class ManagersQuerySchema(ReportQuerySchema):
     rank_by = fields.String(
-        load_default="on_time_share", validate=one_of(lambda: managers.RANKABLE)
+        load_default="on_time_share",
+        validate=[validate.Length(max=64), one_of(lambda: managers.RANKABLE)],
     )
 
 
 class LostQuerySchema(ReportQuerySchema):
-    by = fields.String(load_default="reason", validate=one_of(lambda: lost.DIMENSIONS))
+    by = fields.String(
+        load_default="reason", validate=[validate.Length(max=64), one_of(lambda: lost.DIMENSIONS)]
+    )
 
 
 class AbcXyzQuerySchema(ReportQuerySchema, _Paged):
@@ -101,8 +110,8 @@ class CardsQuerySchema(_Period, _Whose, _Paged):
 
 
 class FiltersSchema(Schema):
-    from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
-    to = fields.Date()
+    from_ = Day(data_key="from", attribute="from", allow_none=True)
+    to = Day()
     process_kind = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     manager_id = fields.Integer(allow_none=True)
@@ -191,14 +200,14 @@ class DormantRowSchema(Schema):
     responsible_id = fields.Integer(allow_none=True)
     orders = fields.Integer()
     revenue = Money()
-    first_order_at = fields.AwareDateTime()
-    last_order_at = fields.AwareDateTime()
+    first_order_at = Instant()
+    last_order_at = Instant()
     average_gap_days = fields.Float()
     days_since_last = fields.Float()
 
 
 class DormantSchema(_Report):
-    as_of = fields.AwareDateTime()
+    as_of = Instant()
     min_days = fields.Integer()
     matching = fields.Integer()
     rows = fields.List(fields.Nested(DormantRowSchema))
@@ -256,8 +265,8 @@ class GroupRowSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    from_ = fields.Date(data_key="from", attribute="from")
-    to = fields.Date()
+    from_ = Day(data_key="from", attribute="from")
+    to = Day()
 
 
 class BcgSchema(_Report):
@@ -273,8 +282,8 @@ class CardUseSchema(Schema):
     counterparty_id = fields.Integer()
     holder = fields.String()
     discount_percent = fields.Decimal(places=2, as_string=True)
-    valid_from = fields.Date()
-    valid_to = fields.Date(allow_none=True)
+    valid_from = Day()
+    valid_to = Day(allow_none=True)
     blocked = fields.Boolean()
     orders = fields.Integer()
     amount = Money()

@@ -9,7 +9,6 @@ import uuid
 import redis
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, g, request
-from flask_smorest import Api
 
 from services.crm.adapters import live
 from services.crm.analytics.api import catalogue as analytics_catalogue
@@ -35,6 +34,7 @@ from services.crm.entrypoints.api import (
     interactions,
     leads,
     metrics,
+    openapi,
     orders,
     partners,
     processes,
@@ -101,6 +101,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Installed from npm by `make install` and served here: /docs works offline.
         OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
+        # Larger bodies get 413 before anything reads them.
+        MAX_CONTENT_LENGTH=settings.api_max_body_bytes,
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
@@ -115,7 +117,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         live.channel(settings.database_url),
     )
 
-    api = Api(
+    api = openapi.CrmApi(
         app,
         spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)},
     )
@@ -125,6 +127,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     _correlate(app)
     metrics.register(app)
     auth.register(app, {blp.name for blp in BLUEPRINTS})
+    openapi.require_changes(app, api.spec.to_dict())  # after auth: a 401 comes first
+    openapi.answers_may_hold_null(api.spec.to_dict())
     web.register(app, settings)
     app.register_blueprint(asyncapi.blp)  # public, outside the bearer-token API like /docs
     register_cli(app)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.fields import Day, Instant
 from services.crm.entrypoints.api.schemas import Schema
 from services.crm.handlers import calendar
 from shared.contracts import WEEKDAY_NAMES
@@ -21,10 +20,6 @@ blp = Blueprint(
 )
 
 Department = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
-# Calendar dates of this system's lifetime; anything else is a typo.
-Day = lambda **kw: fields.Date(  # noqa: E731
-    validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)), **kw
-)
 
 
 class WeekSchema(Schema):
@@ -61,7 +56,7 @@ class HolidaySchema(Schema):
         metadata={"description": "Only this department's day off; the company's when empty."},
     )
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
 
 
 class HolidayQuerySchema(Schema):
@@ -96,7 +91,7 @@ class DepartmentWeeks(MethodView):
             return calendar.list_department_weeks(session)
 
 
-@blp.route("/working-calendar/departments/<string:department>")
+@blp.route("/working-calendar/departments/<text(200):department>")
 class DepartmentWeek(MethodView):
     @blp.response(200, WeekViewSchema)
     def get(self, department):

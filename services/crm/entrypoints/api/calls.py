@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from services.crm.domain.calls import ACTIVE_STATES
 from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.fields import Day, Instant
 from services.crm.entrypoints.api.schemas import QueryId, Schema
 from services.crm.handlers import calls
 from shared.contracts import SUBJECT_KINDS
@@ -40,8 +41,8 @@ class PanelQuerySchema(Schema):
         validate=validate.Length(max=10),
         metadata={"description": '"today" or a date (YYYY-MM-DD), in the reader\'s time zone.'},
     )
-    date_from = fields.Date(metadata={"description": "A period's first day (included)."})
-    date_to = fields.Date(metadata={"description": "A period's last day (included)."})
+    date_from = Day(metadata={"description": "A period's first day (included)."})
+    date_to = Day(metadata={"description": "A period's last day (included)."})
 
     @ma.pre_load
     def leave_pagination(self, data, **kwargs):
@@ -65,20 +66,19 @@ class CallPlanSchema(Schema):
     responsible_id = fields.Integer(allow_none=True)
     status_id = fields.Integer(allow_none=True)
     status_name = fields.String(allow_none=True)
-    next_call_at = fields.AwareDateTime(allow_none=True)
+    next_call_at = Instant(allow_none=True)
     state = fields.String(metadata={"description": "planned, or due (emitted, not yet done)"})
     assignee_id = fields.Integer(
         allow_none=True, metadata={"description": "Who was given the due call (its open task)."}
     )
     overdue = fields.Boolean()
     revision = fields.Integer()
-    updated_at = fields.AwareDateTime()
+    updated_at = Instant()
 
 
 class RescheduleCallSchema(Schema):
-    due_at = fields.AwareDateTime(
+    due_at = Instant(
         required=True,
-        format="iso",
         metadata={"description": "When to call, with its offset: 2026-12-01T10:00:00+01:00."},
     )
 
@@ -87,7 +87,7 @@ class RescheduleRequestedSchema(Schema):
     subject_kind = fields.String()
     subject_id = fields.Integer()
     plan_id = fields.Integer()
-    due_at = fields.AwareDateTime()
+    due_at = Instant()
     requested_by_id = fields.Integer()
     message_id = fields.UUID(metadata={"description": "Id of the command sent to the scheduler."})
 
@@ -126,7 +126,7 @@ class DoneCallSchema(Schema):
     outcome = fields.String(allow_none=True)
     result = fields.String(allow_none=True)
     task_id = fields.Integer(allow_none=True)
-    done_at = fields.AwareDateTime(allow_none=True)
+    done_at = Instant(allow_none=True)
 
 
 @blp.route("/calls/done")

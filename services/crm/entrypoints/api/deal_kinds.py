@@ -18,6 +18,7 @@ from services.crm.entrypoints.api.deal_schemas import (
 from services.crm.entrypoints.api.processes import SVG
 from services.crm.entrypoints.api.uploads import read_upload
 from services.crm.handlers import deal_flowchart, deal_kinds
+from shared import config
 
 blp = Blueprint(
     "deal_kinds",
@@ -30,7 +31,15 @@ UPLOAD = {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        # The default of UPLOAD_MAX_BYTES: a larger file is a 413.
+                        "maxLength": config.Settings().upload_max_bytes,
+                        "description": "At most UPLOAD_MAX_BYTES (20 MiB by default); larger: 413",
+                    }
+                },
                 "required": ["file"],
             }
         }

@@ -73,7 +73,7 @@ class Tokens(MethodView):
         with unit_of_work() as session:
             return employees.list_tokens(session, actor(), employee_id)
 
-    @blp.arguments(TokenRequestSchema)
+    @blp.arguments(TokenRequestSchema, required=False)
     @blp.response(201, IssuedTokenSchema)
     def post(self, data, employee_id):
         """Issue a token; its value is shown in this response only"""

@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from services.crm.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -20,6 +21,18 @@ def body(code: int, message: str, **extra):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # flask-smorest's handler drops the exception's own headers (a 405's Allow) and, with
+        # no message given, the message: every answer carries both.
+        data = getattr(exc, "data", None) or {}
+        payload = {"code": exc.code, "status": exc.name, "message": data.get("message")}
+        payload["message"] = payload["message"] or exc.description
+        if errors := data.get("errors", data.get("messages")):
+            payload["errors"] = errors
+        headers = dict(h for h in exc.get_headers() if h[0].lower() != "content-type")
+        return payload, exc.code, {**headers, **(data.get("headers") or {})}
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         code = next((c for kind, c in STATUS.items() if isinstance(exc, kind)), 400)

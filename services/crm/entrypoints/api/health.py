@@ -13,6 +13,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness 
 
 @blp.route("")
 class Health(MethodView):
+    @blp.doc(security=[])
     @blp.response(200)
     @blp.alt_response(503, description="A dependency does not answer")
     def get(self):

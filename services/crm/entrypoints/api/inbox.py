@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import Id, Schema
 from services.crm.handlers import inbox, reminders
 
@@ -18,8 +19,8 @@ class NotificationSchema(Schema):
     text = fields.String()
     task_id = fields.Integer(allow_none=True)
     reminder_id = fields.Integer(allow_none=True)
-    read_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
+    read_at = Instant(allow_none=True)
+    created_at = Instant()
 
 
 class InboxQuerySchema(Schema):
@@ -30,14 +31,14 @@ class ReminderSchema(Schema):
     id = fields.Integer(dump_only=True)
     recipient_id = Id(required=True)
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    basis_kind = fields.String(allow_none=True, load_default=None)
+    basis_kind = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
     basis_id = Id(allow_none=True, load_default=None)
-    remind_at = fields.AwareDateTime(required=True, format="iso")
+    remind_at = Instant(required=True)
     state = fields.String(
         dump_only=True,
         metadata={"description": "scheduled, delivered (handed to its channels) or cancelled"},
     )
-    delivered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    delivered_at = Instant(dump_only=True, allow_none=True)
     author_id = fields.Integer(dump_only=True)
 
 

@@ -109,7 +109,7 @@ class ProcessKinds(MethodView):
         return list(PROCESSES.values())
 
 
-@blp.route("/process-kinds/<kind>")
+@blp.route("/process-kinds/<text(32):kind>")
 class ProcessKind(MethodView):
     @blp.response(200, ProcessDefSchema)
     def get(self, kind):
@@ -117,7 +117,7 @@ class ProcessKind(MethodView):
         return definition(kind)
 
 
-@blp.route("/process-kinds/<kind>/flowchart.svg")
+@blp.route("/process-kinds/<text(32):kind>/flowchart.svg")
 class KindFlowchart(MethodView):
     @blp.doc(responses=SVG)
     def get(self, kind):
@@ -125,7 +125,7 @@ class KindFlowchart(MethodView):
         return Response(render(definition(kind)), mimetype="image/svg+xml")
 
 
-@blp.route("/process-kinds/<kind>/statistics")
+@blp.route("/process-kinds/<text(32):kind>/statistics")
 class Statistics(MethodView):
     @blp.response(200, StatisticsSchema)
     def get(self, kind):

@@ -8,12 +8,12 @@ from services.crm.adapters.sales import ACCOUNTING
 from services.crm.domain import documents as doc_rules
 from services.crm.domain.orders import line_amount, total
 from services.crm.domain.process import INBOUND_SALES, PROCESSES, STATES
+from services.crm.entrypoints.api.fields import Day, Instant
 from services.crm.entrypoints.api.schemas import PHONE, Email, Id, Name, QueryId, Schema
 from shared.contracts import SUBJECT_KINDS
 
 Text = lambda n=10000, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
 Subject = lambda: fields.String(validate=validate.OneOf(SUBJECT_KINDS), allow_none=True)  # noqa: E731
-Moment = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
 MANUAL_STEPS = [s.name for s in INBOUND_SALES.steps if s.manual and s.name != INBOUND_SALES.start]
 ALL_STEPS = sorted({s.name for p in PROCESSES.values() for s in p.steps})
 
@@ -49,8 +49,8 @@ class _DocumentFields(Schema):
     content = Text(allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema))
     responsible_id = Id(allow_none=True)
-    started_at = Moment(allow_none=True, metadata={"description": "Meetings only."})
-    ended_at = Moment(allow_none=True, metadata={"description": "Meetings only."})
+    started_at = Instant(allow_none=True, metadata={"description": "Meetings only."})
+    ended_at = Instant(allow_none=True, metadata={"description": "Meetings only."})
 
 
 class DocumentPatchSchema(_DocumentFields):
@@ -79,7 +79,7 @@ class DocumentSchema(DocumentPatchSchema):
     basis_kind = fields.String(allow_none=True)
     basis_id = fields.Integer(allow_none=True)
     approval = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
     def _missing(self, doc) -> dict[str, str]:
         if doc.state not in doc_rules.OPEN_STATES:
@@ -100,7 +100,8 @@ class DocumentQuerySchema(Schema):
 
 class DocumentCompletionSchema(Schema):
     outcome = fields.String(
-        metadata={"description": "approved/rejected for approvals; otherwise the default."}
+        validate=validate.Length(max=32),
+        metadata={"description": "approved/rejected for approvals; otherwise the default."},
     )
 
 
@@ -114,10 +115,16 @@ class RegistrationSchema(_DocumentFields):
 class LineSchema(Schema):
     line_no = fields.Integer(dump_only=True)
     item_id = Id(required=True)
+    # Bounded by their columns (numeric(14, 3) and (14, 2)).
     quantity = fields.Decimal(
-        required=True, places=3, as_string=True, validate=validate.Range(min=0, min_inclusive=False)
+        required=True,
+        places=3,
+        as_string=True,
+        validate=validate.Range(min=0, max=10**10, min_inclusive=False),
     )
-    price = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0))
+    price = fields.Decimal(
+        required=True, places=2, as_string=True, validate=validate.Range(min=0, max=10**11)
+    )
     department = fields.String(dump_only=True)
     responsible_id = fields.Integer(dump_only=True)
     planned_cost = fields.Decimal(as_string=True, dump_only=True, allow_none=True)
@@ -131,7 +138,7 @@ class LineSchema(Schema):
 class OrderPatchSchema(Schema):
     counterparty_id = Id(allow_none=True)
     contract_id = Id(allow_none=True)
-    shipping_date = fields.Date(allow_none=True)
+    shipping_date = Day(allow_none=True)
     lines = fields.List(fields.Nested(LineSchema))
     responsible_id = Id(
         allow_none=True,
@@ -162,11 +169,11 @@ class OrderSchema(OrderPatchSchema):
             "still needs, each with why; empty once it may be posted."
         },
     )
-    posted_at = fields.AwareDateTime(allow_none=True)
-    approved_at = fields.AwareDateTime(allow_none=True)
-    routed_at = fields.AwareDateTime(allow_none=True)
-    taken_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
+    posted_at = Instant(allow_none=True)
+    approved_at = Instant(allow_none=True)
+    routed_at = Instant(allow_none=True)
+    taken_at = Instant(allow_none=True)
+    created_at = Instant()
 
     def _total(self, order) -> str:
         return str(total(order.lines))
@@ -200,7 +207,7 @@ class StepRequestSchema(OrderPatchSchema, _DocumentFields):
         }
     )
     approver_id = Id(metadata={"description": "Proposal approval: the approving head."})
-    due_at = Moment(metadata={"description": "Assignment or approval task: when it is due."})
+    due_at = Instant(metadata={"description": "Assignment or approval task: when it is due."})
     refusal_reason_id = Id(metadata={"description": "Refusal: why the client refused."})
     responsible_id = Id(
         allow_none=True,
@@ -220,8 +227,8 @@ class StepRowSchema(Schema):
     document_state = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True, metadata={"description": "None: the system."})
     responsible_id = fields.Integer(allow_none=True)
-    entered_at = fields.AwareDateTime()
-    completed_at = fields.AwareDateTime(allow_none=True)
+    entered_at = Instant()
+    completed_at = Instant(allow_none=True)
     outcome = fields.String(allow_none=True)
     refusal_reason_id = fields.Integer(allow_none=True)
 
@@ -239,8 +246,8 @@ class ProcessSchema(Schema):
     subject_kind = fields.String(allow_none=True)
     subject_id = fields.Integer(allow_none=True)
     started_by_id = fields.Integer(allow_none=True)
-    started_at = fields.AwareDateTime()
-    ended_at = fields.AwareDateTime(allow_none=True)
+    started_at = Instant()
+    ended_at = Instant(allow_none=True)
     refusal_reason_id = fields.Integer(allow_none=True)
 
 
@@ -322,7 +329,7 @@ class ContractSchema(Schema):
     id = fields.Integer(dump_only=True)
     number = Name(100, required=True)
     counterparty_id = Id(required=True)
-    signed_on = fields.Date(allow_none=True)
+    signed_on = Day(allow_none=True)
 
 
 class ContractQuerySchema(Schema):

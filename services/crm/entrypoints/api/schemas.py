@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,11 +11,15 @@ from marshmallow import fields, validate
 
 from services.crm.domain.relationship import Stage
 from services.crm.domain.roles import Role
+from services.crm.entrypoints.api.fields import Instant
 from services.crm.handlers.common import INT_MAX
-from shared.i18n import DEFAULT_LOCALE, LOCALES
+from shared.i18n import DEFAULT_LOCALE, LOCALES, _
 from shared.names import CHANNELS, Channel
 
-PHONE = validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number")
+PHONE = [
+    validate.Length(max=30),
+    validate.Regexp(r"^\+?[0-9 ()\-]{3,30}$", error="not a phone number"),
+]
 Name = lambda n=300, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=INT_MAX), **kw)  # noqa: E731
 # Query strings carry text, so ids there are parsed from "12" (strict would refuse every value).
@@ -37,27 +42,66 @@ def _zone(value: str) -> None:
         raise ma.ValidationError("unknown IANA time zone") from None
 
 
-def _has_nul(value: object) -> bool:
+# Free text of no narrower column, and lists: bounded, so no request stores megabytes.
+FREE_TEXT = 10_000
+MAX_ITEMS = 100
+# Lone UTF-16 surrogates ("\ud800" in JSON) are no Unicode text: no column can store them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable(value: object) -> str | None:
+    """Why PostgreSQL text cannot hold ``value`` (NUL, lone surrogates), or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "must not contain NUL characters"
+        return _("must be valid Unicode (no lone surrogates)") if _SURROGATE.search(value) else None
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return next(filter(None, map(_unstorable, value)), None)
     if isinstance(value, Mapping):
-        return any(_has_nul(v) for v in value.values())
-    return False
+        return next(filter(None, map(_unstorable, [*value.keys(), *value.values()])), None)
+    return None
+
+
+def _bounded(field: fields.Field) -> None:
+    """Give a field that takes input the default limit when it declares none of its own."""
+    if isinstance(field, fields.List):
+        _bounded(field.inner)
+    if field.dump_only or any(
+        isinstance(v, validate.Length | validate.OneOf) for v in field.validators
+    ):
+        return
+    if isinstance(field, fields.String):
+        field.validators.append(validate.Length(max=FREE_TEXT))
+    elif isinstance(field, fields.Time):
+        # Documented only: no valid ISO time is longer, and a longer string is no time.
+        field.metadata = {"maxLength": 32, **field.metadata}
+    elif isinstance(field, fields.List):
+        field.validators.append(validate.Length(max=MAX_ITEMS))
 
 
 class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _bounded(field_obj)
+
     @ma.pre_load
-    def refuse_nul_characters(self, data, **kwargs):
-        """PostgreSQL text cannot hold NUL: refuse it as bad input, naming the field."""
+    def refuse_unstorable_text(self, data, **kwargs):
+        """PostgreSQL text cannot hold NUL or lone surrogates: refuse them, naming the field.
+
+        A JSON number is no boolean either (marshmallow would read 0 and 1 as false and true).
+        """
         if isinstance(data, Mapping):
-            bad = {
-                name: ["must not contain NUL characters"] for name in data if _has_nul(data[name])
+            bad = {name: [why] for name in data if (why := _unstorable(data[name]))}
+            booleans = {
+                f.data_key or n
+                for n, f in self.load_fields.items()
+                if isinstance(f, fields.Boolean)
             }
+            for name in booleans.intersection(data):
+                if isinstance(data[name], int | float) and not isinstance(data[name], bool):
+                    bad[name] = ["Not a valid boolean."]
             if bad:
                 raise ma.ValidationError(bad)
         return data
@@ -74,7 +118,7 @@ class EmployeeSchema(Schema):
     channels = fields.List(
         fields.String(validate=validate.OneOf(CHANNELS)),
         load_default=lambda: [Channel.IN_APP],
-        validate=validate.Length(min=1),
+        validate=validate.Length(min=1, max=len(CHANNELS)),
         metadata={"description": "How reminders reach the employee: in_app, email, webhook."},
     )
     webhook_url = fields.Url(
@@ -90,7 +134,10 @@ class EmployeeSchema(Schema):
     )
     extension = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^[0-9]{1,20}$", error="digits only, at most 20"),
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(r"^[0-9]{1,20}$", error="digits only, at most 20"),
+        ],
         metadata={"description": "Extension at the telephone exchange: its calls find them."},
     )
     phone = fields.String(allow_none=True, validate=PHONE)
@@ -99,12 +146,12 @@ class EmployeeSchema(Schema):
         validate=validate.OneOf(LOCALES),
         metadata={"description": "Language of pages, task titles, reminders and e-mails."},
     )
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
 
 
 class EmployeeQuerySchema(Schema):
     role = RoleField()
-    department = fields.String()
+    department = fields.String(validate=validate.Length(max=200))
 
 
 class TokenRequestSchema(Schema):
@@ -114,8 +161,8 @@ class TokenRequestSchema(Schema):
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     label = fields.String(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    revoked_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
+    revoked_at = Instant(dump_only=True)
 
 
 class IssuedTokenSchema(Schema):
@@ -177,11 +224,11 @@ class PartnerSchema(Schema):
         validate=validate.OneOf(("client", "supplier", "competitor", "subcontractor", "other")),
         metadata={"description": "Deals' environments tell competitors and subcontractors apart."},
     )
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
 
 
 class PartnerQuerySchema(Schema):
-    q = fields.String()
+    q = fields.String(validate=validate.Length(max=300))
     responsible_id = QueryId()
 
 
@@ -203,7 +250,7 @@ class PartnerLinkSchema(Schema):
 
 class NextCallSchema(Schema):
     plan_id = fields.Integer()
-    at = fields.AwareDateTime(allow_none=True, metadata={"description": "When the call is due."})
+    at = Instant(allow_none=True, metadata={"description": "When the call is due."})
     state = fields.String(metadata={"description": "planned, or due (not yet made)"})
     overdue = fields.Boolean()
     responsible_id = fields.Integer(allow_none=True)
@@ -216,9 +263,9 @@ class SubjectSchema(Schema):
     name = Name(required=True)
     responsible_id = Id(allow_none=True)
     status_id = fields.Integer(dump_only=True, allow_none=True)
-    status_assigned_at = fields.AwareDateTime(dump_only=True)
+    status_assigned_at = Instant(dump_only=True)
     archived = fields.Boolean(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = Instant(dump_only=True)
     relationship_stage = fields.String(
         dump_only=True,
         allow_none=True,
@@ -249,7 +296,7 @@ class LeadSchema(SubjectSchema):
     emails = Emails()
     note = fields.String(allow_none=True)
     counterparty_id = fields.Integer(dump_only=True)
-    converted_at = fields.AwareDateTime(dump_only=True)
+    converted_at = Instant(dump_only=True)
 
 
 class NewLeadSchema(LeadSchema):
@@ -279,7 +326,9 @@ class SubjectQuerySchema(Schema):
     status_id = QueryId()
     responsible_id = QueryId()
     archived = fields.Boolean(load_default=False)
-    q = fields.String(metadata={"description": "Part of the name."})
+    q = fields.String(
+        validate=validate.Length(max=300), metadata={"description": "Part of the name."}
+    )
     relationship_stage = fields.String(validate=validate.OneOf([s.value for s in Stage]))
 
 
@@ -304,8 +353,8 @@ class AssignmentResultSchema(Schema):
     changed = fields.Boolean()
     subject_id = fields.Integer()
     status_id = fields.Integer()
-    status_assigned_at = fields.AwareDateTime()
-    next_call_at = fields.AwareDateTime(
+    status_assigned_at = Instant()
+    next_call_at = Instant(
         allow_none=True,
         metadata={
             "description": "The call the status plans, in the manager's working hours "
@@ -321,7 +370,7 @@ class StatusAssignmentSchema(Schema):
     from_status_id = fields.Integer(allow_none=True)
     to_status_id = fields.Integer()
     assigned_by_id = fields.Integer(allow_none=True)
-    assigned_at = fields.AwareDateTime()
+    assigned_at = Instant()
     reason = fields.String(allow_none=True)
 
 
@@ -340,8 +389,8 @@ class EventSchema(Schema):
     task_id = fields.Integer(allow_none=True)
     process_id = fields.Integer(allow_none=True)
     step = fields.String(allow_none=True)
-    started_at = fields.AwareDateTime(allow_none=True)
-    ended_at = fields.AwareDateTime(allow_none=True)
+    started_at = Instant(allow_none=True)
+    ended_at = Instant(allow_none=True)
 
 
 class EventQuerySchema(Schema):

@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from services.crm.domain.tasks import OUTCOMES, Completion
 from services.crm.entrypoints.api import deal_errors, process_errors
 from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 from services.crm.handlers import outcomes, tasks
 from shared.contracts import SUBJECT_KINDS, TASK_KINDS
@@ -35,14 +36,11 @@ class TaskSchema(Schema):
     author_id = fields.Integer(dump_only=True)
     subject_kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS), allow_none=True)
     subject_id = Id(allow_none=True)
-    due_at = fields.AwareDateTime(
+    due_at = Instant(
         required=True,
-        format="iso",
         metadata={"description": "Overdue after it; a call's is the end of its working day."},
     )
-    planned_at = fields.AwareDateTime(
-        dump_only=True, metadata={"description": "A call task's planned moment."}
-    )
+    planned_at = Instant(dump_only=True, metadata={"description": "A call task's planned moment."})
     state = fields.String(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
     outcomes = fields.Method("_outcomes", dump_only=True)
@@ -51,8 +49,8 @@ class TaskSchema(Schema):
     plan_id = fields.Integer(dump_only=True)
     outcome = fields.String(dump_only=True)
     result = fields.String(dump_only=True)
-    completed_at = fields.AwareDateTime(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    completed_at = Instant(dump_only=True)
+    created_at = Instant(dump_only=True)
 
     def _overdue(self, task) -> bool:
         return tasks.rules.is_overdue(task.state, task.due_at, utcnow())
@@ -70,12 +68,13 @@ class TaskQuerySchema(Schema):
 
 
 class CompletionSchema(Schema):
-    outcome = fields.String(required=True, metadata={"description": OUTCOME_HELP})
+    outcome = fields.String(
+        required=True, validate=validate.Length(max=32), metadata={"description": OUTCOME_HELP}
+    )
     result = fields.String(required=True, validate=validate.Length(min=1, max=10000))
     refusal_reason_id = Id(metadata={"description": "Required for a refusal or a failure."})
     status_id = Id(metadata={"description": "Required for set_cyclicality: the new status."})
-    call_back_at = fields.AwareDateTime(
-        format="iso",
+    call_back_at = Instant(
         metadata={"description": "For no_answer / call_back_later; default later today."},
     )
 
@@ -83,7 +82,7 @@ class CompletionSchema(Schema):
 class CompletedSchema(Schema):
     task = fields.Nested(TaskSchema)
     created_tasks = fields.List(fields.Nested(TaskSchema))
-    next_call_at = fields.AwareDateTime(
+    next_call_at = Instant(
         allow_none=True,
         metadata={"description": "no_answer / call_back_later: the call back, in working hours."},
     )

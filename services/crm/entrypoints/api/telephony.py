@@ -12,6 +12,7 @@ from services.crm.domain.errors import NotFound
 from services.crm.domain.telephony import ORDER
 from services.crm.entrypoints.api.context import actor, unit_of_work
 from services.crm.entrypoints.api.errors import body
+from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import PHONE, QueryId, Schema
 from services.crm.handlers import telephony
 
@@ -46,9 +47,9 @@ class PhoneCallSchema(Schema):
     subject_kind = fields.String(allow_none=True)
     subject_id = fields.Integer(allow_none=True)
     contact_person_id = fields.Integer(allow_none=True)
-    started_at = fields.AwareDateTime()
-    answered_at = fields.AwareDateTime(allow_none=True)
-    ended_at = fields.AwareDateTime(allow_none=True)
+    started_at = Instant()
+    answered_at = Instant(allow_none=True)
+    ended_at = Instant(allow_none=True)
     duration_seconds = fields.Integer(allow_none=True)
     recording_url = fields.String(allow_none=True)
     interaction_id = fields.Integer(allow_none=True, metadata={"description": "Logged as."})
@@ -79,7 +80,7 @@ def _webhook() -> Webhook:
     )
 
 
-@hooks.route("/<string:exchange>/events")
+@hooks.route("/<text(32):exchange>/events")
 class ExchangeEvents(MethodView):
     @hooks.doc(
         responses={
