@@ -36,7 +36,13 @@ class InstructionSchema(Schema):
     id = fields.Integer(dump_only=True)
     stage_id = Id(allow_none=True, load_default=None)
     title = Name(300, required=True)
-    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    # A link's address; null for an uploaded file (``file_id``).
+    url = fields.Url(
+        required=True,
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2000),
+    )
     file_id = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
 

@@ -80,6 +80,9 @@ class DealById(MethodView):
 class MoveDeal(MethodView):
     @blp.arguments(MoveSchema)
     @blp.response(200, DealSchema)
+    @blp.alt_response(
+        409, description="The kind does not allow the move; `allowed` lists those it does"
+    )
     def post(self, data, deal_id):
         """Move the deal to a stage, or close it won, lost (with a reason) or cancelled; 409 names the allowed moves"""
         with unit_of_work() as session:

@@ -68,7 +68,9 @@ DECIMAL_TEXT = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.
 def _decimal_pattern(number: dict) -> str:
     """Decimal text within the number form's bounds, as far as a pattern can say it."""
     sign = "" if number.get("minimum", -1) >= 0 else "-?"
-    digits = len(str(int(number["maximum"]))) - 1 if "maximum" in number else 15
+    # As many integer digits as the maximum has, so that every answer matches (100.00 of a
+    # percentage); text beyond the maximum with as many digits is refused by the range.
+    digits = len(str(int(number["maximum"]))) if "maximum" in number else 15
     return rf"^{sign}[0-9]{{1,{max(digits, 1)}}}(\.[0-9]{{1,6}})?$"
 
 
