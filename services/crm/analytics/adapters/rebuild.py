@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Base
+from services.crm.analytics.adapters import deal_tables as _deal_tables  # noqa: F401
 from services.crm.analytics.adapters import tables as _tables  # noqa: F401 (registers them)
 from services.crm.analytics.domain import kinds
 from services.crm.analytics.domain.periods import FIRST_CONTACT_LIMIT
@@ -29,6 +30,8 @@ TABLES = (
     "analytics_group_months",
     "analytics_card_months",
 )
+# The deals' aggregates (migration 0014), kept by handlers/deal_recorder.py.
+DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days")
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -149,12 +152,66 @@ FROM ({ROUTED}) o JOIN crm.loyalty_cards c ON c.id = o.loyalty_card_id
 GROUP BY o.loyalty_card_id, o.month
 """
 
+# A deal's opening day where its manager works, as deal_recorder._key takes it.
+_DEAL_DAY = "(d.created_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date"
+
+DEAL_DAYS = f"""
+SELECT {_DEAL_DAY} AS day, d.kind_id, d.responsible_id AS manager_id, count(*) AS opened,
+       count(*) FILTER (WHERE d.state = 'won') AS won,
+       count(*) FILTER (WHERE d.state = 'lost') AS lost,
+       count(*) FILTER (WHERE d.state = 'cancelled') AS cancelled,
+       coalesce(sum(d.amount) FILTER (WHERE d.state = 'won'), 0) AS won_amount,
+       coalesce(sum(extract(epoch FROM d.closed_at - d.created_at)::float8)
+                FILTER (WHERE d.state IN ('won', 'lost')), 0) AS cycle_seconds
+FROM crm.deals d LEFT JOIN crm.employees e ON e.id = d.responsible_id
+WHERE EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.deal_id = d.id)
+GROUP BY 1, 2, 3
+"""
+
+# First arrival of each deal in each stage; "in order" when every stage placed before it in
+# the kind had been reached by then (a deal that skipped one, or went back, is not).
+DEAL_STAGE_DAYS = f"""
+WITH firsts AS (
+    SELECT deal_id, to_stage_id AS stage_id, min(id) AS first_id
+    FROM crm.deal_stage_history WHERE to_stage_id IS NOT NULL GROUP BY 1, 2
+), facts AS (
+    SELECT f.deal_id, f.stage_id, 1 AS reached,
+           (NOT EXISTS (
+               SELECT 1 FROM crm.deal_stages s JOIN crm.deal_stages e
+                 ON e.kind_id = s.kind_id AND e.position < s.position
+               WHERE s.id = f.stage_id AND NOT EXISTS (
+                   SELECT 1 FROM firsts p WHERE p.deal_id = f.deal_id
+                   AND p.stage_id = e.id AND p.first_id < f.first_id)))::int AS in_order,
+           0 AS dropped, 0 AS stays, 0.0::float8 AS seconds
+    FROM firsts f
+  UNION ALL
+    SELECT h.deal_id, h.from_stage_id, 0, 0, (h.to_state IN ('lost', 'cancelled'))::int, 1,
+           h.seconds_spent::float8
+    FROM crm.deal_stage_history h WHERE h.from_stage_id IS NOT NULL
+)
+SELECT {_DEAL_DAY} AS day, d.kind_id, f.stage_id, d.responsible_id AS manager_id,
+       sum(f.reached) AS reached, sum(f.in_order) AS reached_in_order,
+       sum(f.dropped) AS dropped, sum(f.stays) AS stays, sum(f.seconds) AS stay_seconds
+FROM facts f JOIN crm.deals d ON d.id = f.deal_id
+LEFT JOIN crm.employees e ON e.id = d.responsible_id
+GROUP BY 1, 2, 3, 4
+"""
+
 # Per aggregate table, the query that computes its rows from the history (the benchmark
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
     zip(
-        TABLES,
-        (MANAGER_DAYS, LOSSES, CUSTOMER_MONTHS, CUSTOMERS, GROUP_MONTHS, CARD_MONTHS),
+        TABLES + DEAL_TABLES,
+        (
+            MANAGER_DAYS,
+            LOSSES,
+            CUSTOMER_MONTHS,
+            CUSTOMERS,
+            GROUP_MONTHS,
+            CARD_MONTHS,
+            DEAL_DAYS,
+            DEAL_STAGE_DAYS,
+        ),
         strict=True,
     )
 )
@@ -169,7 +226,9 @@ def params() -> dict[str, Any]:
     return {"first_contact_limit": FIRST_CONTACT_LIMIT, "main_steps": main}
 
 
-def rebuild(connection: Connection | Session, tables: Sequence[str] = TABLES) -> dict[str, int]:
+def rebuild(
+    connection: Connection | Session, tables: Sequence[str] = TABLES + DEAL_TABLES
+) -> dict[str, int]:
     """Empty the read model's ``tables`` and fill them from the history; rows per table."""
     connection.execute(
         text(f"LOCK TABLE {', '.join(f'crm.{t}' for t in tables)} IN EXCLUSIVE MODE")
