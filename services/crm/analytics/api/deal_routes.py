@@ -8,6 +8,7 @@ from services.crm.analytics.adapters import deal_svg
 from services.crm.analytics.api import deal_schemas as s
 from services.crm.analytics.api import respond
 from services.crm.analytics.api.reports import route
+from services.crm.analytics.handlers import deal_managers as _deal_managers  # noqa: F401
 from services.crm.analytics.handlers import funnel
 from shared.i18n import translate
 
