@@ -76,3 +76,21 @@ class WinChance(Base):
     deal_id: Mapped[int] = Id()
     probability: Mapped[float] = mapped_column(Double)
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DealStay(Base):
+    """Stays ended in a stage in one UTC month, by length band (domain/bottlenecks.py): the
+    medians and 90th percentiles of time in stage without reading every stay."""
+
+    __tablename__ = "analytics_deal_stays"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind_id: Mapped[int] = Id()
+    stage_id: Mapped[int] = Id()
+    manager_id: Mapped[int] = Id()
+    band: Mapped[int] = Id()
+    stays: Mapped[int] = Count()
+    # Of them longer than the stage's standard duration (a stage without one: never).
+    late: Mapped[int] = Count()
+    seconds: Mapped[float] = mapped_column(Double, server_default="0")
+    max_seconds: Mapped[float] = mapped_column(Double, server_default="0")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import Base
 from services.crm.analytics.adapters import deal_tables as _deal_tables  # noqa: F401
 from services.crm.analytics.adapters import tables as _tables  # noqa: F401 (registers them)
-from services.crm.analytics.domain import kinds
+from services.crm.analytics.domain import bottlenecks, kinds
 from services.crm.analytics.domain.periods import FIRST_CONTACT_LIMIT
 from services.crm.domain.process import MAIN, PROCESSES
 
@@ -31,7 +31,7 @@ TABLES = (
     "analytics_card_months",
 )
 # The deals' aggregates (migration 0014), kept by handlers/deal_recorder.py.
-DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days")
+DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days", "analytics_deal_stays")
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -197,6 +197,23 @@ LEFT JOIN crm.employees e ON e.id = d.responsible_id
 GROUP BY 1, 2, 3, 4
 """
 
+# Stays by the UTC month they ended and their length band (domain/bottlenecks.band).
+_BAND = (
+    "CASE WHEN h.seconds_spent < 3600 THEN 0 "
+    f"ELSE 1 + floor(ln(h.seconds_spent / 3600.0) / ln({bottlenecks.RATIO}))::int END"
+)
+DEAL_STAYS = f"""
+SELECT date_trunc('month', h.changed_at AT TIME ZONE 'UTC')::date AS month, d.kind_id,
+       h.from_stage_id AS stage_id, d.responsible_id AS manager_id, {_BAND} AS band,
+       count(*) AS stays,
+       count(*) FILTER (WHERE s.duration_days > 0
+                        AND h.seconds_spent > s.duration_days * 86400) AS late,
+       sum(h.seconds_spent)::float8 AS seconds, max(h.seconds_spent)::float8 AS max_seconds
+FROM crm.deal_stage_history h JOIN crm.deals d ON d.id = h.deal_id
+JOIN crm.deal_stages s ON s.id = h.from_stage_id
+GROUP BY 1, 2, 3, 4, 5
+"""
+
 # Per aggregate table, the query that computes its rows from the history (the benchmark
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
@@ -211,6 +228,7 @@ HISTORY = dict(
             CARD_MONTHS,
             DEAL_DAYS,
             DEAL_STAGE_DAYS,
+            DEAL_STAYS,
         ),
         strict=True,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from services.crm.analytics.api.schemas import Money, ReportQuerySchema, Share, _Report, formats
 from services.crm.entrypoints.api.schemas import QueryId, Schema
@@ -48,3 +48,56 @@ class FunnelSchema(_Report):
     weighted_pipeline = Money()
     forecast = fields.List(fields.Nested(ForecastMonthSchema))
     rows = fields.List(fields.Nested(FunnelStageSchema))
+
+
+class BottlenecksQuerySchema(FunnelQuerySchema):
+    by = fields.String(load_default="stage", validate=validate.OneOf(("stage", "manager")))
+
+
+class StageTimeSchema(Schema):
+    kind_id = fields.Integer()
+    stage_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    position = fields.Integer()
+    manager_id = fields.Integer(allow_none=True, metadata={"description": "With by=manager"})
+    manager = fields.String(allow_none=True)
+    stays = fields.Integer(metadata={"description": "Stays ended in the months of the period"})
+    median_days = fields.Float(allow_none=True)
+    p90_days = fields.Float(allow_none=True, metadata={"description": "At most 10 % high"})
+    max_days = fields.Float(allow_none=True)
+    late = fields.Integer(metadata={"description": "Stays past the stage's standard duration"})
+    late_share = Share()
+    stalled_now = fields.Integer()
+
+
+class StageMonthSchema(Schema):
+    month = fields.Date()
+    stage_id = fields.Integer()
+    code = fields.String()
+    stays = fields.Integer()
+    median_days = fields.Float(allow_none=True)
+    p90_days = fields.Float(allow_none=True)
+
+
+class StalledDealSchema(Schema):
+    deal_id = fields.Integer()
+    name = fields.String()
+    stage_id = fields.Integer()
+    code = fields.String()
+    manager_id = fields.Integer()
+    manager = fields.String()
+    days_in_stage = fields.Float()
+    standard_days = fields.Integer()
+
+
+class BottlenecksSchema(_Report):
+    kind_id = fields.Integer(allow_none=True)
+    by = fields.String()
+    rows = fields.List(fields.Nested(StageTimeSchema))
+    worst = fields.List(
+        fields.Integer(), metadata={"description": "Stage ids, most stalling first"}
+    )
+    trend = fields.List(fields.Nested(StageMonthSchema))
+    stalled = fields.List(fields.Nested(StalledDealSchema))
+    stalled_count = fields.Integer()

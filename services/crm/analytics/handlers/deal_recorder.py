@@ -7,14 +7,16 @@ history; the two must agree. Rows are keyed by the deal's opening day, kind and 
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import Deal, DealStage, DealStageChange
-from services.crm.analytics.adapters.deal_tables import DealDay, DealStageDay
-from services.crm.analytics.domain.periods import local_day
+from services.crm.analytics.adapters.deal_tables import DealDay, DealStageDay, DealStay
+from services.crm.analytics.domain import bottlenecks
+from services.crm.analytics.domain.periods import local_day, month_of
 from services.crm.analytics.handlers.recorder import _bump, _timezone
 from services.crm.domain import deals as rules
 
@@ -48,6 +50,7 @@ def moved(session: Session, deal: Deal, change: DealStageChange) -> None:
             stay_seconds=change.seconds_spent,
             dropped=dropped,
         )
+        _stay(session, deal, change)
     if change.to_stage_id is not None and change.to_stage_id not in reached:
         stage = session.get(DealStage, change.to_stage_id)
         earlier = session.scalars(
@@ -59,6 +62,21 @@ def moved(session: Session, deal: Deal, change: DealStageChange) -> None:
         _stage(session, deal, stage.id, reached=1, reached_in_order=in_order)
     if rules.is_closing(change.to_state):
         _closed(session, deal, change)
+
+
+def _stay(session: Session, deal: Deal, change: DealStageChange) -> None:
+    """The stay just ended, in its length band of the month it ended (the bottlenecks)."""
+    seconds = change.seconds_spent
+    duration = session.get(DealStage, change.from_stage_id).duration_days
+    key = {
+        "month": month_of(change.changed_at.astimezone(UTC).date()),
+        "kind_id": deal.kind_id,
+        "stage_id": change.from_stage_id,
+        "manager_id": deal.responsible_id,
+        "band": bottlenecks.band(seconds),
+    }
+    add = {"stays": 1, "late": int(bottlenecks.late(seconds, duration)), "seconds": seconds}
+    _bump(session, DealStay, key, add, latest={"max_seconds": seconds})
 
 
 def _closed(session: Session, deal: Deal, change: DealStageChange) -> None:

@@ -54,6 +54,17 @@ def upgrade() -> None:
         schema="crm",
     )
     op.create_table(
+        "analytics_deal_stays",
+        sa.Column("month", sa.Date(), nullable=False),
+        *(sa.Column(n, sa.Integer(), autoincrement=False, nullable=False) for n in stage_ids),
+        sa.Column("band", sa.Integer(), autoincrement=False, nullable=False),
+        *(_count(n) for n in ("stays", "late")),
+        _seconds("seconds"),
+        _seconds("max_seconds"),
+        sa.PrimaryKeyConstraint("month", *stage_ids, "band"),
+        schema="crm",
+    )
+    op.create_table(
         "analytics_win_models",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
@@ -79,6 +90,7 @@ def downgrade() -> None:
     for table in (
         "analytics_win_chances",
         "analytics_win_models",
+        "analytics_deal_stays",
         "analytics_deal_stage_days",
         "analytics_deal_days",
     ):

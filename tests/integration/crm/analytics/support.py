@@ -22,6 +22,7 @@ READ_MODEL = (
     tables.CardMonth,
     deal_tables.DealDay,
     deal_tables.DealStageDay,
+    deal_tables.DealStay,
 )
 
 
