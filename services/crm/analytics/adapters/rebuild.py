@@ -172,18 +172,22 @@ GROUP BY 1, 2, 3
 # the kind had been reached by then (a deal that skipped one, or went back, is not).
 DEAL_STAGE_DAYS = f"""
 WITH firsts AS (
-    SELECT deal_id, to_stage_id AS stage_id, min(id) AS first_id
-    FROM crm.deal_stage_history WHERE to_stage_id IS NOT NULL GROUP BY 1, 2
+    SELECT h.deal_id, h.to_stage_id AS stage_id, min(h.id) AS first_id
+    FROM crm.deal_stage_history h WHERE h.to_stage_id IS NOT NULL GROUP BY 1, 2
+), ranked AS (
+    SELECT id, (SELECT count(*) FROM crm.deal_stages e
+                WHERE e.kind_id = s.kind_id AND e.position < s.position) AS earlier, position
+    FROM crm.deal_stages s
+), placed AS (
+    SELECT f.deal_id, f.stage_id, f.first_id, r.earlier, r.position
+    FROM firsts f JOIN ranked r ON r.id = f.stage_id
 ), facts AS (
-    SELECT f.deal_id, f.stage_id, 1 AS reached,
-           (NOT EXISTS (
-               SELECT 1 FROM crm.deal_stages s JOIN crm.deal_stages e
-                 ON e.kind_id = s.kind_id AND e.position < s.position
-               WHERE s.id = f.stage_id AND NOT EXISTS (
-                   SELECT 1 FROM firsts p WHERE p.deal_id = f.deal_id
-                   AND p.stage_id = e.id AND p.first_id < f.first_id)))::int AS in_order,
+    SELECT p.deal_id, p.stage_id, 1 AS reached,
+           (count(q.stage_id) = p.earlier)::int AS in_order,
            0 AS dropped, 0 AS stays, 0.0::float8 AS seconds
-    FROM firsts f
+    FROM placed p LEFT JOIN placed q
+      ON q.deal_id = p.deal_id AND q.first_id < p.first_id AND q.position < p.position
+    GROUP BY p.deal_id, p.stage_id, p.earlier
   UNION ALL
     SELECT h.deal_id, h.from_stage_id, 0, 0, (h.to_state IN ('lost', 'cancelled'))::int, 1,
            h.seconds_spent::float8
