@@ -53,80 +53,111 @@ def _manager_filter(stmt, column, filters: Filters, kind_id: int | None, kind_co
     return stmt if applies(filters) else stmt.where(False)
 
 
-def _bands(session: Session, filters: Filters, kind_id: int | None) -> list[Any]:
+def _bands(session: Session, filters: Filters, kind_id: int | None, *group: Any) -> list[Any]:
+    """Length bands summed in the database over the months the period touches, per ``group``."""
     first, last = filters.period.months
-    stmt = select(DealStay).where(DealStay.month.between(first, last))
+    stmt = (
+        select(
+            *group,
+            DealStay.band,
+            func.sum(DealStay.stays).label("stays"),
+            func.sum(DealStay.late).label("late"),
+            func.max(DealStay.max_seconds).label("max_seconds"),
+        )
+        .where(DealStay.month.between(first, last))
+        .group_by(*group, DealStay.band)
+    )
     stmt = _manager_filter(stmt, DealStay.manager_id, filters, kind_id, DealStay.kind_id)
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
-def _figures(found: Iterable[DealStay]) -> dict[str, Any]:
+def _figures(found: Iterable[Any]) -> dict[str, Any]:
     found = list(found)
     stays = sum(b.stays for b in found)
     late = sum(b.late for b in found)
     bands = [(b.band, b.stays, b.max_seconds) for b in found]
+    longest = max((b.max_seconds for b in found), default=0)
     return {
         "stays": stays,
         "median_days": rules.percentile(bands, 0.5),
         "p90_days": rules.percentile(bands, 0.9),
-        "max_days": round(max((b.max_seconds for b in found), default=0) / DAY, 2)
-        if stays
-        else None,
+        "max_days": round(longest / DAY, 2) if stays else None,
         "late": late,
         "late_share": share(late, stays),
     }
 
 
-def stalled(session: Session, filters: Filters, kind_id: int | None) -> list[dict[str, Any]]:
-    """Open deals standing in their stage past its standard duration, the longest first."""
-    now = utcnow()
-    overdue = DealStage.duration_days * timedelta(days=1)
+def _stalled_now(filters: Filters, kind_id: int | None, *columns: Any):
+    """Open deals standing in their stage past its standard duration."""
     stmt = (
-        select(Deal, DealStage, Employee.name)
+        select(*columns)
+        .select_from(Deal)
         .join(DealStage, DealStage.id == Deal.stage_id)
-        .join(Employee, Employee.id == Deal.responsible_id)
         .where(
             Deal.state == deal_rules.IN_PROGRESS,
             DealStage.duration_days > 0,
-            Deal.stage_entered_at < func.now() - overdue,
+            Deal.stage_entered_at < func.now() - DealStage.duration_days * timedelta(days=1),
         )
-        .order_by(Deal.stage_entered_at, Deal.id)
     )
-    stmt = _manager_filter(stmt, Deal.responsible_id, filters, kind_id, Deal.kind_id)
+    return _manager_filter(stmt, Deal.responsible_id, filters, kind_id, Deal.kind_id)
+
+
+def stalled(session: Session, filters: Filters, kind_id: int | None) -> list[dict[str, Any]]:
+    """The deals stalled now, the longest standing first (the first STALLED_LISTED)."""
+    now = utcnow()
+    stmt = _stalled_now(
+        filters,
+        kind_id,
+        Deal.id,
+        Deal.name,
+        Deal.stage_id,
+        DealStage.code,
+        Deal.responsible_id,
+        Employee.name.label("manager"),
+        Deal.stage_entered_at,
+        DealStage.duration_days,
+    ).join(Employee, Employee.id == Deal.responsible_id)
+    stmt = stmt.order_by(Deal.stage_entered_at, Deal.id).limit(STALLED_LISTED)
     return [
         {
-            "deal_id": deal.id,
-            "name": deal.name,
-            "stage_id": stage.id,
-            "code": stage.code,
-            "manager_id": deal.responsible_id,
-            "manager": manager,
-            "days_in_stage": round((now - deal.stage_entered_at).total_seconds() / DAY, 2),
-            "standard_days": stage.duration_days,
+            "deal_id": row.id,
+            "name": row.name,
+            "stage_id": row.stage_id,
+            "code": row.code,
+            "manager_id": row.responsible_id,
+            "manager": row.manager,
+            "days_in_stage": round((now - row.stage_entered_at).total_seconds() / DAY, 2),
+            "standard_days": row.duration_days,
         }
-        for deal, stage, manager in session.execute(stmt)
+        for row in session.execute(stmt)
     ]
 
 
 def report(
     session: Session, filters: Filters, *, kind_id: int | None = None, by: str = "stage"
 ) -> dict:
-    bands = _bands(session, filters, kind_id)
-    now_stalled = stalled(session, filters, kind_id)
     per_manager = by == "manager"
+    whose = (DealStay.manager_id,) if per_manager else ()
+    groups: dict[tuple, list[Any]] = {}
+    for b in _bands(session, filters, kind_id, DealStay.stage_id, *whose):
+        groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
+    counted = (Deal.responsible_id,) if per_manager else ()
+    stalled_now = {
+        (row.stage_id, row.responsible_id if per_manager else None): row.n
+        for row in session.execute(
+            _stalled_now(
+                filters, kind_id, Deal.stage_id, *counted, func.count().label("n")
+            ).group_by(Deal.stage_id, *counted)
+        )
+    }
+    for key in stalled_now:  # a stage with stalled deals but no stay ended yet shows too
+        groups.setdefault(key, [])
     stages = {
         s.id: s
         for s in session.scalars(
-            select(DealStage).where(DealStage.id.in_({b.stage_id for b in bands}))
+            select(DealStage).where(DealStage.id.in_({stage for stage, _ in groups}))
         )
     }
-    groups: dict[tuple, list[DealStay]] = {}
-    for b in bands:
-        groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
-    for deal in now_stalled:  # a stage with stalled deals but no stay ended yet shows too
-        key = (deal["stage_id"], deal["manager_id"] if per_manager else None)
-        groups.setdefault(key, [])
-        stages.setdefault(deal["stage_id"], session.get(DealStage, deal["stage_id"]))
     names = dict(
         session.execute(
             select(Employee.id, Employee.name).where(Employee.id.in_({m for _, m in groups}))
@@ -145,22 +176,20 @@ def report(
                 "manager_id": manager_id,
                 "manager": names.get(manager_id),
                 **_figures(found),
-                "stalled_now": sum(
-                    d["stage_id"] == stage_id and (manager_id in (None, d["manager_id"]))
-                    for d in now_stalled
-                ),
+                "stalled_now": stalled_now.get((stage_id, manager_id), 0),
             }
         )
     rows.sort(key=lambda r: (r["kind_id"], r["position"], r["manager"] or "", r["manager_id"] or 0))
+    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
     return {
         "filters": filters.echo(),
         "kind_id": kind_id,
         "by": by,
         "rows": rows,
         "worst": _worst(rows),
-        "trend": _trend(bands, stages),
-        "stalled": now_stalled[:STALLED_LISTED],
-        "stalled_count": len(now_stalled),
+        "trend": _trend(trend, stages),
+        "stalled": stalled(session, filters, kind_id),
+        "stalled_count": sum(stalled_now.values()),
     }
 
 
@@ -174,9 +203,9 @@ def _worst(rows: list[dict[str, Any]]) -> list[int]:
     return list(dict.fromkeys(r["stage_id"] for r in ranked))
 
 
-def _trend(bands: list[DealStay], stages: dict[int, DealStage]) -> list[dict[str, Any]]:
+def _trend(bands: list[Any], stages: dict[int, DealStage]) -> list[dict[str, Any]]:
     """Per month and stage, the stays ended and their median and 90th percentile."""
-    months: dict[tuple, list[DealStay]] = {}
+    months: dict[tuple, list[Any]] = {}
     for b in bands:
         months.setdefault((b.month, b.stage_id), []).append(b)
     return [
