@@ -56,6 +56,7 @@ DEAL_STEPS = (
                        + n % :managers AS m,
                     now() - random() * :months * interval '30 days' AS t
              FROM generate_series(1, :deals) n) d""",
+    """CREATE INDEX ON bench_deals (n)""",
     """CREATE TEMP TABLE bench_walks ON COMMIT DROP AS
        SELECT b.n, w.ord, w.s FROM bench_deals b,
        LATERAL (SELECT row_number() OVER (ORDER BY k) AS ord, s FROM (
@@ -64,6 +65,7 @@ DEAL_STEPS = (
            UNION ALL SELECT k, s FROM (VALUES (25, 1), (26, 2)) v(k, s)
            WHERE b.n % 13 = 0 AND b.reached > 2 AND b.n % 11 <> 0
        ) x) w""",
+    """CREATE INDEX ON bench_walks (n, ord)""",
     """INSERT INTO crm.deals (id, name, responsible_id, kind_id, stage_id, stage_entered_at, state,
            amount, expected_close_date, lost_reason_id, closed_at, created_at)
        SELECT b.id, 'Deal ' || b.n, b.m, s.kind_id,
@@ -73,9 +75,11 @@ DEAL_STEPS = (
               (now() + (b.n % 180) * interval '1 day')::date,
               CASE WHEN b.state = 'lost' THEN (SELECT min(id) FROM crm.refusal_reasons) END,
               CASE WHEN b.state <> 'in_progress'
-                   THEN b.t + (SELECT count(*) FROM bench_walks w WHERE w.n = b.n) * b.step END,
+                   THEN b.t + w.moves * b.step END,
               b.t
-       FROM bench_deals b JOIN crm.deal_stages s
+       FROM bench_deals b
+       JOIN (SELECT n, count(*) AS moves FROM bench_walks GROUP BY n) w ON w.n = b.n
+       JOIN crm.deal_stages s
          ON s.kind_id = (SELECT max(id) FROM crm.deal_kinds) AND s.position = b.reached""",
     """INSERT INTO crm.deal_stage_history (deal_id, from_stage_id, to_stage_id, to_state,
            changed_at, seconds_spent)
