@@ -23,6 +23,7 @@ class Sizes:
     orders: int
     managers: int
     months: int
+    deals: int = 10_000
 
     @property
     def tasks(self) -> int:
@@ -36,6 +37,66 @@ class Sizes:
     def customers(self) -> int:
         return max(self.orders // 20, 50)
 
+
+# Deals of one kind of four stages: 30 % won, 40 % lost, 10 % cancelled, 20 % open; each
+# walks from the first stage as far as it got (every eleventh skips the second, every
+# thirteenth goes back from the second to the first once), staying 1-7 days in a stage; then the closing row.
+DEAL_STEPS = (
+    """INSERT INTO crm.deal_kinds (name, mode) VALUES ('Bench sale', 'manual')""",
+    """INSERT INTO crm.deal_stages (kind_id, position, code, name, duration_days, probability)
+       SELECT (SELECT max(id) FROM crm.deal_kinds), n, 's' || n, 'Stage ' || n, 2 + n, 20 * n
+       FROM generate_series(1, 4) n""",
+    """CREATE TEMP TABLE bench_deals ON COMMIT DROP AS
+       SELECT n, nextval(pg_get_serial_sequence('crm.deals', 'id')) AS id, m, t,
+              (1 + n % 7) * interval '1 day' AS step,
+              CASE WHEN n % 10 < 3 THEN 'won' WHEN n % 10 < 7 THEN 'lost'
+                   WHEN n % 10 = 7 THEN 'cancelled' ELSE 'in_progress' END AS state,
+              CASE WHEN n % 10 < 3 THEN 4 ELSE 1 + n % 4 END AS reached
+       FROM (SELECT n, (SELECT min(id) FROM crm.employees WHERE email LIKE 'bench%')
+                       + n % :managers AS m,
+                    now() - random() * :months * interval '30 days' AS t
+             FROM generate_series(1, :deals) n) d""",
+    """CREATE INDEX ON bench_deals (n)""",
+    """CREATE TEMP TABLE bench_walks ON COMMIT DROP AS
+       SELECT b.n, w.ord, w.s FROM bench_deals b,
+       LATERAL (SELECT row_number() OVER (ORDER BY k) AS ord, s FROM (
+           SELECT 10 * s AS k, s FROM generate_series(1, b.reached) s
+           WHERE NOT (s = 2 AND b.n % 11 = 0)
+           UNION ALL SELECT k, s FROM (VALUES (25, 1), (26, 2)) v(k, s)
+           WHERE b.n % 13 = 0 AND b.reached > 2 AND b.n % 11 <> 0
+       ) x) w""",
+    """CREATE INDEX ON bench_walks (n, ord)""",
+    """INSERT INTO crm.deals (id, name, responsible_id, kind_id, stage_id, stage_entered_at, state,
+           amount, expected_close_date, lost_reason_id, closed_at, created_at)
+       SELECT b.id, 'Deal ' || b.n, b.m, s.kind_id,
+              CASE WHEN b.state = 'in_progress' THEN s.id END,
+              CASE WHEN b.state = 'in_progress' THEN now() - b.step END, b.state,
+              round((500 + random() * 50000)::numeric, 2),
+              (now() + (b.n % 180) * interval '1 day')::date,
+              CASE WHEN b.state = 'lost' THEN (SELECT min(id) FROM crm.refusal_reasons) END,
+              CASE WHEN b.state <> 'in_progress'
+                   THEN b.t + w.moves * b.step END,
+              b.t
+       FROM bench_deals b
+       JOIN (SELECT n, count(*) AS moves FROM bench_walks GROUP BY n) w ON w.n = b.n
+       JOIN crm.deal_stages s
+         ON s.kind_id = (SELECT max(id) FROM crm.deal_kinds) AND s.position = b.reached""",
+    """INSERT INTO crm.deal_stage_history (deal_id, from_stage_id, to_stage_id, to_state,
+           changed_at, seconds_spent)
+       SELECT b.id, p.id, s.id, 'in_progress', b.t + (w.ord - 1) * b.step,
+              CASE WHEN w.ord = 1 THEN 0 ELSE extract(epoch FROM b.step)::int END
+       FROM bench_walks w JOIN bench_deals b ON b.n = w.n
+       JOIN crm.deal_stages s ON s.kind_id = (SELECT max(id) FROM crm.deal_kinds)
+            AND s.position = w.s
+       LEFT JOIN bench_walks pw ON pw.n = w.n AND pw.ord = w.ord - 1
+       LEFT JOIN crm.deal_stages p ON p.kind_id = s.kind_id AND p.position = pw.s
+       UNION ALL
+       SELECT d.id, s.id, NULL, d.state, d.closed_at, extract(epoch FROM b.step)::int
+       FROM crm.deals d JOIN bench_deals b ON b.id = d.id
+       JOIN crm.deal_stages s ON s.kind_id = d.kind_id AND s.position = b.reached
+       WHERE d.state <> 'in_progress'
+       ORDER BY 5""",
+)
 
 STEPS = (
     # Managers in ten departments (the first of each its head), in four time zones.
@@ -120,6 +181,7 @@ STEPS = (
        SELECT o.id, l, (SELECT min(id) FROM crm.items) + (o.id * 7 + l * 13) % 50,
               1 + o.id % 4, round((50 + random() * 950)::numeric, 2)
        FROM crm.orders o, generate_series(1, 1 + o.id % 3) l""",
+    *DEAL_STEPS,
 )
 
 
@@ -133,12 +195,21 @@ def generate(session: Session, sizes: Sizes) -> dict[str, int]:
         "requests": sizes.requests,
         "customers": sizes.customers,
         "orders": sizes.orders,
+        "deals": sizes.deals,
     }
     for step in STEPS:
         session.execute(text(step), params)
     counts = {
         table: session.scalar(text(f"SELECT count(*) FROM crm.{table}"))
-        for table in ("tasks", "interactions", "process_instances", "orders", "order_lines")
+        for table in (
+            "tasks",
+            "interactions",
+            "process_instances",
+            "orders",
+            "order_lines",
+            "deals",
+            "deal_stage_history",
+        )
     }
     counts |= rebuild(session)
     return counts

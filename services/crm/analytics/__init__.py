@@ -20,6 +20,16 @@ How the figures stay fresh and cheap (the choice the issue asks to explain):
 - ``adapters/rebuild.py`` recomputes the whole read model from the history: the backfill
   after upgrading, and the check that recorder and history agree (tests/integration).
 
+Deals (``handlers/deal_recorder.py``, called by every stage change in deal_moves._enter):
+the funnel and the managers' deal columns read analytics_deal_days and
+analytics_deal_stage_days, keyed by the day the deal was opened (a cohort: a deal counts in
+the period it was opened, through to its end); the bottlenecks read analytics_deal_stays,
+stays in 10 % length bands per month, so medians and 90th percentiles need no scan of the
+stage history. What stands open now (the pipeline, the deals stalled now) is read from the
+open deals. Win probability (``domain/win_model.py``) is fitted by the scheduler's
+``refit_win_probability`` routine. A deal's figures stay with the manager responsible at
+each change; ``analytics-rebuild`` gives everything to the manager responsible now.
+
 Deal-based reports plug in through the registries here: ``domain/kinds.register`` (their
 process kinds), ``handlers/managers.register_source`` (deal columns of the managers'
 report), ``handlers/recorder.lost`` (lost deals join the lost analysis, with stage,

@@ -22,7 +22,7 @@ from services.crm.adapters.deals import Deal, DealKind, DealStage, DealStageChan
 from services.crm.adapters.orm import Employee, Partner, RefusalReason
 from services.crm.adapters.work import Task
 from services.crm.analytics.domain import kinds
-from services.crm.analytics.handlers import recorder
+from services.crm.analytics.handlers import deal_recorder, recorder
 from services.crm.domain import deals as rules
 from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Role
@@ -151,6 +151,7 @@ def _enter(
         deal.probability = 100 if state == rules.WON else 0
     deal.stall_reminded_at = deal.stall_escalated_at = None
     session.flush()
+    deal_recorder.moved(session, deal, change)
     common = {
         "deal_id": deal.id,
         "kind_id": deal.kind_id,

@@ -23,6 +23,7 @@ from services.crm.adapters.deals import (
 from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Lead, Partner
 from services.crm.adapters.sales import Item, ProcessInstance
 from services.crm.adapters.work import Interaction
+from services.crm.analytics.handlers.win_probability import win_probability
 from services.crm.domain import deals as rules
 from services.crm.domain.access import SALES, may_read_deal, require_change, require_read
 from services.crm.domain.errors import Conflict, Forbidden, Invalid
@@ -282,6 +283,7 @@ def shown(session: Session, deal: Deal) -> dict[str, Any]:
     values = {c.key: getattr(deal, c.key) for c in Deal.__table__.c}
     stage = session.get(DealStage, deal.stage_id) if deal.stage_id else None
     values["stage_code"] = stage.code if stage else None
+    values["win_probability"] = win_probability(session, deal)
     values["parties"] = list(
         session.scalars(
             select(DealParty).where(DealParty.deal_id == deal.id).order_by(DealParty.id)

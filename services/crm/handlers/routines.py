@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import InboxMessage, OutboxMessage
-from services.crm.analytics.handlers import classification
+from services.crm.analytics.handlers import classification, win_probability
 from services.crm.domain.errors import DomainError
 from services.crm.handlers.tasks import escalate_overdue
 from shared import config, outbox
@@ -44,6 +44,8 @@ ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {
     "escalate_overdue": lambda session, settings: escalate_overdue(
         session, settings.escalate_after_minutes
     ),
+    # Win probability of open deals re-fitted on the deals decided since (the funnel's forecast).
+    "refit_win_probability": lambda session, settings: win_probability.refit(session),
 }
 
 

@@ -16,8 +16,9 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Base
+from services.crm.analytics.adapters import deal_tables as _deal_tables  # noqa: F401
 from services.crm.analytics.adapters import tables as _tables  # noqa: F401 (registers them)
-from services.crm.analytics.domain import kinds
+from services.crm.analytics.domain import bottlenecks, kinds
 from services.crm.analytics.domain.periods import FIRST_CONTACT_LIMIT
 from services.crm.domain.process import MAIN, PROCESSES
 
@@ -29,6 +30,8 @@ TABLES = (
     "analytics_group_months",
     "analytics_card_months",
 )
+# The deals' aggregates (migration 0014), kept by handlers/deal_recorder.py.
+DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days", "analytics_deal_stays")
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -149,12 +152,88 @@ FROM ({ROUTED}) o JOIN crm.loyalty_cards c ON c.id = o.loyalty_card_id
 GROUP BY o.loyalty_card_id, o.month
 """
 
+# A deal's opening day where its manager works, as deal_recorder._key takes it.
+_DEAL_DAY = "(d.created_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date"
+
+DEAL_DAYS = f"""
+SELECT {_DEAL_DAY} AS day, d.kind_id, d.responsible_id AS manager_id, count(*) AS opened,
+       count(*) FILTER (WHERE d.state = 'won') AS won,
+       count(*) FILTER (WHERE d.state = 'lost') AS lost,
+       count(*) FILTER (WHERE d.state = 'cancelled') AS cancelled,
+       coalesce(sum(d.amount) FILTER (WHERE d.state = 'won'), 0) AS won_amount,
+       coalesce(sum(extract(epoch FROM d.closed_at - d.created_at)::float8)
+                FILTER (WHERE d.state IN ('won', 'lost')), 0) AS cycle_seconds
+FROM crm.deals d LEFT JOIN crm.employees e ON e.id = d.responsible_id
+WHERE EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.deal_id = d.id)
+GROUP BY 1, 2, 3
+"""
+
+# First arrival of each deal in each stage; "in order" when every stage placed before it in
+# the kind had been reached by then (a deal that skipped one, or went back, is not).
+DEAL_STAGE_DAYS = f"""
+WITH firsts AS (
+    SELECT h.deal_id, h.to_stage_id AS stage_id, min(h.id) AS first_id
+    FROM crm.deal_stage_history h WHERE h.to_stage_id IS NOT NULL GROUP BY 1, 2
+), ranked AS (
+    SELECT id, (SELECT count(*) FROM crm.deal_stages e
+                WHERE e.kind_id = s.kind_id AND e.position < s.position) AS earlier, position
+    FROM crm.deal_stages s
+), placed AS (
+    SELECT f.deal_id, f.stage_id, f.first_id, r.earlier, r.position
+    FROM firsts f JOIN ranked r ON r.id = f.stage_id
+), facts AS (
+    SELECT p.deal_id, p.stage_id, 1 AS reached,
+           (count(q.stage_id) = p.earlier)::int AS in_order,
+           0 AS dropped, 0 AS stays, 0.0::float8 AS seconds
+    FROM placed p LEFT JOIN placed q
+      ON q.deal_id = p.deal_id AND q.first_id < p.first_id AND q.position < p.position
+    GROUP BY p.deal_id, p.stage_id, p.earlier
+  UNION ALL
+    SELECT h.deal_id, h.from_stage_id, 0, 0, (h.to_state IN ('lost', 'cancelled'))::int, 1,
+           h.seconds_spent::float8
+    FROM crm.deal_stage_history h WHERE h.from_stage_id IS NOT NULL
+)
+SELECT {_DEAL_DAY} AS day, d.kind_id, f.stage_id, d.responsible_id AS manager_id,
+       sum(f.reached) AS reached, sum(f.in_order) AS reached_in_order,
+       sum(f.dropped) AS dropped, sum(f.stays) AS stays, sum(f.seconds) AS stay_seconds
+FROM facts f JOIN crm.deals d ON d.id = f.deal_id
+LEFT JOIN crm.employees e ON e.id = d.responsible_id
+GROUP BY 1, 2, 3, 4
+"""
+
+# Stays by the UTC month they ended and their length band (domain/bottlenecks.band).
+_BAND = (
+    "CASE WHEN h.seconds_spent < 3600 THEN 0 "
+    f"ELSE 1 + floor(ln(h.seconds_spent / 3600.0) / ln({bottlenecks.RATIO}))::int END"
+)
+DEAL_STAYS = f"""
+SELECT date_trunc('month', h.changed_at AT TIME ZONE 'UTC')::date AS month, d.kind_id,
+       h.from_stage_id AS stage_id, d.responsible_id AS manager_id, {_BAND} AS band,
+       count(*) AS stays,
+       count(*) FILTER (WHERE s.duration_days > 0
+                        AND h.seconds_spent > s.duration_days * 86400) AS late,
+       sum(h.seconds_spent)::float8 AS seconds, max(h.seconds_spent)::float8 AS max_seconds
+FROM crm.deal_stage_history h JOIN crm.deals d ON d.id = h.deal_id
+JOIN crm.deal_stages s ON s.id = h.from_stage_id
+GROUP BY 1, 2, 3, 4, 5
+"""
+
 # Per aggregate table, the query that computes its rows from the history (the benchmark
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
     zip(
-        TABLES,
-        (MANAGER_DAYS, LOSSES, CUSTOMER_MONTHS, CUSTOMERS, GROUP_MONTHS, CARD_MONTHS),
+        TABLES + DEAL_TABLES,
+        (
+            MANAGER_DAYS,
+            LOSSES,
+            CUSTOMER_MONTHS,
+            CUSTOMERS,
+            GROUP_MONTHS,
+            CARD_MONTHS,
+            DEAL_DAYS,
+            DEAL_STAGE_DAYS,
+            DEAL_STAYS,
+        ),
         strict=True,
     )
 )
@@ -169,7 +248,9 @@ def params() -> dict[str, Any]:
     return {"first_contact_limit": FIRST_CONTACT_LIMIT, "main_steps": main}
 
 
-def rebuild(connection: Connection | Session, tables: Sequence[str] = TABLES) -> dict[str, int]:
+def rebuild(
+    connection: Connection | Session, tables: Sequence[str] = TABLES + DEAL_TABLES
+) -> dict[str, int]:
     """Empty the read model's ``tables`` and fill them from the history; rows per table."""
     connection.execute(
         text(f"LOCK TABLE {', '.join(f'crm.{t}' for t in tables)} IN EXCLUSIVE MODE")

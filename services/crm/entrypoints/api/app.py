@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from services.crm.adapters import live
 from services.crm.analytics.api import catalogue as analytics_catalogue
 from services.crm.analytics.api import claims, classification, dossier
+from services.crm.analytics.api import deal_routes as _deal_routes  # noqa: F401 (funnel)
 from services.crm.analytics.api import reports as analytics_reports
 from services.crm.entrypoints import web
 from services.crm.entrypoints.api import (

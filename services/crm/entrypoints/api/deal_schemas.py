@@ -140,6 +140,13 @@ class DealSchema(Schema):
     amount_manual = fields.Boolean(dump_only=True)
     currency = Currency(load_default="UAH")
     probability = fields.Integer(dump_only=True)
+    win_probability = fields.Float(
+        dump_only=True,
+        metadata={
+            "description": "Estimated from the decided deals (0..1); the stage's default "
+            "before the first fit"
+        },
+    )
     expected_close_date = Day(allow_none=True)
     source = fields.String(dump_only=True)
     source_interaction_id = fields.Integer(dump_only=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.crm.analytics.adapters import tables
+from services.crm.analytics.adapters import deal_tables, tables
 from services.crm.analytics.adapters.rebuild import rebuild
 from shared.db import transaction
 from tests.integration.crm.test_tasks import call_due, run_command
@@ -20,6 +20,9 @@ READ_MODEL = (
     tables.Customer,
     tables.GroupMonth,
     tables.CardMonth,
+    deal_tables.DealDay,
+    deal_tables.DealStageDay,
+    deal_tables.DealStay,
 )
 
 

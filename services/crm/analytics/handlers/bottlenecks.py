@@ -1,0 +1,225 @@
+"""Bottlenecks of the deal process: time in each stage (median, 90th percentile, maximum) over
+the months the period touches and its trend by month, the stages where deals stall most, the
+deals stalled right now; per stage, or per manager and stage (``by=manager``).
+
+Stays come from the length bands of analytics_deal_stays (handlers/deal_recorder.py); the
+deals stalled now are the open deals standing in a stage longer than its standard duration,
+read from the open deals themselves (they change every minute; no aggregate would keep up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.crm.adapters.deals import Deal, DealStage
+from services.crm.adapters.orm import Employee
+from services.crm.analytics.adapters.deal_tables import DealStay
+from services.crm.analytics.domain import bottlenecks as rules
+from services.crm.analytics.domain.funnel import DAY
+from services.crm.analytics.domain.ranking import share
+from services.crm.analytics.handlers.funnel import applies
+from services.crm.analytics.handlers.scope import Filters
+from services.crm.domain import deals as deal_rules
+from shared.db import utcnow
+
+COLUMNS = (
+    "kind_id",
+    "stage_id",
+    "code",
+    "name",
+    "manager_id",
+    "manager",
+    "stays",
+    "median_days",
+    "p90_days",
+    "max_days",
+    "late",
+    "late_share",
+    "stalled_now",
+)
+STALLED_LISTED = 100
+
+
+def _manager_filter(stmt, column, filters: Filters, kind_id: int | None, kind_column):
+    if filters.manager_ids is not None:
+        stmt = stmt.where(column.in_(filters.manager_ids))
+    if kind_id is not None:
+        stmt = stmt.where(kind_column == kind_id)
+    return stmt if applies(filters) else stmt.where(False)
+
+
+def _bands(session: Session, filters: Filters, kind_id: int | None, *group: Any) -> list[Any]:
+    """Length bands summed in the database over the months the period touches, per ``group``."""
+    first, last = filters.period.months
+    stmt = (
+        select(
+            *group,
+            DealStay.band,
+            func.sum(DealStay.stays).label("stays"),
+            func.sum(DealStay.late).label("late"),
+            func.max(DealStay.max_seconds).label("max_seconds"),
+        )
+        .where(DealStay.month.between(first, last))
+        .group_by(*group, DealStay.band)
+    )
+    stmt = _manager_filter(stmt, DealStay.manager_id, filters, kind_id, DealStay.kind_id)
+    return list(session.execute(stmt))
+
+
+def _figures(found: Iterable[Any]) -> dict[str, Any]:
+    found = list(found)
+    stays = sum(b.stays for b in found)
+    late = sum(b.late for b in found)
+    bands = [(b.band, b.stays, b.max_seconds) for b in found]
+    longest = max((b.max_seconds for b in found), default=0)
+    return {
+        "stays": stays,
+        "median_days": rules.percentile(bands, 0.5),
+        "p90_days": rules.percentile(bands, 0.9),
+        "max_days": round(longest / DAY, 2) if stays else None,
+        "late": late,
+        "late_share": share(late, stays),
+    }
+
+
+def _stalled_now(filters: Filters, kind_id: int | None, *columns: Any):
+    """Open deals standing in their stage past its standard duration."""
+    stmt = (
+        select(*columns)
+        .select_from(Deal)
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(
+            Deal.state == deal_rules.IN_PROGRESS,
+            DealStage.duration_days > 0,
+            Deal.stage_entered_at < func.now() - DealStage.duration_days * timedelta(days=1),
+        )
+    )
+    return _manager_filter(stmt, Deal.responsible_id, filters, kind_id, Deal.kind_id)
+
+
+def stalled(session: Session, filters: Filters, kind_id: int | None) -> list[dict[str, Any]]:
+    """The deals stalled now, the longest standing first (the first STALLED_LISTED)."""
+    now = utcnow()
+    stmt = _stalled_now(
+        filters,
+        kind_id,
+        Deal.id,
+        Deal.name,
+        Deal.stage_id,
+        DealStage.code,
+        Deal.responsible_id,
+        Employee.name.label("manager"),
+        Deal.stage_entered_at,
+        DealStage.duration_days,
+    ).join(Employee, Employee.id == Deal.responsible_id)
+    stmt = stmt.order_by(Deal.stage_entered_at, Deal.id).limit(STALLED_LISTED)
+    return [
+        {
+            "deal_id": row.id,
+            "name": row.name,
+            "stage_id": row.stage_id,
+            "code": row.code,
+            "manager_id": row.responsible_id,
+            "manager": row.manager,
+            "days_in_stage": round((now - row.stage_entered_at).total_seconds() / DAY, 2),
+            "standard_days": row.duration_days,
+        }
+        for row in session.execute(stmt)
+    ]
+
+
+def report(
+    session: Session, filters: Filters, *, kind_id: int | None = None, by: str = "stage"
+) -> dict:
+    per_manager = by == "manager"
+    whose = (DealStay.manager_id,) if per_manager else ()
+    groups: dict[tuple, list[Any]] = {}
+    for b in _bands(session, filters, kind_id, DealStay.stage_id, *whose):
+        groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
+    counted = (Deal.responsible_id,) if per_manager else ()
+    stalled_now = {
+        (row.stage_id, row.responsible_id if per_manager else None): row.n
+        for row in session.execute(
+            _stalled_now(
+                filters, kind_id, Deal.stage_id, *counted, func.count().label("n")
+            ).group_by(Deal.stage_id, *counted)
+        )
+    }
+    for key in stalled_now:  # a stage with stalled deals but no stay ended yet shows too
+        groups.setdefault(key, [])
+    stages = {
+        s.id: s
+        for s in session.scalars(
+            select(DealStage).where(DealStage.id.in_({stage for stage, _ in groups}))
+        )
+    }
+    names = dict(
+        session.execute(
+            select(Employee.id, Employee.name).where(Employee.id.in_({m for _, m in groups}))
+        ).all()
+    )
+    rows = []
+    for (stage_id, manager_id), found in groups.items():
+        stage = stages[stage_id]
+        rows.append(
+            {
+                "kind_id": stage.kind_id,
+                "stage_id": stage_id,
+                "code": stage.code,
+                "name": stage.name,
+                "position": stage.position,
+                "manager_id": manager_id,
+                "manager": names.get(manager_id),
+                **_figures(found),
+                "stalled_now": stalled_now.get((stage_id, manager_id), 0),
+            }
+        )
+    rows.sort(key=lambda r: (r["kind_id"], r["position"], r["manager"] or "", r["manager_id"] or 0))
+    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
+    return {
+        "filters": filters.echo(),
+        "kind_id": kind_id,
+        "by": by,
+        "rows": rows,
+        "worst": _worst(rows),
+        "trend": _trend(trend, stages),
+        "stalled": stalled(session, filters, kind_id),
+        "stalled_count": sum(stalled_now.values()),
+    }
+
+
+def _worst(rows: list[dict[str, Any]]) -> list[int]:
+    """Stages where deals stall most: the largest share of stays past the standard duration,
+    then the longest median."""
+    ranked = sorted(
+        (r for r in rows if r["stays"]),
+        key=lambda r: (-(r["late_share"] or 0), -(r["median_days"] or 0), r["stage_id"]),
+    )
+    return list(dict.fromkeys(r["stage_id"] for r in ranked))
+
+
+def _trend(bands: list[Any], stages: dict[int, DealStage]) -> list[dict[str, Any]]:
+    """Per month and stage, the stays ended and their median and 90th percentile."""
+    months: dict[tuple, list[Any]] = {}
+    for b in bands:
+        months.setdefault((b.month, b.stage_id), []).append(b)
+    return [
+        {
+            "month": month,
+            "stage_id": stage_id,
+            "code": stages[stage_id].code,
+            **{
+                k: v
+                for k, v in _figures(found).items()
+                if k in ("stays", "median_days", "p90_days")
+            },
+        }
+        for (month, stage_id), found in sorted(
+            months.items(), key=lambda kv: (kv[0][0], stages[kv[0][1]].position)
+        )
+    ]
