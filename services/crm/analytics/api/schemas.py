@@ -137,6 +137,14 @@ class ManagerRowSchema(Schema):
     first_contacts_in_time = fields.Integer(metadata={"description": "Within 5 minutes"})
     first_contacts_in_time_share = Share()
     first_contact_avg_seconds = fields.Float(allow_none=True)
+    # Deals (handlers/deal_managers.py): opened in the period, followed to their end.
+    deals_opened = fields.Integer()
+    deals_won = fields.Integer()
+    deals_lost = fields.Integer()
+    deal_conversion_share = Share(metadata={"description": "Won of the deals opened"})
+    deal_win_share = Share(metadata={"description": "Won of the deals decided"})
+    deal_cycle_avg_seconds = fields.Float(allow_none=True)
+    deals_won_amount = fields.Decimal(places=2, as_string=True)
     rank = fields.Integer(metadata={"description": "Within the department, 1 is best"})
 
     @ma.post_dump(pass_original=True)
