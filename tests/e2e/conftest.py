@@ -68,15 +68,24 @@ class Service:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
-    def stop(self) -> int | None:
-        if self.proc and self.proc.poll() is None:
-            # Only the leader: dramatiq and gunicorn stop their children themselves.
+    def terminate(self) -> bool:
+        """SIGTERM to the leader (dramatiq and gunicorn stop their children themselves)."""
+        running = bool(self.proc and self.proc.poll() is None)
+        if running:
             self.proc.send_signal(signal.SIGTERM)
+        return running
+
+    def wait(self) -> int | None:
+        if self.proc:
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
         return self.proc.returncode if self.proc else None
+
+    def stop(self) -> int | None:
+        self.terminate()
+        return self.wait()
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -124,7 +133,10 @@ def system(settings, broker, tmp_path, clean_db):
             self.services[name].start()
 
         def stop_all(self) -> dict[str, int | None]:
-            return {name: s.stop() for name, s in self.services.items()}
+            # All told at once: each winds down in its own time, not after the one before.
+            for service in self.services.values():
+                service.terminate()
+            return {name: s.wait() for name, s in self.services.items()}
 
     system = System()
     yield system
