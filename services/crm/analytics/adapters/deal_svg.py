@@ -11,7 +11,7 @@ from shared.i18n import _
 
 WIDTH, BAR, GAP, LABEL, TOP = 640, 26, 8, 180, 50
 FUNNEL_TITLE = _("Sales funnel")
-FUNNEL_NOTE = _("{count} deals, {share}% go on")
+FUNNEL_NOTE = _("{count} deals, going on: {share}%")
 TIME_TITLE = _("Time in stage, days")
 TIME_NOTE = _("median {median}, 90% within {p90}")
 NOTHING = _("No deals in the period")
