@@ -29,20 +29,31 @@ def set_broker(settings: config.Settings) -> RabbitmqBroker:
     return broker
 
 
-def ensure_broker() -> dramatiq.Broker:
-    """The installed broker, or the RabbitMQ one from the environment when none is.
+def ensure_broker(settings: config.Settings) -> dramatiq.Broker:
+    """The installed broker, or the RabbitMQ one of ``settings`` when none is.
 
-    ``actors`` modules call this at import, so a test that installed a StubBroker first
-    keeps it, and the dramatiq CLI gets the RabbitMQ broker, with Prometheus metrics and
-    ``/health`` on ``METRICS_PORT`` when that is set.
+    A worker calls this at import (shared/worker.py), so a test that installed a broker
+    first keeps it, and the dramatiq CLI gets the RabbitMQ broker, with Prometheus metrics
+    and ``/health`` on ``METRICS_PORT`` when that is set.
     """
     if dramatiq.broker.global_broker is None:
-        settings = config.load()
         broker = set_broker(settings)
         if settings.metrics_port:
             broker.add_middleware(WorkerMetrics())
         return broker
     return dramatiq.get_broker()
+
+
+def reconnect(broker: dramatiq.Broker) -> None:
+    """Close this thread's connection to RabbitMQ, so that the next use opens a new one.
+
+    dramatiq keeps one connection a thread and reopens it only when there is none: after
+    RabbitMQ dropped it, every use fails until it is deleted. Deleting the attribute is the
+    way dramatiq itself closes it (``RabbitmqBroker.connection``'s deleter, which closes
+    the channel too); brokers without a connection (the stub) have nothing to reopen.
+    """
+    if isinstance(broker, RabbitmqBroker):
+        del broker.connection
 
 
 def set_stub_broker() -> StubBroker:

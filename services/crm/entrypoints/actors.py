@@ -5,9 +5,8 @@ Run with ``dramatiq services.crm.entrypoints.actors --queues crm``.
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import partial
 
-import dramatiq
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,28 +15,22 @@ from services.crm.adapters.orm import InboxMessage
 from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
 from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks, timers
-from shared import config, logs
-from shared.broker import ensure_broker
-from shared.consumer import actor_options, consume
+from shared.config import Settings
 from shared.contracts import CRM
-from shared.db import make_engine, make_session_factory
-
-broker = ensure_broker()
-# Read once at start; the handlers that need settings are given them (HANDLERS).
-settings = config.load()
-logs.configure("crm-worker", settings.log_level)
+from shared.worker import Worker
 
 
-@cache
-def sessions() -> sessionmaker[Session]:
-    factory = make_session_factory(make_engine(settings.database_url))
+def publish_live(sessions: sessionmaker[Session], settings: Settings) -> None:
     # A notification committed here wakes the recipient's open pages (adapters/live.py).
     live.publish_after_commit(
-        factory,
+        sessions,
         redis.Redis.from_url(settings.redis_url, socket_timeout=2),
         live.channel(settings.database_url),
     )
-    return factory
+
+
+worker = Worker("crm-worker", CRM, on_sessions=publish_live)
+settings = worker.settings
 
 
 def assign_status(session: Session, env: dict, data: dict) -> None:
@@ -70,8 +63,5 @@ HANDLERS = {
     ),
 }
 
-
-@dramatiq.actor(**actor_options(CRM))
-def handle_message(message: dict) -> None:
-    # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
-    consume(message, HANDLERS, sessions(), InboxMessage, permanent=(DomainError,))
+# An unknown subject or status will not appear by retrying: dead-letter it with the reason.
+handle_message = worker.consumer(HANDLERS, InboxMessage, permanent=(DomainError,))

@@ -1,0 +1,72 @@
+"""The one way a service's worker starts: broker, settings, logs, then its consumer actor."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import config, logs
+from shared.broker import ensure_broker
+from shared.consumer import Handler, actor_options, consume
+from shared.db import make_engine, make_session_factory
+
+SessionsHook = Callable[[sessionmaker[Session], config.Settings], None]
+
+
+class Worker:
+    """A service's dramatiq worker, as its ``entrypoints/actors.py`` declares it at import.
+
+    Building it reads the settings once, installs the RabbitMQ broker unless one is installed
+    already (a test's), and configures the logs; :meth:`consumer` declares the one actor.
+    The handlers that need settings are given :attr:`settings`; none reads them again.
+
+    Parameters:
+      name: the process's name in logs (``crm-worker``).
+      queue: the service's queue, which names its actor.
+      on_sessions: called once with the session factory when it is made, to hook into it.
+    """
+
+    def __init__(self, name: str, queue: str, on_sessions: SessionsHook | None = None) -> None:
+        self.queue = queue
+        self.settings = config.load()
+        self.broker = ensure_broker(self.settings)
+        logs.configure(name, self.settings.log_level)
+        self._on_sessions = on_sessions
+        self._sessions: sessionmaker[Session] | None = None
+        self._lock = threading.Lock()
+
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, made at the first message: importing connects to nothing."""
+        with self._lock:  # the worker's threads take their first messages together
+            if self._sessions is None:
+                factory = make_session_factory(make_engine(self.settings.database_url))
+                if self._on_sessions is not None:
+                    self._on_sessions(factory, self.settings)
+                self._sessions = factory
+            return self._sessions
+
+    def consumer(
+        self,
+        handlers: dict[str, Handler],
+        inbox: type,
+        permanent: tuple[type[Exception], ...] = (),
+    ) -> dramatiq.Actor:
+        """Declare the service's one actor, which applies each message with :func:`consume`.
+
+        Parameters:
+          handlers: message type -> ``handler(session, envelope, data)``.
+          inbox: the service's ``InboxMessage`` class.
+          permanent: errors that retrying cannot fix, dead-lettered at once.
+
+        Returns:
+          dramatiq.Actor: the actor, bound to :attr:`broker`.
+        """
+
+        def handle_message(message: dict[str, Any]) -> None:
+            consume(message, handlers, self.sessions(), inbox, permanent=permanent)
+
+        return dramatiq.actor(handle_message, broker=self.broker, **actor_options(self.queue))
