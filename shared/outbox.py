@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from shared import containment
 from shared.batch_publisher import BatchPublisher
+from shared.broker import reconnect
 from shared.contracts import envelope
 from shared.db import stamped, utcnow
 from shared.publisher import outgoing, queued
@@ -301,7 +302,7 @@ class Relay:
     def _reset_broker(self) -> None:
         # Both connections: the publishing one of the batches and dramatiq's (queue declares).
         self.close()
-        del self.broker.connection
+        reconnect(self.broker)
 
 
 def pending_count(session: Session, model: type) -> int:

@@ -22,6 +22,7 @@ from services.scheduler.adapters.timer_emitter import TimerEmitter
 from services.scheduler.domain.routines import parse_routines
 from shared import config, containment, metrics
 from shared.batch_publisher import BatchPublisher
+from shared.broker import reconnect
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class Ticker:
 
     def _reset_broker(self) -> None:
         # dramatiq's connection (queue declares, routines); the batch publisher reconnects itself.
-        del self.broker.connection
+        reconnect(self.broker)
 
 
 def within_sleep(query: Select, now: datetime, max_sleep: float) -> ColumnElement[datetime]:
