@@ -19,10 +19,10 @@ from shared.db import utcnow
 EMPTY: dict[str, Any] = {"default": None, "departments": [], "holidays": []}
 
 
-def load(session: Session, settings: config.Settings | None = None) -> CompanyCalendar:
-    """The calendar in force."""
+def load(session: Session, settings: config.Settings) -> CompanyCalendar:
+    """The calendar in force; ``settings`` give the default the CRM's snapshot may leave out."""
     row = session.get(CalendarSnapshot, 1)
-    return from_snapshot(row.snapshot if row else EMPTY, configured(settings or config.load()))
+    return from_snapshot(row.snapshot if row else EMPTY, configured(settings))
 
 
 def replace_snapshot(session: Session, revision: int, snapshot: dict[str, Any]) -> bool:

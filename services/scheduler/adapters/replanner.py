@@ -21,6 +21,7 @@ from services.scheduler.adapters.orm import CallPlan, ReplanJob, StatusRuleRow
 from services.scheduler.adapters.plan_store import PLAN_FIELDS, plan_of
 from services.scheduler.domain import plans
 from services.scheduler.domain.plans import StatusRule
+from shared import config
 from shared.db import utcnow
 
 # Plans a batch re-plans: a fraction of a second of locks, and of the tick's time, even under load.
@@ -52,8 +53,11 @@ def start(session: Session, rule: StatusRule) -> None:
 class Replanner:
     """Works off unfinished re-plan jobs, one batch per call."""
 
-    def __init__(self, sessions: sessionmaker[Session], batch_size: int = BATCH):
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: config.Settings, batch_size: int = BATCH
+    ):
         self.sessions = sessions
+        self.settings = settings
         self.batch_size = batch_size
         self.more = False  # the last call worked on a job: another batch may follow
 
@@ -85,7 +89,7 @@ class Replanner:
                     .with_for_update()
                 )
             )
-            company = calendar_store.load(session)
+            company = calendar_store.load(session, self.settings)
             changed = []
             for row in rows:
                 plan = plans.change_status_rule(

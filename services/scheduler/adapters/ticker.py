@@ -59,7 +59,7 @@ class Ticker:
         self.sender = confirmed_sender(broker, settings)
         self.plans = PlanEmitter(sessions, self.sender, settings.events_exchange, batch)
         self.timers = TimerEmitter(sessions, self.sender, batch)
-        self.replans = Replanner(sessions)
+        self.replans = Replanner(sessions, settings)
         self.routines = RoutineRunner(sessions, broker)
         self.pause = containment.Pause()
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))

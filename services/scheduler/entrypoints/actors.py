@@ -17,14 +17,14 @@ worker = Worker("scheduler-worker", SCHEDULER)
 settings = worker.settings
 
 HANDLERS = {
-    "StatusAssigned": plans.status_assigned,
+    "StatusAssigned": partial(plans.status_assigned, settings=settings),
     "InteractionStatusChanged": plans.status_changed,
-    "ResponsibleChanged": plans.responsible_changed,
-    "EmployeeChanged": plans.employee_changed,
-    "WorkingCalendarChanged": plans.calendar_changed,
+    "ResponsibleChanged": partial(plans.responsible_changed, settings=settings),
+    "EmployeeChanged": partial(plans.employee_changed, settings=settings),
+    "WorkingCalendarChanged": partial(plans.calendar_changed, settings=settings),
     "SubjectArchived": plans.subject_archived,
     "LeadConverted": plans.lead_converted,
-    "CallCompleted": plans.call_completed,
+    "CallCompleted": partial(plans.call_completed, settings=settings),
     "RescheduleCall": plans.reschedule_call,
     "ScheduleTimer": timers.schedule_timer,
     "CancelTimer": timers.cancel_timer,

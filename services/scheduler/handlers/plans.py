@@ -15,12 +15,15 @@ from services.scheduler.adapters import calendar_store, plan_store, replanner
 from services.scheduler.domain import plans
 from services.scheduler.domain.plans import Plan, StatusRule
 from shared.calendar import CompanyCalendar
+from shared.config import Settings
 from shared.messages import LeadConverted, handles
 
 log = logging.getLogger(__name__)
 
 
-def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def status_assigned(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """StatusAssigned: plan the subject's next call from its new status, or remove the plan."""
     rule = plan_store.newest_rule(
         session,
@@ -46,7 +49,9 @@ def status_assigned(session: Session, env: dict[str, Any], data: dict[str, Any])
         timezone=data["responsible_timezone"],
         department=data["responsible_department"],
         assigned_at=data["assigned_at"],
-        calendar=calendar_store.load(session).for_department(data["responsible_department"]),
+        calendar=calendar_store.load(session, settings).for_department(
+            data["responsible_department"]
+        ),
     )
     _save(session, row, plan)
 
@@ -69,7 +74,9 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
     log.info("status re-plan started", extra={"status_id": rule.status_id, "version": rule.version})
 
 
-def responsible_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def responsible_changed(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """ResponsibleChanged: the plan follows the new manager and their working day."""
     row = plan_store.find(session, data["subject_kind"], data["subject_id"])
     department = data["responsible_department"]
@@ -78,14 +85,16 @@ def responsible_changed(session: Session, env: dict[str, Any], data: dict[str, A
         data["responsible_id"],
         data["responsible_timezone"],
         department,
-        calendar_store.load(session).for_department(department),
+        calendar_store.load(session, settings).for_department(department),
     )
     _save(session, row, plan)
 
 
-def employee_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def employee_changed(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """EmployeeChanged: a manager's new time zone or department re-plans their waiting calls."""
-    company = calendar_store.load(session)
+    company = calendar_store.load(session, settings)
     calendar = company.for_department(data["department"])
     changed = 0
     for row in plan_store.of_responsible(session, data["employee_id"]):
@@ -104,13 +113,15 @@ def employee_changed(session: Session, env: dict[str, Any], data: dict[str, Any]
         )
 
 
-def calendar_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def calendar_changed(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """WorkingCalendarChanged: keep the newest calendar and move the calls it changes."""
-    before = calendar_store.load(session)
+    before = calendar_store.load(session, settings)
     if not calendar_store.replace_snapshot(session, data["revision"], env["data"]):
         log.info("older calendar ignored", extra={"revision": data["revision"]})
         return
-    after = calendar_store.load(session)
+    after = calendar_store.load(session, settings)
     changed = 0
     for row in _touched_by(session, before, after):
         calendar = after.for_department(row.department)
@@ -169,10 +180,14 @@ def lead_converted(session: Session, env: dict[str, Any], message: LeadConverted
     _save(session, row, plan)
 
 
-def call_completed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def call_completed(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """CallCompleted: plan the next call one interval after this one."""
     row = plan_store.find(session, data["subject_kind"], data["subject_id"])
-    calendar = calendar_store.load(session).for_department(row.department if row else None)
+    calendar = calendar_store.load(session, settings).for_department(
+        row.department if row else None
+    )
     plan = plans.complete_call(plan_store.to_plan(row), data["completed_at"], calendar)
     _save(session, row, plan)
 

@@ -72,13 +72,13 @@ def work_off(replanner: Replanner) -> int:
 
 
 def test_an_interval_change_is_recorded_and_replanned_batch_by_batch(
-    deliver, sessions, warm_subjects
+    deliver, sessions, settings, warm_subjects
 ):
     interval_changed(deliver, version=2, interval=1)
     # The event only records the job: no subject is re-planned inside its transaction.
     assert {p.status_version for p in plans_by_subject(sessions).values()} == {1}
 
-    batches = work_off(Replanner(sessions, batch_size=BATCH))
+    batches = work_off(Replanner(sessions, settings, batch_size=BATCH))
 
     assert batches == -(-SUBJECTS // BATCH)
     planned = plans_by_subject(sessions)
@@ -89,10 +89,10 @@ def test_an_interval_change_is_recorded_and_replanned_batch_by_batch(
 
 
 def test_a_replan_killed_mid_batch_resumes_and_replans_every_subject_exactly_once(
-    deliver, sessions, warm_subjects, monkeypatch
+    deliver, sessions, settings, warm_subjects, monkeypatch
 ):
     interval_changed(deliver, version=2, interval=1)
-    first = Replanner(sessions, batch_size=BATCH)
+    first = Replanner(sessions, settings, batch_size=BATCH)
     first.run_batch()
     first.run_batch()
 
@@ -112,7 +112,7 @@ def test_a_replan_killed_mid_batch_resumes_and_replans_every_subject_exactly_onc
     monkeypatch.setattr(plans, "change_status_rule", rule)
     assert job(sessions).after_plan_id == 2 * BATCH  # the cursor of the last commit
 
-    work_off(Replanner(sessions, batch_size=BATCH))  # the next process to tick
+    work_off(Replanner(sessions, settings, batch_size=BATCH))  # the next process to tick
 
     planned = plans_by_subject(sessions)
     assert sorted(planned) == list(range(1, SUBJECTS + 1))
@@ -122,10 +122,10 @@ def test_a_replan_killed_mid_batch_resumes_and_replans_every_subject_exactly_onc
 
 
 def test_a_newer_interval_during_a_replan_restarts_it_and_every_subject_ends_on_it(
-    deliver, sessions, warm_subjects
+    deliver, sessions, settings, warm_subjects
 ):
     interval_changed(deliver, version=2, interval=1)
-    replanner = Replanner(sessions, batch_size=BATCH)
+    replanner = Replanner(sessions, settings, batch_size=BATCH)
     replanner.run_batch()
     interval_changed(deliver, version=3, interval=2)
 
