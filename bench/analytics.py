@@ -240,7 +240,7 @@ def write(database_url: str, manager_id: int, lead_id: int, token: str, stop, la
                 actor,
                 task.id,
                 Completion("talked", "bench"),
-                call_back_minutes=120,
+                settings=settings,
             )
         committed = time.perf_counter()
         url = f"/api/analytics/managers?manager_id={manager_id}"
@@ -257,7 +257,7 @@ def start_writer(settings, sessions):
     with transaction(sessions) as session:
         actor = Actor(manager_id, Role.MANAGER, "Dept 9")
         fields = {"name": "Writer's lead", "responsible_id": manager_id}
-        lead_id = leads.create_lead(session, actor, fields).id
+        lead_id = leads.create_lead(session, actor, fields, settings).id
     context = multiprocessing.get_context("spawn")
     stop, lags = context.Event(), context.Queue()
     process = context.Process(

@@ -32,7 +32,7 @@ from tests.sandbox import sandbox  # noqa: E402
 STAGES = 5
 
 
-def build(sessions, owner, deals: int, entries: int) -> dict:
+def build(sessions, owner, settings, deals: int, entries: int) -> dict:
     """Employees, one kind, ``deals`` deals over its stages; one deal with ``entries`` entries."""
     admin_id, admin_token = factories.employee(sessions, "admin")
     manager_id, manager_token = factories.employee(sessions, "manager", department="Sales")
@@ -44,6 +44,7 @@ def build(sessions, owner, deals: int, entries: int) -> dict:
             session,
             boss,
             {"name": "Globex LLC", "partner_id": partner.id, "kind": "legal_entity"},
+            settings,
         )
         stages = [{"code": f"s{i}", "name": f"Stage {i}"} for i in range(STAGES)]
         kind = deal_kinds.create_kind(
@@ -150,7 +151,7 @@ def main() -> None:
         engine = make_engine(settings.database_url, pool_size=5)
         owner = make_engine(settings.migration_database_url)
         started = time.perf_counter()
-        made = build(make_session_factory(engine), owner, args.deals, args.entries)
+        made = build(make_session_factory(engine), owner, settings, args.deals, args.entries)
         print(
             f"{args.deals} deals, a timeline of {args.entries} entries, written in "
             f"{time.perf_counter() - started:.1f} s"

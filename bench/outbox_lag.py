@@ -53,7 +53,7 @@ def main() -> None:
         actor = Actor(manager_id, Role.MANAGER)
         with transaction(sessions) as session:
             lead_ids = [
-                leads.create_lead(session, actor, {"name": f"Bench {n}"}).id
+                leads.create_lead(session, actor, {"name": f"Bench {n}"}, settings).id
                 for n in range(args.events)
             ]
 
@@ -67,7 +67,7 @@ def main() -> None:
             time.sleep(1.0)  # let the relay drain the registrations first
             for lead_id in lead_ids:
                 with transaction(sessions) as session:
-                    subjects.assign_status(session, actor, "lead", lead_id, 1)
+                    subjects.assign_status(session, actor, "lead", lead_id, 1, settings=settings)
                 committed[lead_id] = time.time()
                 time.sleep(args.pause)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from services.crm.handlers.employees import create_employee, issue_token
+from shared import config
 from shared.db import transaction
 
 _seq = itertools.count(1)
@@ -20,7 +21,7 @@ def employee(sessions, role: str = "manager", **fields) -> tuple[int, str]:
         **fields,
     }
     with transaction(sessions) as session:
-        emp = create_employee(session, None, data)
+        emp = create_employee(session, None, data, config.load())
         return emp.id, issue_token(session, None, emp.id)
 
 

@@ -13,6 +13,7 @@ from services.crm.handlers.counterparties import create_counterparty
 from services.crm.handlers.employees import create_employee, issue_token
 from services.crm.handlers.leads import create_lead
 from services.crm.handlers.partners import add_contact, create_partner
+from shared.config import Settings
 
 ADMIN_EMAIL = "admin@demo.example"
 
@@ -46,15 +47,15 @@ CUSTOMERS = (
 )
 
 
-def load(session: Session) -> str:
+def load(session: Session, settings: Settings) -> str:
     """Load the demo once; on later runs only issue a fresh admin token. Returns the token."""
     admin = session.scalar(select(Employee).where(Employee.email == ADMIN_EMAIL))
     if admin is None:
-        admin = _load_all(session)
+        admin = _load_all(session, settings)
     return issue_token(session, None, admin.id, "make run")
 
 
-def _load_all(session: Session) -> Employee:
+def _load_all(session: Session, settings: Settings) -> Employee:
     people = {}
     for name, email, role, department, tz in EMPLOYEES:
         people[email] = create_employee(
@@ -67,6 +68,7 @@ def _load_all(session: Session) -> Employee:
                 "department": department,
                 "timezone": tz,
             },
+            settings,
         )
     admin = people[ADMIN_EMAIL]
     actor = Actor(admin.id, Role.ADMIN)
@@ -83,6 +85,7 @@ def _load_all(session: Session) -> Employee:
                 "emails": [f"info@{name.split()[0].lower()}.example"],
                 **({"status_id": statuses[status]} if status else {}),
             },
+            settings,
         )
     for partner_name, name, kind, tax_id, status, manager in CUSTOMERS:
         partner = create_partner(
@@ -98,6 +101,7 @@ def _load_all(session: Session) -> Employee:
                 "phones": ["+1 555 0100"],
                 "emails": [f"buyer@{partner_name.split()[0].lower()}.example"],
             },
+            settings.phone_region,
         )
         counterparty = create_counterparty(
             session,
@@ -110,11 +114,12 @@ def _load_all(session: Session) -> Employee:
                 "responsible_id": people[manager].id,
                 "status_id": statuses[status],
             },
+            settings,
         )
         contract = {"number": f"C-{counterparty.id:04d}", "counterparty_id": counterparty.id}
         create_contract(session, actor, contract)
     for name, department, responsible in ITEMS:
         item = {"name": name, "department": department, "responsible_id": people[responsible].id}
         create_item(session, actor, item)
-    demo_deals.load(session, actor, people)
+    demo_deals.load(session, actor, people, settings)
     return admin

@@ -14,6 +14,7 @@ from services.crm.adapters.work import Task
 from services.crm.domain.roles import Actor, Role
 from services.crm.domain.tasks import Completion
 from services.crm.handlers import deal_kinds, deal_moves, interaction_docs, outcomes
+from shared.config import Settings
 
 STANDARD = {
     "name": "Standard sale",
@@ -66,7 +67,7 @@ DEALS = (
 )
 
 
-def load(session: Session, admin: Actor, people: dict[str, Employee]) -> None:
+def load(session: Session, admin: Actor, people: dict[str, Employee], settings: Settings) -> None:
     kinds = {
         k["name"]: deal_kinds.create_kind(
             session, admin, {**k, "stages": [dict(s) for s in k["stages"]]}
@@ -121,7 +122,7 @@ def load(session: Session, admin: Actor, people: dict[str, Employee]) -> None:
         if kind is TENDER:
             deal_moves.start(session, actor, deal.id, deal_moves.StallPolicy())
             for outcome in steps:
-                _complete_stage_task(session, deal.id, outcome, reason.id)
+                _complete_stage_task(session, deal.id, outcome, reason.id, settings)
             continue
         for target in steps:
             deal_moves.move(session, actor, deal.id, {"to": target}, deal_moves.StallPolicy())
@@ -130,7 +131,9 @@ def load(session: Session, admin: Actor, people: dict[str, Employee]) -> None:
             deal_moves.move(session, actor, deal.id, fields, deal_moves.StallPolicy())
 
 
-def _complete_stage_task(session: Session, deal_id: int, outcome: str, reason_id: int) -> None:
+def _complete_stage_task(
+    session: Session, deal_id: int, outcome: str, reason_id: int, settings: Settings
+) -> None:
     """The open stage task's performer completes it, as they would in "My tasks"."""
     task = session.scalar(select(Task).where(Task.deal_id == deal_id, Task.state == "open"))
     performer = session.get(Employee, task.assignee_id)
@@ -141,5 +144,5 @@ def _complete_stage_task(session: Session, deal_id: int, outcome: str, reason_id
         Completion(
             outcome, "done as planned", refusal_reason_id=reason_id if outcome == "lost" else None
         ),
-        call_back_minutes=120,
+        settings=settings,
     )

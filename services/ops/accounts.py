@@ -8,14 +8,18 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import ApiToken, Employee
 from services.crm.domain.errors import NotFound
 from services.crm.handlers.employees import create_employee, issue_token
+from shared.config import Settings
 from shared.db import utcnow
 from shared.names import Role
 
 
-def create_admin(session: Session, name: str, email: str, timezone: str) -> str:
+def create_admin(session: Session, name: str, email: str, timezone: str, settings: Settings) -> str:
     """A new admin employee; returns its bearer token (shown once, stored hashed)."""
     admin = create_employee(
-        session, None, {"name": name, "email": email, "role": Role.ADMIN, "timezone": timezone}
+        session,
+        None,
+        {"name": name, "email": email, "role": Role.ADMIN, "timezone": timezone},
+        settings,
     )
     return issue_token(session, None, admin.id, "created by crm-ops")
 

@@ -72,8 +72,9 @@ def migrate(check: bool, wait: float) -> None:
 @click.option("--timezone", default="UTC", show_default=True)
 def create_admin(email: str, name: str, timezone: str) -> None:
     """Create an admin employee and print its bearer token (shown once)."""
+    settings = config.load()
     with unit_of_work() as session:
-        click.echo(accounts.create_admin(session, name, email, timezone))
+        click.echo(accounts.create_admin(session, name, email, timezone, settings))
 
 
 @main.command("rotate-tokens")

@@ -28,7 +28,7 @@ def demo_tokens(settings: config.Settings) -> dict[str, str]:
     sessions = make_session_factory(engine)
     try:
         with transaction(sessions) as session:
-            admin = load(session)
+            admin = load(session, settings)
             manager = session.scalar(select(Employee.id).where(Employee.email == MANAGER_EMAIL))
             return {"admin": admin, "manager": issue_token(session, None, manager, "contract")}
     finally:

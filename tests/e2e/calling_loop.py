@@ -15,6 +15,7 @@ from services.crm.adapters.orm import InteractionStatus
 from services.crm.adapters.work import Notification, Reminder, Task
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import leads, reference, reminders
+from shared import config
 from shared.containment import is_transient
 from shared.db import transaction, utcnow
 from tests import factories
@@ -69,7 +70,7 @@ class Loop:
         self, subjects: int, reminders_every: int, pause: float, reminders_within: float = 15
     ) -> None:
         """Leads whose call is due at once, and every few a reminder due within seconds."""
-        manager = Actor(self.manager_id, Role.MANAGER)
+        manager, settings = Actor(self.manager_id, Role.MANAGER), config.load()
         for n in range(subjects):
             self._retried(
                 lambda session, n=n: leads.create_lead(
@@ -80,6 +81,7 @@ class Loop:
                         "responsible_id": self.manager_id,
                         "status_id": self.status_id,
                     },
+                    settings,
                 )
             )
             self.produced += 1

@@ -29,9 +29,11 @@ def test_relay_killed_repeatedly_delivers_every_event_with_stable_ids(
         for n in range(150):
             with transaction(sessions) as session:
                 lead = leads.create_lead(
-                    session, actor, {"name": f"Lead {n}", "responsible_id": manager_id}
+                    session, actor, {"name": f"Lead {n}", "responsible_id": manager_id}, settings
                 )
-                subjects.assign_status(session, actor, "lead", lead.id, 1 + n % 3)
+                subjects.assign_status(
+                    session, actor, "lead", lead.id, 1 + n % 3, settings=settings
+                )
             time.sleep(0.005)
 
     producer = threading.Thread(target=produce)

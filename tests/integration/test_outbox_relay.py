@@ -7,6 +7,7 @@ import pytest
 from services.crm.adapters.relay import Relay, pending_count
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import leads, subjects
+from shared import config
 from shared.db import transaction
 from tests import factories
 from tests.helpers import bind_events, drain_queue
@@ -20,17 +21,20 @@ def relay(settings, sessions, broker, clean_db):
 
 
 @pytest.fixture()
-def lead_and_manager(sessions, clean_db):
+def lead_and_manager(sessions, settings, clean_db):
     manager_id, _ = factories.employee(sessions, "manager", timezone="Asia/Tokyo")
     actor = Actor(manager_id, Role.MANAGER)
     with transaction(sessions) as session:
-        lead = leads.create_lead(session, actor, {"name": "Initech", "responsible_id": manager_id})
+        fields = {"name": "Initech", "responsible_id": manager_id}
+        lead = leads.create_lead(session, actor, fields, settings)
     return lead.id, actor
 
 
 def assign(sessions, actor, lead_id, status_id):
     with transaction(sessions) as session:
-        return subjects.assign_status(session, actor, "lead", lead_id, status_id, "test")[1]
+        return subjects.assign_status(
+            session, actor, "lead", lead_id, status_id, "test", settings=config.load()
+        )[1]
 
 
 def test_status_assignment_reaches_an_outside_consumer_once_with_the_envelope(

@@ -42,6 +42,7 @@ def assign_status(session: Session, env: dict, data: dict) -> None:
         data["subject_id"],
         data["status_id"],
         data.get("reason"),
+        settings=settings,
     )
 
 
@@ -49,10 +50,10 @@ HANDLERS = {
     "AssignStatus": assign_status,
     "CallPlanned": calls.on_call_planned,
     "TimerFired": timers.on_timer_fired,
-    "RunClassification": classification.on_run_classification,
+    "RunClassification": partial(classification.on_run_classification, settings=settings),
     "RunRoutine": partial(routines.on_run_routine, settings=settings),
     "ReminderDelivered": reminders.delivered,
-    "CreateTask": lambda session, env, data: tasks.create_from_command(session, data),
+    "CreateTask": lambda session, env, data: tasks.create_from_command(session, data, settings),
     "DeliverInApp": lambda session, env, data: inbox.notify(
         session,
         data["key"],

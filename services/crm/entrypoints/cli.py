@@ -25,6 +25,7 @@ def register_cli(app: Flask) -> None:
                 session,
                 None,
                 {"name": name, "email": email, "role": Role.ADMIN, "timezone": timezone},
+                current_app.config["SETTINGS"],
             )
             token = issue_token(session, None, admin.id, "created by create-admin")
         click.echo(token)
@@ -56,5 +57,5 @@ def register_cli(app: Flask) -> None:
         from services.crm.demo import load
 
         with transaction(current_app.extensions["crm.sessions"]) as session:
-            token = load(session)
+            token = load(session, current_app.config["SETTINGS"])
         click.echo(token)

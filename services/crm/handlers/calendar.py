@@ -18,7 +18,6 @@ from services.crm.adapters.orm import Employee
 from services.crm.domain.errors import Conflict, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission
 from services.crm.handlers.common import get, paginate
-from shared import config
 from shared.calendar import (
     CompanyCalendar,
     WorkingCalendar,
@@ -27,6 +26,7 @@ from shared.calendar import (
     parse_workdays,
     week_entry,
 )
+from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _
 
@@ -57,7 +57,7 @@ def snapshot(session: Session) -> dict[str, Any]:
     }
 
 
-def company_calendar(session: Session, settings: config.Settings | None = None) -> CompanyCalendar:
+def company_calendar(session: Session, settings: Settings) -> CompanyCalendar:
     """The calendar in force, built exactly as the scheduler builds it from the snapshot.
 
     Every call task needs it: the one built last is kept, under the calendar's revision
@@ -65,7 +65,6 @@ def company_calendar(session: Session, settings: config.Settings | None = None) 
     never labels older rows), the day (the snapshot keeps a year of holidays back from
     today) and the configured defaults.
     """
-    settings = settings or config.load()
     revision = session.scalar(select(CalendarRevision.revision).where(CalendarRevision.id == 1))
     key = (
         revision,
@@ -86,11 +85,14 @@ def company_calendar(session: Session, settings: config.Settings | None = None) 
 _built: dict[tuple, CompanyCalendar] = {}
 
 
-def calendar_of(session: Session, employee: Employee | None) -> tuple[WorkingCalendar, str]:
+def calendar_of(
+    session: Session, employee: Employee | None, settings: Settings
+) -> tuple[WorkingCalendar, str]:
     """The working calendar and time zone an employee's calls land in."""
     if employee is None:
-        return company_calendar(session).default, "UTC"
-    return company_calendar(session).for_department(employee.department), employee.timezone
+        return company_calendar(session, settings).default, "UTC"
+    company = company_calendar(session, settings)
+    return company.for_department(employee.department), employee.timezone
 
 
 def _calendar_of(week: WorkingWeek) -> WorkingCalendar:
@@ -99,14 +101,16 @@ def _calendar_of(week: WorkingWeek) -> WorkingCalendar:
     )
 
 
-def show_week(session: Session, department: str | None = None) -> dict[str, Any]:
+def show_week(
+    session: Session, settings: Settings, department: str | None = None
+) -> dict[str, Any]:
     """A calendar's week and hours; the configured default while the company saved none."""
     week = _week(session, department)
     if week is not None:
         return {**week_entry(_calendar_of(week), department), "source": "saved"}
     if department is not None:
         raise NotFound("working calendar of department", department)
-    return {**week_entry(configured(config.load())), "source": "configuration"}
+    return {**week_entry(configured(settings)), "source": "configuration"}
 
 
 def list_department_weeks(session: Session) -> list[dict[str, Any]]:
@@ -143,7 +147,7 @@ def save_week(
     )
     session.flush()
     changed(session)
-    return show_week(session, department)
+    return {**week_entry(_calendar_of(week), department), "source": "saved"}
 
 
 def delete_week(session: Session, actor: Actor, department: str) -> None:

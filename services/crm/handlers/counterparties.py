@@ -12,6 +12,7 @@ from services.crm.domain.errors import Conflict
 from services.crm.domain.roles import Actor, Permission
 from services.crm.handlers import subjects
 from services.crm.handlers.common import referenced, responsible
+from shared.config import Settings
 
 
 def check_tax_id_free(session: Session, tax_id: str | None, own_id: int | None = None) -> None:
@@ -22,7 +23,9 @@ def check_tax_id_free(session: Session, tax_id: str | None, own_id: int | None =
         raise Conflict(f"tax_id {tax_id!r} already belongs to counterparty {holder}")
 
 
-def create_counterparty(session: Session, actor: Actor, fields: dict[str, Any]) -> Counterparty:
+def create_counterparty(
+    session: Session, actor: Actor, fields: dict[str, Any], settings: Settings
+) -> Counterparty:
     actor.require(Permission.EDIT_CUSTOMERS)
     status_id = fields.pop("status_id", None)
     referenced(session, Partner, fields["partner_id"], "partner_id", "partner")
@@ -43,6 +46,7 @@ def create_counterparty(session: Session, actor: Actor, fields: dict[str, Any]) 
             status_id,
             "set on registration",
             owner_checked=True,
+            settings=settings,
         )
     return counterparty
 

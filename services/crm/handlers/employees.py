@@ -15,7 +15,8 @@ from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers import phones
 from services.crm.handlers.common import apply, get
-from shared import config, webhooks
+from shared import webhooks
+from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import DEFAULT_LOCALE
 from shared.names import Channel
@@ -50,23 +51,28 @@ def list_employees(
     return list(session.scalars(stmt))
 
 
-def create_employee(session: Session, actor: Actor | None, fields: dict[str, Any]) -> Employee:
-    """Add an employee; ``actor`` None is the operator's CLI, which may create the first admin."""
+def create_employee(
+    session: Session, actor: Actor | None, fields: dict[str, Any], settings: Settings
+) -> Employee:
+    """Add an employee; ``actor`` None is the operator's CLI, which may create the first admin.
+
+    ``settings`` give the hosts a webhook may point at and the region of phone numbers.
+    """
     if actor is not None:
         actor.require(Permission.MANAGE_EMPLOYEES)
     _check_email_free(session, fields["email"])
-    _check_webhook_url(fields.get("webhook_url"))
+    _check_webhook_url(fields.get("webhook_url"), settings)
     _check_extension_free(session, fields.get("extension"))
     employee = Employee(**fields)
     session.add(employee)
     session.flush()
-    phones.index(session, "employee", employee.id, [employee.phone])
+    phones.index(session, "employee", employee.id, [employee.phone], settings.phone_region)
     changed(session, employee)
     return employee
 
 
 def update_employee(
-    session: Session, actor: Actor, employee_id: int, changes: dict[str, Any]
+    session: Session, actor: Actor, employee_id: int, changes: dict[str, Any], settings: Settings
 ) -> Employee:
     """Admins edit anyone; an employee edits their own preferences (channels, zone, language)."""
     if not (actor.id == employee_id and set(changes) <= SELF_SERVICE):
@@ -74,18 +80,20 @@ def update_employee(
     employee = get(session, Employee, employee_id, "employee", lock=True)
     if changes.get("email", employee.email) != employee.email:
         _check_email_free(session, changes["email"])
-    _check_webhook_url(changes.get("webhook_url"))
+    _check_webhook_url(changes.get("webhook_url"), settings)
     if changes.get("extension", employee.extension) != employee.extension:
         _check_extension_free(session, changes["extension"])
     apply(employee, changes)
     session.flush()
     if "phone" in changes:
-        phones.index(session, "employee", employee.id, [employee.phone])
+        phones.index(session, "employee", employee.id, [employee.phone], settings.phone_region)
     changed(session, employee)
     return employee
 
 
-def issue_webhook_secret(session: Session, actor: Actor, employee_id: int) -> tuple[str, int]:
+def issue_webhook_secret(
+    session: Session, actor: Actor, employee_id: int, settings: Settings
+) -> tuple[str, int]:
     """A new signing secret for the employee's webhook and its version; the old one stops.
 
     It is derived from the version (shared/webhooks.py) and never stored, so it is shown once.
@@ -96,7 +104,7 @@ def issue_webhook_secret(session: Session, actor: Actor, employee_id: int) -> tu
     employee.webhook_secret_version = (employee.webhook_secret_version or 0) + 1
     session.flush()
     changed(session, employee)
-    master = webhooks.master_secret(config.load())
+    master = webhooks.master_secret(settings)
     version = employee.webhook_secret_version
     return webhooks.recipient_secret(master, employee.id, version), version
 
@@ -166,11 +174,11 @@ def changed(session: Session, employee: Employee) -> None:
     )
 
 
-def _check_webhook_url(url: str | None) -> None:
+def _check_webhook_url(url: str | None, settings: Settings) -> None:
     """Refuse a webhook that points inside the network (shared/webhooks.py), naming the field."""
     if url:
         try:
-            webhooks.check(url, webhooks.allowed_hosts(config.load()), must_resolve=False)
+            webhooks.check(url, webhooks.allowed_hosts(settings), must_resolve=False)
         except webhooks.ForbiddenTarget as exc:
             raise Invalid("webhook_url", exc.reason) from None
 

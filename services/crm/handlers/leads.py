@@ -13,30 +13,40 @@ from services.crm.domain.statuses import check_carried_over
 from services.crm.handlers import deals, ownership, phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
+from shared.config import Settings
 from shared.db import utcnow
 from shared.messages import LeadConverted
 
 
-def create_lead(session: Session, actor: Actor, fields: dict[str, Any]) -> Lead:
+def create_lead(session: Session, actor: Actor, fields: dict[str, Any], settings: Settings) -> Lead:
     actor.require(Permission.REGISTER_LEADS)
     status_id = fields.pop("status_id", None)
     responsible(session, fields.get("responsible_id"))
     lead = Lead(**fields)
     session.add(lead)
     session.flush()
-    phones.index(session, "lead", lead.id, lead.phones)
+    phones.index(session, "lead", lead.id, lead.phones, settings.phone_region)
     subjects.registered(session, "lead", lead, {"source": lead.source})
     if status_id is not None:
         subjects.assign_status(
-            session, actor, "lead", lead.id, status_id, "set on registration", owner_checked=True
+            session,
+            actor,
+            "lead",
+            lead.id,
+            status_id,
+            "set on registration",
+            owner_checked=True,
+            settings=settings,
         )
     return lead
 
 
-def update_lead(session: Session, actor: Actor, lead_id: int, changes: dict[str, Any]) -> Lead:
+def update_lead(
+    session: Session, actor: Actor, lead_id: int, changes: dict[str, Any], settings: Settings
+) -> Lead:
     lead = subjects.update(session, actor, "lead", lead_id, changes)
     if "phones" in changes:
-        phones.index(session, "lead", lead.id, lead.phones)
+        phones.index(session, "lead", lead.id, lead.phones, settings.phone_region)
     return lead
 
 

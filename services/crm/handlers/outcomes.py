@@ -29,6 +29,7 @@ from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
 from services.crm.handlers.tasks import details, finish, load_visible, open_task
 from shared.calendar import within_working_hours
+from shared.config import Settings
 
 
 def complete_task(
@@ -37,12 +38,12 @@ def complete_task(
     task_id: int,
     completion: rules.Completion,
     *,
-    call_back_minutes: int,
-    reminder_delay_seconds: int = 300,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Close a task with its outcome and carry out what the outcome leads to.
 
     Returns the task, the tasks it opened and, for a call back, when the call is re-planned.
+    ``settings`` give the call-back delay, the reminders' delay and the calendar's default.
     """
     task = load_visible(session, actor, task_id, lock=True)
     step = rules.check_completion(task.kind, task.state, completion)
@@ -76,7 +77,7 @@ def complete_task(
     if step.next_task:
         created.append(_next_task(session, task, step, now))
     if step.refusal:
-        _refuse(session, actor, task, completion)
+        _refuse(session, actor, task, completion, settings)
     recorder.task_done(session, task, refused=step.refusal)
     if step.set_status:
         subjects.assign_status(
@@ -87,6 +88,7 @@ def complete_task(
             completion.status_id,
             f"set from task {task.id}: {completion.result}",
             owner_checked=True,
+            settings=settings,
         )
     next_call_at = None
     if step.call_back:
@@ -94,7 +96,8 @@ def complete_task(
             session,
             actor,
             task,
-            completion.call_back_at or now + timedelta(minutes=call_back_minutes),
+            completion.call_back_at or now + timedelta(minutes=settings.call_back_minutes),
+            settings,
         )
     if task.kind == "deal_stage":
         deal_moves.stage_task_completed(
@@ -107,7 +110,11 @@ def complete_task(
     if task.kind in ("approval", "document"):
         # Answered through the task: the process document it stands for follows.
         document_task_completed(
-            session, actor, task.id, completion.outcome, delay_seconds=reminder_delay_seconds
+            session,
+            actor,
+            task.id,
+            completion.outcome,
+            delay_seconds=settings.reminder_delay_seconds,
         )
     session.flush()
     return {"task": task, "created_tasks": created, "next_call_at": next_call_at}
@@ -176,22 +183,28 @@ def main_manager(session: Session, kind: str, subject_id: int) -> int | None:
     return subject.responsible_id
 
 
-def _refuse(session: Session, actor: Actor, task: Task, completion: rules.Completion) -> None:
+def _refuse(
+    session: Session, actor: Actor, task: Task, completion: rules.Completion, settings: Settings
+) -> None:
     reason = session.get(RefusalReason, completion.refusal_reason_id)
     if reason is None:
         raise Invalid(
             "refusal_reason_id", f"no refusal reason with id {completion.refusal_reason_id}"
         )
-    refusals.refuse(session, actor, task.subject_kind, task.subject_id, reason, completion.result)
+    refusals.refuse(
+        session, actor, task.subject_kind, task.subject_id, reason, completion.result, settings
+    )
 
 
-def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> datetime:
+def _call_back(
+    session: Session, actor: Actor, task: Task, due_at: datetime, settings: Settings
+) -> datetime:
     """ "No answer" / "call back later": the call is re-planned inside the manager's hours."""
     if due_at.tzinfo is None:
         raise Invalid("call_back_at", "must carry a time zone offset")
     subject = subjects.load(session, task.subject_kind, task.subject_id)
     manager = session.get(Employee, subject.responsible_id or task.assignee_id)
-    calendar, tz = calendar_of(session, manager)
+    calendar, tz = calendar_of(session, manager, settings)
     due_at = within_working_hours(calendar, due_at, tz)
     outbox.record(
         session,

@@ -84,27 +84,28 @@ def list_contacts(session: Session, partner_id: int) -> list[ContactPerson]:
 
 
 def add_contact(
-    session: Session, actor: Actor, partner_id: int, fields: dict[str, Any]
+    session: Session, actor: Actor, partner_id: int, fields: dict[str, Any], region: str
 ) -> ContactPerson:
+    """A partner's new contact person; ``region`` is the one of numbers without a country code."""
     actor.require(Permission.EDIT_CUSTOMERS)
     ownership.require_change_of(session, actor, "partner", partner_id)
     contact = ContactPerson(partner_id=partner_id, **fields)
     session.add(contact)
     session.flush()
-    phones.index(session, "contact_person", contact.id, contact.phones)
+    phones.index(session, "contact_person", contact.id, contact.phones, region)
     changed(session, partner_id, "contacts")
     return contact
 
 
 def update_contact(
-    session: Session, actor: Actor, contact_id: int, changes: dict[str, Any]
+    session: Session, actor: Actor, contact_id: int, changes: dict[str, Any], region: str
 ) -> ContactPerson:
     actor.require(Permission.EDIT_CUSTOMERS)
     contact = get(session, ContactPerson, contact_id, "contact person", lock=True)
     ownership.require_change_of(session, actor, "partner", contact.partner_id)
     apply(contact, changes)
     session.flush()
-    phones.index(session, "contact_person", contact.id, contact.phones)
+    phones.index(session, "contact_person", contact.id, contact.phones, region)
     changed(session, contact.partner_id, "contacts")
     return contact
 
@@ -113,7 +114,7 @@ def delete_contact(session: Session, actor: Actor, contact_id: int) -> None:
     actor.require(Permission.EDIT_CUSTOMERS)
     contact = get(session, ContactPerson, contact_id, "contact person")
     ownership.require_change_of(session, actor, "partner", contact.partner_id)
-    phones.index(session, "contact_person", contact.id, [])
+    phones.forget(session, "contact_person", contact.id)
     changed(session, contact.partner_id, "contacts")
     session.delete(contact)
 

@@ -9,19 +9,28 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.telephony import PhoneNumber
 from services.crm.domain.phones import all_e164
-from shared import config
 
 
-def index(session: Session, owner_kind: str, owner_id: int, raws: Iterable[str | None]) -> None:
-    """Replace the numbers indexed for one lead, contact person or employee."""
+def index(
+    session: Session, owner_kind: str, owner_id: int, raws: Iterable[str | None], region: str
+) -> None:
+    """Replace the numbers indexed for one lead, contact person or employee.
+
+    ``region`` is the configured ``PHONE_REGION`` of numbers written without a country code.
+    """
+    forget(session, owner_kind, owner_id)
+    for number in sorted(all_e164(raws, region)):
+        session.add(PhoneNumber(owner_kind=owner_kind, owner_id=owner_id, e164=number))
+    session.flush()
+
+
+def forget(session: Session, owner_kind: str, owner_id: int) -> None:
+    """Drop the numbers indexed for one lead, contact person or employee."""
     session.execute(
         delete(PhoneNumber).where(
             PhoneNumber.owner_kind == owner_kind, PhoneNumber.owner_id == owner_id
         )
     )
-    for number in sorted(all_e164(raws, config.load().phone_region)):
-        session.add(PhoneNumber(owner_kind=owner_kind, owner_id=owner_id, e164=number))
-    session.flush()
 
 
 def owners(session: Session, number: str) -> list[tuple[str, int]]:

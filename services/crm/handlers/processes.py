@@ -38,6 +38,7 @@ from services.crm.handlers import (
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import cancel_event, check_owner
+from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _, translate
 
@@ -104,6 +105,7 @@ def take_step(
     fields: dict[str, Any],
     *,
     delay_seconds: int,
+    settings: Settings,
 ) -> tuple[ProcessInstance, str | None, int | None]:
     """Go on from the current step: (instance, kind and id of the document made)."""
     instance = instances.load(session, process_id, lock=True)
@@ -115,7 +117,7 @@ def take_step(
     ownership.require_change_of(session, actor, instance.subject_kind, instance.subject_id)
     _check_fields(step.name, fields)
     if step.name == "refusal":
-        _refuse(session, actor, instance, current, fields)
+        _refuse(session, actor, instance, current, fields, settings)
         return instance, None, None
     if step.name == "assignment":
         task = _assign(session, actor, instance, step, fields)
@@ -145,6 +147,7 @@ def _refuse(
     instance: ProcessInstance,
     current: Interaction | Order | None,
     fields: dict[str, Any],
+    settings: Settings,
 ) -> None:
     """The client refuses: the current document closes with the reason, and so does the process."""
     doc_rules.check_complete(("refusal_reason_id",), fields)
@@ -165,6 +168,7 @@ def _refuse(
             instance.subject_id,
             reason,
             fields.get("content"),
+            settings,
         )
     recorder.process_refused(session, instance, utcnow(), reason.id, actor.id)
     instances.finish(

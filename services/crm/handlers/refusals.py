@@ -11,6 +11,7 @@ from services.crm.adapters.orm import InteractionStatus, RefusalReason
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
+from shared.config import Settings
 from shared.i18n import _
 
 
@@ -29,6 +30,7 @@ def refuse(
     subject_id: int,
     reason: RefusalReason,
     note: str | None,
+    settings: Settings,
 ) -> None:
     """Move the subject (a converted lead's counterparty) to the refusal status, the reason and
     the note in the status history; the callers have applied the ownership rule."""
@@ -41,6 +43,7 @@ def refuse(
         refusal_status(session).id,
         " ".join(filter(None, (f"refusal: {reason.name}.", note))),
         owner_checked=True,
+        settings=settings,
     )
 
 

@@ -36,7 +36,7 @@ def cleanup_messages(
 ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {
     # Document 000: stages, classes and the statuses they call for (replaces stages only).
     "reclassify_buyers": lambda session, settings: classification.run_routine(
-        session, settings.classification_keep_runs
+        session, settings.classification_keep_runs, settings
     ),
     "cleanup_outbox": lambda session, settings: cleanup_messages(
         session, settings.message_retention_days

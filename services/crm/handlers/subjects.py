@@ -27,6 +27,7 @@ from services.crm.handlers import inbox, ownership
 from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
 from shared.calendar import due_after
+from shared.config import Settings
 from shared.i18n import _
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
@@ -167,11 +168,13 @@ def assign_status(
     reason: str | None = None,
     *,
     owner_checked: bool = False,
+    settings: Settings,
 ) -> Assigned:
     """Set a subject's interaction status, keep the history and emit StatusAssigned.
 
     ``actor`` is None when another system assigns by message; ``owner_checked`` when the
-    caller has applied the ownership rule itself (a new record, a task's outcome). Returns the subject, whether
+    caller has applied the ownership rule itself (a new record, a task's outcome); ``settings``
+    give the calendar's configured default. Returns the subject, whether
     anything changed (assigning the status it already holds is a no-op) and, when the new
     status generates calls, the moment of the planned call: the scheduler, which owns the
     plan, computes the same instant with the same calendar functions and data.
@@ -224,7 +227,9 @@ def assign_status(
     )
     next_call_at = None
     if status.generate_calls:
-        next_call_at = _plan_call(session, kind, subject, manager, entry, status.call_interval_days)
+        next_call_at = _plan_call(
+            session, kind, subject, manager, entry, status.call_interval_days, settings
+        )
     session.flush()
     return Assigned(subject, True, next_call_at)
 
@@ -236,9 +241,10 @@ def _plan_call(
     manager: Employee | None,
     entry: StatusAssignment,
     interval_days: int,
+    settings: Settings,
 ) -> datetime:
     """When the new status's call falls due; the responsible manager is told in the inbox."""
-    calendar, tz = calendar_of(session, manager)
+    calendar, tz = calendar_of(session, manager, settings)
     at = due_after(calendar, entry.assigned_at, interval_days, tz)
     if manager is not None:
         inbox.tell(

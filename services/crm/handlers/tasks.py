@@ -27,13 +27,14 @@ from services.crm.handlers.calendar import calendar_of
 from services.crm.handlers.common import get, paginate, responsible
 from services.crm.handlers.partners import list_contacts
 from shared.calendar import end_of_working_day
+from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _
 
 log = logging.getLogger(__name__)
 
 
-def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
+def create_from_command(session: Session, data: dict[str, Any], settings: Settings) -> Task | None:
     """CreateTask from the notifier: once per key; nothing for a subject that moved on."""
     if session.scalar(select(Task.id).where(Task.key == data["key"])) is not None:
         return None
@@ -50,7 +51,7 @@ def create_from_command(session: Session, data: dict[str, Any]) -> Task | None:
     if data["kind"] == "call":
         # A call due at 09:00 may be made all that working day: overdue only after it.
         planned_at = due_at
-        calendar, tz = calendar_of(session, assignee)
+        calendar, tz = calendar_of(session, assignee, settings)
         due_at = end_of_working_day(calendar, planned_at, tz)
     task = Task(
         key=data["key"],

@@ -26,13 +26,15 @@ from services.crm.domain.phones import e164
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import inbox, interactions, phones, processes, subjects
 from services.crm.handlers.common import paginate
-from shared import config
 from shared.db import utcnow
 from shared.i18n import _
 
 
-def receive(session: Session, event: rules.CallEvent) -> PhoneCall:
-    """Apply one event of a call: the log row, and on the first one what the call is about."""
+def receive(session: Session, event: rules.CallEvent, region: str) -> PhoneCall:
+    """Apply one event of a call: the log row, and on the first one what the call is about.
+
+    ``region`` is the configured ``PHONE_REGION`` of numbers written without a country code.
+    """
     at = event.at or utcnow()
     session.execute(
         insert(PhoneCall)
@@ -51,7 +53,7 @@ def receive(session: Session, event: rules.CallEvent) -> PhoneCall:
         .with_for_update()
     ).one()
     first = call.interaction_id is None and call.process_id is None
-    _note(session, call, event, at)
+    _note(session, call, event, at, region)
     if first:
         _match(session, call)
         _log(session, call)
@@ -62,9 +64,8 @@ def receive(session: Session, event: rules.CallEvent) -> PhoneCall:
     return call
 
 
-def _note(session: Session, call: PhoneCall, event: rules.CallEvent, at) -> None:
+def _note(session: Session, call: PhoneCall, event: rules.CallEvent, at, region: str) -> None:
     """What this event adds; what is known already stays (a late or repeated event)."""
-    region = config.load().phone_region
     call.external_number = call.external_number or e164(event.external_number, region)
     call.line_number = call.line_number or event.line_number
     call.extension = call.extension or event.extension
@@ -203,6 +204,7 @@ def list_calls(
     employee_id: int | None = None,
     state: str | None = None,
     number: str | None = None,
+    region: str,
 ) -> tuple[list[PhoneCall], int]:
     """The exchange's call log, newest first: a manager's own; everyone's for heads, admins
     and secretaries (who answer the company's lines)."""
@@ -218,5 +220,5 @@ def list_calls(
     if state is not None:
         stmt = stmt.where(PhoneCall.state == state)
     if number is not None:
-        stmt = stmt.where(PhoneCall.external_number == e164(number, config.load().phone_region))
+        stmt = stmt.where(PhoneCall.external_number == e164(number, region))
     return paginate(session, stmt, page, page_size)

@@ -15,6 +15,7 @@ from services.crm.adapters.relay import Relay
 from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import calls, counterparties, leads, partners, subjects
+from shared import config
 from shared.contracts import CRM, SCHEDULER, consumer_actor, envelope, parse
 from shared.db import transaction, utcnow
 from shared.deadletter import REASON_HEADER
@@ -76,7 +77,10 @@ def stored(sessions, plan_id) -> CallPlanView | None:
 def new_lead(sessions, actor, name, responsible_id, **fields):
     with transaction(sessions) as session:
         return leads.create_lead(
-            session, actor, {"name": name, "responsible_id": responsible_id, **fields}
+            session,
+            actor,
+            {"name": name, "responsible_id": responsible_id, **fields},
+            config.load(),
         ).id
 
 
@@ -85,7 +89,7 @@ def new_counterparty(sessions, actor, name, responsible_id=None, **fields):
         partner = partners.create_partner(session, actor, {"name": f"{name} group"})
         data = {"name": name, "partner_id": partner.id, "kind": "legal_entity", **fields}
         return counterparties.create_counterparty(
-            session, actor, {**data, "responsible_id": responsible_id}
+            session, actor, {**data, "responsible_id": responsible_id}, config.load()
         ).id
 
 
@@ -301,7 +305,7 @@ def run_create_task(sessions, *, plan_id, subject_id, assignee_id):
         )
     )[1]
     with transaction(sessions) as session:
-        return create_from_command(session, loaded)
+        return create_from_command(session, loaded, config.load())
 
 
 def test_unknown_or_contradictory_panel_filters_are_refused_not_ignored(panel):

@@ -18,9 +18,9 @@ def counts(sessions):
         ]
 
 
-def test_demo_loads_once_and_every_run_prints_a_working_admin_token(sessions, clean_db):
+def test_demo_loads_once_and_every_run_prints_a_working_admin_token(sessions, settings, clean_db):
     with transaction(sessions) as session:
-        first = demo.load(session)
+        first = demo.load(session, settings)
     loaded = counts(sessions)
     assert loaded == [
         len(demo.EMPLOYEES),
@@ -35,7 +35,7 @@ def test_demo_loads_once_and_every_run_prints_a_working_admin_token(sessions, cl
     # Deals spread over stages, won and lost, in both modes.
     assert {state for state, _ in states} == {"in_progress", "won", "lost", "cancelled"}
     with transaction(sessions) as session:
-        second = demo.load(session)
+        second = demo.load(session, settings)
     assert counts(sessions) == loaded
     with sessions() as session:
         assert authenticate(session, first).role == "admin"

@@ -11,6 +11,7 @@ from services.crm.adapters.orm import Employee, Lead
 from services.crm.handlers import calls
 from services.crm.handlers.accounts import actor_of, invite
 from services.crm.handlers.tasks import create_from_command
+from shared import config
 from shared.db import transaction, utcnow
 from tests import factories
 
@@ -150,6 +151,7 @@ def call_task(sessions, employee_id: int, customer: str):
                 "subject_id": lead.id,
                 "due_at": utcnow(),
             },
+            config.load(),
         )
 
 

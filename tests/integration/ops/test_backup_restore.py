@@ -19,7 +19,7 @@ def test_a_backup_restored_into_a_fresh_database_holds_the_same_rows_at_the_same
     with transaction(sessions) as session:
         for name in ("Acme", "Globex", "Initech"):
             fields = {"name": name, "status_id": status_id(sessions, "Hot")}
-            create_lead(session, Actor(admin_id, Role.ADMIN), fields)
+            create_lead(session, Actor(admin_id, Role.ADMIN), fields, settings)
     ops("pause-scheduler")
     dump = tmp_path / "crm.dump"
 

@@ -61,7 +61,7 @@ def history(sessions, lead_id: int) -> list[str | None]:
 
 
 def test_a_status_for_a_lead_that_did_not_exist_yet_is_assigned_once_its_dead_letter_is_replayed(
-    ops, service_queues, broker, sessions, crm_worker, clean_db
+    ops, service_queues, broker, sessions, settings, crm_worker, clean_db
 ):
     first = assign(broker, sessions, 1, "web shop order")
     second = assign(broker, sessions, 2, "trade fair")
@@ -78,7 +78,9 @@ def test_a_status_for_a_lead_that_did_not_exist_yet_is_assigned_once_its_dead_le
 
     admin_id, _ = factories.employee(sessions, "admin")
     with transaction(sessions) as session:
-        assert create_lead(session, Actor(admin_id, Role.ADMIN), {"name": "Globex"}).id == 1
+        assert (
+            create_lead(session, Actor(admin_id, Role.ADMIN), {"name": "Globex"}, settings).id == 1
+        )
 
     replayed = ops("replay", "crm", "--message-id", first["message_id"]).stdout
     assert replayed.split() == [first["message_id"]]
@@ -105,11 +107,11 @@ def test_queues_shows_what_waits_in_each_service_queue_and_its_dead_letters(
 
 
 def test_a_task_that_can_never_be_stored_is_dead_lettered_once_with_its_reason(
-    ops, service_queues, broker, sessions, crm_worker, clean_db
+    ops, service_queues, broker, sessions, settings, crm_worker, clean_db
 ):
     manager_id, _ = factories.employee(sessions, "manager")
     with transaction(sessions) as session:
-        lead = create_lead(session, Actor(manager_id, Role.MANAGER), {"name": "Globex"})
+        lead = create_lead(session, Actor(manager_id, Role.MANAGER), {"name": "Globex"}, settings)
     command = envelope(
         "CreateTask",
         {

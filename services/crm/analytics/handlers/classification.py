@@ -39,6 +39,7 @@ from services.crm.handlers import subjects
 from services.crm.handlers.buyers import Buyer, buyers
 from services.crm.handlers.calls import with_subject
 from services.crm.handlers.common import get, paginate
+from shared.config import Settings
 from shared.contracts import CRM
 from shared.db import utcnow
 from shared.i18n import translate
@@ -78,7 +79,9 @@ def _period(start: date | None, end: date | None) -> Period:
     return period(start, end, utcnow().date())
 
 
-def on_run_classification(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def on_run_classification(
+    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+) -> None:
     """RunClassification: carry out a requested run, once."""
     run = session.get(ClassificationRun, data["run_id"], with_for_update=True)
     if run is None:
@@ -88,10 +91,10 @@ def on_run_classification(session: Session, env: dict[str, Any], data: dict[str,
         actor = (
             Actor(requester.id, Role(requester.role), requester.department) if requester else None
         )
-        carry_out(session, run, actor)
+        carry_out(session, run, actor, settings)
 
 
-def run_routine(session: Session, keep_runs: int) -> dict[str, Any]:
+def run_routine(session: Session, keep_runs: int, settings: Settings) -> dict[str, Any]:
     """The reclassify_buyers routine: a run over the default months; old runs' lines go."""
     months = _period(None, None)
     run = ClassificationRun(
@@ -99,12 +102,14 @@ def run_routine(session: Session, keep_runs: int) -> dict[str, Any]:
     )
     session.add(run)
     session.flush()
-    carry_out(session, run, None)
+    carry_out(session, run, None, settings)
     _forget_lines(session, keep_runs)
     return run.counts
 
 
-def carry_out(session: Session, run: ClassificationRun, actor: Actor | None) -> None:
+def carry_out(
+    session: Session, run: ClassificationRun, actor: Actor | None, settings: Settings
+) -> None:
     """Classify every buyer, apply the statuses, write the lines; the run is done."""
     now = utcnow()
     classes = _classes(session, Period(run.period_start, run.period_end))
@@ -124,7 +129,7 @@ def carry_out(session: Session, run: ClassificationRun, actor: Actor | None) -> 
                 )
                 stage = buyer.stage.value if buyer.stage else None
                 status = rules.status_for(stage, abc, by_stage, by_class)
-                line = _apply(session, run, actor, buyer, stage, abc, status)
+                line = _apply(session, run, actor, buyer, stage, abc, status, settings)
                 lines.append({**line, "xyz_class": xyz})
                 counts.update((PLURAL[kind], f"stage:{stage}", f"class:{abc or '-'}"))
                 counts["changed"] += line["changed"]
@@ -142,6 +147,7 @@ def _apply(
     stage: str | None,
     abc: str | None,
     status_id: int | None,
+    settings: Settings,
 ) -> dict[str, Any]:
     line = {
         "run_id": run.id,
@@ -161,7 +167,9 @@ def _apply(
     reason = translate(None, rules.REASON, number=run.id, stage=stage, abc=abc or "-")
     try:
         with session.begin_nested():
-            subjects.assign_status(session, actor, buyer.kind, buyer.id, status_id, reason)
+            subjects.assign_status(
+                session, actor, buyer.kind, buyer.id, status_id, reason, settings=settings
+            )
     except Invalid as refused:
         # A rule's status that does not apply to this kind of buyer: listed, not applied.
         return {**line, "note": refused.reason[:300]}

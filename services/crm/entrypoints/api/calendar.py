@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.fields import Day, Instant
 from services.crm.entrypoints.api.schemas import Schema
 from services.crm.handlers import calendar
@@ -72,7 +72,7 @@ class CompanyWeek(MethodView):
     def get(self):
         """The company's working week and hours"""
         with unit_of_work() as session:
-            return calendar.show_week(session)
+            return calendar.show_week(session, settings())
 
     @blp.arguments(WeekSchema)
     @blp.response(200, WeekViewSchema)
@@ -97,7 +97,7 @@ class DepartmentWeek(MethodView):
     def get(self, department):
         """A department's own week and hours"""
         with unit_of_work() as session:
-            return calendar.show_week(session, department)
+            return calendar.show_week(session, settings(), department)
 
     @blp.arguments(WeekSchema)
     @blp.response(200, WeekViewSchema)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.crm.adapters.orm import Employee
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     EmployeeQuerySchema,
     EmployeeSchema,
@@ -37,7 +37,7 @@ class Employees(MethodView):
     def post(self, data):
         """Add an employee (admins only)"""
         with unit_of_work() as session:
-            return employees.create_employee(session, actor(), data)
+            return employees.create_employee(session, actor(), data, settings())
 
 
 @blp.route("/me")
@@ -62,7 +62,7 @@ class EmployeeById(MethodView):
     def patch(self, data, employee_id):
         """Edit an employee: role, department, time zone, deactivation (admins only)"""
         with unit_of_work() as session:
-            return employees.update_employee(session, actor(), employee_id, data)
+            return employees.update_employee(session, actor(), employee_id, data, settings())
 
 
 @blp.route("/<int:employee_id>/tokens")
@@ -89,7 +89,9 @@ class WebhookSecret(MethodView):
     def post(self, employee_id):
         """Issue a new webhook signing secret; shown in this response only, the old one stops"""
         with unit_of_work() as session:
-            secret, version = employees.issue_webhook_secret(session, actor(), employee_id)
+            secret, version = employees.issue_webhook_secret(
+                session, actor(), employee_id, settings()
+            )
         return {"webhook_secret": secret, "webhook_secret_version": version}
 
 

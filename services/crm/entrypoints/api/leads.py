@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     ConvertLeadSchema,
     CounterpartySchema,
@@ -28,7 +28,9 @@ add_subject_routes(
         update_schema=LeadUpdateSchema,
         query_schema=SubjectQuerySchema,
         create=leads.create_lead,
-        update=leads.update_lead,
+        update=lambda session, who, lead_id, changes: leads.update_lead(
+            session, who, lead_id, changes, settings()
+        ),
         filters="status, responsible manager or name",
     ),
 )

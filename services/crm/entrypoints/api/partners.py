@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.crm.adapters.orm import Partner
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     ContactPersonSchema,
     PartnerLinkSchema,
@@ -75,7 +75,7 @@ class PartnerContacts(MethodView):
     def post(self, data, partner_id):
         """Add a contact person to the partner"""
         with unit_of_work() as session:
-            return partners.add_contact(session, actor(), partner_id, data)
+            return partners.add_contact(session, actor(), partner_id, data, settings().phone_region)
 
 
 @blp.route("/<int:partner_id>/links")
@@ -112,7 +112,9 @@ class ContactById(MethodView):
     def patch(self, data, contact_id):
         """Edit a contact person"""
         with unit_of_work() as session:
-            return partners.update_contact(session, actor(), contact_id, data)
+            return partners.update_contact(
+                session, actor(), contact_id, data, settings().phone_region
+            )
 
     @contacts.response(204)
     def delete(self, contact_id):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.crm.adapters.flowchart_svg import render
 from services.crm.domain.process import PROCESSES, definition
 from services.crm.entrypoints.api import process_errors
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.sales_schemas import (
     ProcessDefSchema,
     ProcessQuerySchema,
@@ -34,7 +34,7 @@ SVG = {"200": {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}}
 
 
 def delay() -> int:
-    return current_app.config["SETTINGS"].reminder_delay_seconds
+    return settings().reminder_delay_seconds
 
 
 @blp.route("/processes")
@@ -83,7 +83,13 @@ class Steps(MethodView):
         step = data.pop("step")
         with unit_of_work() as session:
             instance, kind, id_ = processes.take_step(
-                session, actor(), process_id, step, data, delay_seconds=delay()
+                session,
+                actor(),
+                process_id,
+                step,
+                data,
+                delay_seconds=delay(),
+                settings=settings(),
             )
             document = {"kind": kind, "id": id_} if kind else None
             return {"process": view(session, instance.id), "document": document}

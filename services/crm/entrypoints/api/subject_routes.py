@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from services.crm.domain.roles import Actor
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     AssignmentResultSchema,
     AssignStatusSchema,
@@ -21,6 +21,7 @@ from services.crm.entrypoints.api.schemas import (
     StatusAssignmentSchema,
 )
 from services.crm.handlers import calls, cards, subjects
+from shared.config import Settings
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class SubjectApi:
     new_schema: type[ma.Schema]
     update_schema: type[ma.Schema]
     query_schema: type[ma.Schema]
-    create: Callable[[Session, Actor, dict[str, Any]], Any]
+    create: Callable[[Session, Actor, dict[str, Any], Settings], Any]
     update: Callable[[Session, Actor, int, dict[str, Any]], Any]
     filters: str  # the list's filters, for the OpenAPI summary
 
@@ -63,7 +64,7 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
         @blp.response(201, api.schema)
         def post(self, data):
             with unit_of_work() as session:
-                return api.create(session, actor(), data)
+                return api.create(session, actor(), data, settings())
 
     @blp.route("/<int:subject_id>")
     class Item(MethodView):
@@ -88,7 +89,13 @@ def add_subject_routes(blp: Blueprint, api: SubjectApi) -> None:
             """Assign an interaction status (a no-op when it is already the current one)"""
             with unit_of_work() as session:
                 result = subjects.assign_status(
-                    session, actor(), kind, subject_id, data["status_id"], data.get("reason")
+                    session,
+                    actor(),
+                    kind,
+                    subject_id,
+                    data["status_id"],
+                    data.get("reason"),
+                    settings=settings(),
                 )
                 return {
                     "changed": result.changed,

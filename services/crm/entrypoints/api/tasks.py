@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.crm.domain.tasks import OUTCOMES, Completion
 from services.crm.entrypoints.api import deal_errors, process_errors
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import Id, Name, QueryId, Schema
 from services.crm.handlers import outcomes, tasks
@@ -128,15 +127,9 @@ class CompleteTask(MethodView):
     @blp.response(200, CompletedSchema)
     def post(self, data, task_id):
         """Complete a task with its outcome and result; the outcome opens the next step"""
-        settings = current_app.config["SETTINGS"]
         with unit_of_work() as session:
             return outcomes.complete_task(
-                session,
-                actor(),
-                task_id,
-                Completion(**data),
-                call_back_minutes=settings.call_back_minutes,
-                reminder_delay_seconds=settings.reminder_delay_seconds,
+                session, actor(), task_id, Completion(**data), settings=settings()
             )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from services.crm.adapters.exchanges import FORMATS, Unsigned, Webhook
 from services.crm.domain.errors import NotFound
 from services.crm.domain.telephony import ORDER
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.errors import body
 from services.crm.entrypoints.api.fields import Instant
 from services.crm.entrypoints.api.schemas import PHONE, QueryId, Schema
@@ -68,10 +68,10 @@ class PhoneCallQuerySchema(Schema):
 
 
 def _webhook() -> Webhook:
-    settings = current_app.config["SETTINGS"]
+    public_url = settings().telephony_public_url
     url = request.url
-    if settings.telephony_public_url:
-        url = settings.telephony_public_url.rstrip("/") + request.full_path.rstrip("?")
+    if public_url:
+        url = public_url.rstrip("/") + request.full_path.rstrip("?")
     return Webhook(
         body=request.get_data(cache=True),
         headers=request.headers,
@@ -98,13 +98,15 @@ class ExchangeEvents(MethodView):
             return body(413, f"a call event is at most {MAX_WEBHOOK_BYTES} bytes")
         request.max_content_length = MAX_WEBHOOK_BYTES  # a body sent without its length too
         try:
-            event = read(_webhook(), current_app.config["SETTINGS"].telephony_secret)
+            event = read(_webhook(), settings().telephony_secret)
         except Unsigned as exc:
             return body(401, str(exc))
         if event is None:
             return {}
         with unit_of_work() as session:
-            return PhoneCallSchema().dump(telephony.receive(session, event))
+            return PhoneCallSchema().dump(
+                telephony.receive(session, event, settings().phone_region)
+            )
 
     def get(self, exchange):
         """Zadarma checks the address by asking it to echo ``zd_echo``"""
@@ -126,6 +128,7 @@ class PhoneCalls(MethodView):
                 actor(),
                 page=pagination_parameters.page,
                 page_size=pagination_parameters.page_size,
+                region=settings().phone_region,
                 **filters,
             )
             return items

@@ -43,7 +43,7 @@ def add_employee():
     try:
         fields = load(EmployeeSchema(), data)
         with unit_of_work() as db:
-            attempt(lambda: employees.create_employee(db, actor(), fields))
+            attempt(lambda: employees.create_employee(db, actor(), fields, settings()))
     except FormError as exc:
         with unit_of_work() as db:
             people = employees.list_employees(db)
@@ -65,7 +65,7 @@ def edit_employee(employee_id: int):
     data["active"] = request.form.get("active") == "on"
     fields = load(EmployeeSchema(partial=True), data)
     with unit_of_work() as db:
-        employees.update_employee(db, actor(), employee_id, fields)
+        employees.update_employee(db, actor(), employee_id, fields, settings())
     return redirect(url_for("web.admin_employees"))
 
 

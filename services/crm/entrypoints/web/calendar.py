@@ -9,7 +9,7 @@ from flask import redirect, request, url_for
 from services.crm.domain.roles import Permission
 from services.crm.entrypoints.api.calendar import HolidaySchema, WeekSchema
 from services.crm.entrypoints.api.context import unit_of_work
-from services.crm.entrypoints.web.base import actor, bp, locale, render
+from services.crm.entrypoints.web.base import actor, bp, locale, render, settings
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import calendar
 from shared.contracts import WEEKDAY_NAMES
@@ -20,7 +20,7 @@ HOLIDAYS_SHOWN = 200
 def _page(code: int = 200, errors: dict | None = None, form: str | None = None):
     names = get_day_names("abbreviated", locale=locale())
     with unit_of_work() as db:
-        company = calendar.show_week(db)
+        company = calendar.show_week(db, settings())
         departments = calendar.list_department_weeks(db)
         holidays, _ = calendar.list_holidays(db, page=1, page_size=HOLIDAYS_SHOWN)
     return render(

@@ -9,7 +9,7 @@ from services.crm.adapters.orm import InteractionStatus
 from services.crm.domain.errors import NotFound
 from services.crm.entrypoints.api.context import unit_of_work
 from services.crm.entrypoints.api.schemas import AssignStatusSchema
-from services.crm.entrypoints.web.base import actor, bp, render
+from services.crm.entrypoints.web.base import actor, bp, render, settings
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import calls, cards, subjects
 
@@ -48,7 +48,13 @@ def assign_status(kind: str, subject_id: int):
             parsed = load(AssignStatusSchema(), data)
             attempt(
                 lambda: subjects.assign_status(
-                    db, actor(), kind, subject_id, parsed["status_id"], parsed.get("reason")
+                    db,
+                    actor(),
+                    kind,
+                    subject_id,
+                    parsed["status_id"],
+                    parsed.get("reason"),
+                    settings=settings(),
                 )
             )
     except FormError as exc:

@@ -157,7 +157,13 @@ def take_step(process_id: int, step: str):
         with unit_of_work() as db:
             attempt(
                 lambda: processes.take_step(
-                    db, actor(), process_id, step, fields, delay_seconds=_delay()
+                    db,
+                    actor(),
+                    process_id,
+                    step,
+                    fields,
+                    delay_seconds=_delay(),
+                    settings=settings(),
                 )
             )
     except FormError as exc:

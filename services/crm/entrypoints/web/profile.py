@@ -6,7 +6,7 @@ from flask import redirect, request, url_for
 
 from services.crm.entrypoints.api.context import unit_of_work
 from services.crm.entrypoints.api.schemas import EmployeeSchema
-from services.crm.entrypoints.web.base import actor, bp, render
+from services.crm.entrypoints.web.base import actor, bp, render, settings
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import employees
 
@@ -24,7 +24,7 @@ def save_profile():
     try:
         changes = load(EmployeeSchema(partial=True, only=FIELDS), data)
         with unit_of_work() as db:
-            attempt(lambda: employees.update_employee(db, actor(), actor().id, changes))
+            attempt(lambda: employees.update_employee(db, actor(), actor().id, changes, settings()))
     except FormError as exc:
         return render("profile.html", 422, values=request.form, errors=exc.errors)
     return redirect(url_for("web.profile", saved=1))

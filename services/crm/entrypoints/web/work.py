@@ -73,18 +73,12 @@ def complete_task(task_id: int):
     data = values(request.form)
     if "call_back_at" in data:
         data["call_back_at"] = _aware(data["call_back_at"], get_timezone())
-    config = settings()
     try:
         completion = Completion(**load(CompletionSchema(), data))
         with unit_of_work() as db:
             result = attempt(
                 lambda: outcomes.complete_task(
-                    db,
-                    actor(),
-                    task_id,
-                    completion,
-                    call_back_minutes=config.call_back_minutes,
-                    reminder_delay_seconds=config.reminder_delay_seconds,
+                    db, actor(), task_id, completion, settings=settings()
                 )
             )
     except FormError as exc:

@@ -24,7 +24,7 @@ def at(month: int, day: int, year: int = 2026) -> datetime:
 
 
 @pytest.fixture()
-def portfolio(as_role, admin, sessions):
+def portfolio(as_role, admin, sessions, settings):
     """Three item groups and an ungrouped item, sold by Alice and Bob in two periods."""
     alice, bob = as_role("manager", department="Sales"), as_role("manager", department="Sales")
     groups = {
@@ -39,7 +39,7 @@ def portfolio(as_role, admin, sessions):
     with transaction(sessions) as session:
         partner = partners.create_partner(session, boss, {"name": "P"}).id
         customer = counterparties.create_counterparty(
-            session, boss, {"name": "C", "partner_id": partner, "kind": "individual"}
+            session, boss, {"name": "C", "partner_id": partner, "kind": "individual"}, settings
         ).id
         history = (
             (at(11, 10, 2025), alice, [("Inst", 1, 580), ("Maint", 4, 100), ("Cons", 1, 100)]),

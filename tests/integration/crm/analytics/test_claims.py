@@ -19,7 +19,7 @@ from tests.integration.crm.support import created, field_errors, outbox_of
 
 
 @pytest.fixture()
-def office(as_role, admin, sessions):
+def office(as_role, admin, sessions, settings):
     """Helen heads Sales, Alice manages the customer Globex there; Carol is in Export."""
     helen = as_role("head_of_sales", department="Sales")
     alice = as_role("manager", department="Sales")
@@ -39,6 +39,7 @@ def office(as_role, admin, sessions):
                     "kind": "legal_entity",
                     "responsible_id": alice.id,
                 },
+                settings,
             ).id
             for name in ("Globex LLC", "Globex Retail")
         ]

@@ -156,10 +156,10 @@ def test_the_nightly_routine_runs_the_document_until_the_buyers_settle(buyers, a
     assert admin.get(f"/api/leads/{ids['L3']}").json["status_id"] == WARM
 
 
-def test_lines_of_all_but_the_latest_runs_are_let_go(buyers, sessions):
+def test_lines_of_all_but_the_latest_runs_are_let_go(buyers, sessions, settings):
     with transaction(sessions) as session:
-        first = classification.run_routine(session, keep_runs=1)
-        classification.run_routine(session, keep_runs=1)
+        first = classification.run_routine(session, keep_runs=1, settings=settings)
+        classification.run_routine(session, keep_runs=1, settings=settings)
     with sessions() as session:
         runs = session.execute(
             select(ClassificationLine.run_id, func.count()).group_by(ClassificationLine.run_id)

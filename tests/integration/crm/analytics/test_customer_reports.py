@@ -45,7 +45,7 @@ HISTORY = {
 
 
 @pytest.fixture()
-def customers(as_role, admin, sessions):
+def customers(as_role, admin, sessions, settings):
     alice = as_role("manager", department="Sales")
     bob = as_role("manager", department="Sales")
     who = {"alice": alice.id, "bob": bob.id}
@@ -64,6 +64,7 @@ def customers(as_role, admin, sessions):
                     "kind": "legal_entity",
                     "responsible_id": who[manager],
                 },
+                settings,
             )
             ids[name] = cp.id
             for when, amount in orders:
