@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from services.crm.entrypoints.api.context import settings
 from shared.asyncapi import document
 
 blp = Blueprint("asyncapi", __name__)
@@ -18,8 +19,8 @@ def _document() -> dict[str, Any]:
     # The contracts do not change while the process runs: build the document once.
     cached = current_app.extensions.get("crm.asyncapi")
     if cached is None:
-        settings = current_app.config["SETTINGS"]
-        cached = document(settings.events_exchange, settings.broker_url)
+        config = settings()
+        cached = document(config.events_exchange, config.broker_url)
         current_app.extensions["crm.asyncapi"] = cached
     return cached
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.crm.entrypoints.api import deal_errors
-from services.crm.entrypoints.api.context import actor, unit_of_work
+from services.crm.entrypoints.api.context import actor, settings, unit_of_work
 from services.crm.entrypoints.api.deal_kinds import UPLOAD
 from services.crm.entrypoints.api.deal_schemas import (
     DealFileSchema,
@@ -30,8 +29,8 @@ deal_errors.register(blp)
 
 
 def policy() -> deal_moves.StallPolicy:
-    settings = current_app.config["SETTINGS"]
-    return deal_moves.StallPolicy(settings.deal_quiet_days, settings.deal_stall_escalate_seconds)
+    config = settings()
+    return deal_moves.StallPolicy(config.deal_quiet_days, config.deal_stall_escalate_seconds)
 
 
 @blp.route("")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.crm.domain.errors import Invalid
+from services.crm.entrypoints.api.context import settings
 from services.crm.handlers.files import Upload
 
 CHUNK = 64 * 1024
@@ -13,7 +14,7 @@ CHUNK = 64 * 1024
 
 def read_upload(field: str = "file") -> Upload:
     """The multipart ``field``'s file, read in chunks up to ``UPLOAD_MAX_BYTES``."""
-    limit = current_app.config["SETTINGS"].upload_max_bytes
+    limit = settings().upload_max_bytes
     # A body announced larger than the file may be plus its form is refused before reading.
     if request.content_length is not None and request.content_length > limit + CHUNK:
         raise RequestEntityTooLarge(f"a file is at most {limit} bytes")

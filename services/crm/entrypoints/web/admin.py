@@ -7,13 +7,13 @@ from flask import redirect, request, url_for
 from services.crm.adapters.orm import Employee, InteractionStatus, RefusalReason
 from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Permission
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import settings, unit_of_work
 from services.crm.entrypoints.api.schemas import (
     EmployeeSchema,
     InteractionStatusSchema,
     RefusalReasonSchema,
 )
-from services.crm.entrypoints.web.base import actor, bp, render, settings
+from services.crm.entrypoints.web.base import actor, bp, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import accounts, employees, reference
 from services.crm.handlers.common import get

@@ -128,7 +128,3 @@ def page_globals() -> dict[str, Any]:
         "unread": g.get("unread", 0),
         "last_notification": g.get("last_notification", 0),
     }
-
-
-def settings():
-    return current_app.config["SETTINGS"]

@@ -8,8 +8,8 @@ from flask import redirect, request, url_for
 
 from services.crm.domain.roles import Permission
 from services.crm.entrypoints.api.calendar import HolidaySchema, WeekSchema
-from services.crm.entrypoints.api.context import unit_of_work
-from services.crm.entrypoints.web.base import actor, bp, locale, render, settings
+from services.crm.entrypoints.api.context import settings, unit_of_work
+from services.crm.entrypoints.web.base import actor, bp, locale, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import calendar
 from shared.contracts import WEEKDAY_NAMES

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.flowchart_svg import render as flowchart
 from services.crm.adapters.orm import RefusalReason
 from services.crm.domain.process import INBOUND_SALES
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import settings, unit_of_work
 from services.crm.entrypoints.api.sales_schemas import (
     DocumentPatchSchema,
     RegistrationSchema,
     StepRequestSchema,
 )
-from services.crm.entrypoints.web.base import actor, bp, render, settings
+from services.crm.entrypoints.web.base import actor, bp, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import (
     catalogue,

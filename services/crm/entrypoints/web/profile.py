@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import settings, unit_of_work
 from services.crm.entrypoints.api.schemas import EmployeeSchema
-from services.crm.entrypoints.web.base import actor, bp, render, settings
+from services.crm.entrypoints.web.base import actor, bp, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import employees
 

@@ -10,9 +10,9 @@ from flask_babel import get_timezone
 
 from services.crm.adapters.orm import InteractionStatus, RefusalReason
 from services.crm.domain.tasks import Completion
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import settings, unit_of_work
 from services.crm.entrypoints.api.tasks import CompletionSchema
-from services.crm.entrypoints.web.base import actor, bp, render, settings
+from services.crm.entrypoints.web.base import actor, bp, render
 from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import inbox, outcomes, tasks
 from services.crm.handlers.reference import list_entries
