@@ -18,6 +18,7 @@ from services.crm.handlers.common import apply, get
 from shared import config, webhooks
 from shared.db import utcnow
 from shared.i18n import DEFAULT_LOCALE
+from shared.messages import EmployeeChanged
 from shared.names import Channel
 
 SELF_SERVICE = {"channels", "webhook_url", "timezone", "locale"}
@@ -149,20 +150,19 @@ def changed(session: Session, employee: Employee) -> None:
         session,
         "employee",
         employee.id,
-        "EmployeeChanged",
-        {
-            "employee_id": employee.id,
-            "name": employee.name,
-            "email": employee.email,
-            "role": employee.role,
-            "department": employee.department,
-            "timezone": employee.timezone or "UTC",
-            "active": employee.active if employee.active is not None else True,
-            "channels": list(employee.channels or [Channel.IN_APP]),
-            "webhook_url": employee.webhook_url,
-            "webhook_secret_version": employee.webhook_secret_version or 0,
-            "locale": employee.locale or DEFAULT_LOCALE,
-        },
+        EmployeeChanged(
+            employee_id=employee.id,
+            name=employee.name,
+            email=employee.email,
+            role=employee.role,
+            department=employee.department,
+            timezone=employee.timezone or "UTC",
+            active=employee.active if employee.active is not None else True,
+            channels=list(employee.channels or [Channel.IN_APP]),
+            webhook_url=employee.webhook_url,
+            webhook_secret_version=employee.webhook_secret_version or 0,
+            locale=employee.locale or DEFAULT_LOCALE,
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from services.crm.handlers.employees import locale_of
 from services.crm.handlers.process_documents import document_task_completed
 from services.crm.handlers.tasks import details, finish, load_visible, open_task
 from shared.calendar import within_working_hours
+from shared.messages import CallCompleted, RescheduleCall
 
 
 def complete_task(
@@ -63,14 +64,13 @@ def complete_task(
             session,
             task.subject_kind,
             task.subject_id,
-            "CallCompleted",
-            {
-                "subject_kind": task.subject_kind,
-                "subject_id": task.subject_id,
-                "completed_at": now.isoformat(),
-                "task_id": task.id,
-                "outcome": completion.outcome,
-            },
+            CallCompleted(
+                subject_kind=task.subject_kind,
+                subject_id=task.subject_id,
+                completed_at=now,
+                task_id=task.id,
+                outcome=completion.outcome,
+            ),
         )
     created = []
     if step.next_task:
@@ -197,12 +197,11 @@ def _call_back(session: Session, actor: Actor, task: Task, due_at: datetime) -> 
         session,
         task.subject_kind,
         task.subject_id,
-        "RescheduleCall",
-        {
-            "subject_kind": task.subject_kind,
-            "subject_id": task.subject_id,
-            "due_at": due_at.isoformat(),
-            "requested_by_id": actor.id,
-        },
+        RescheduleCall(
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            due_at=due_at,
+            requested_by_id=actor.id,
+        ),
     )
     return due_at
