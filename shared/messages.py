@@ -48,7 +48,7 @@ class Message:
 
         Not checked here: the envelope checks it against the contract, naming a bad field.
         """
-        return {f.name: _json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _json(getattr(self, name)) for name in _names(type(self))}
 
 
 @functools.cache
@@ -100,14 +100,25 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *versions, *(c.type for c in CONTRACTS.values())})
 
 
+@functools.cache
+def _names(cls: type[Message]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+# The scheduler builds a message per due call: primitives pass first, at one type lookup.
+_PRIMITIVES = frozenset({int, str, bool, float, type(None)})
+
+
 def _json(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.time):  # datetime is a date
+    if type(value) in _PRIMITIVES:
+        return value
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [_json(v) for v in value]
     return value
 
