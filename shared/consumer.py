@@ -13,10 +13,12 @@ from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
 from shared.db import first_delivery, transaction
 from shared.deadletter import checked, reject
+from shared.messages import Message, as_message
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, dict[str, Any], dict[str, Any]], None]
+# handler(session, envelope, message): the typed message of the version that arrived.
+Handler = Callable[[Session, dict[str, Any], Message], None]
 
 
 def consume(
@@ -33,7 +35,8 @@ def consume(
 
     Parameters:
       message: the envelope as received (already checked by ContractValidation).
-      handlers: message type -> ``handler(session, envelope, data)``.
+      handlers: message type -> ``handler(session, envelope, message)``, where ``message``
+        is the typed message (``shared.messages``) of the version that arrived.
       sessions: the service's session factory.
       inbox: the service's ``InboxMessage`` class.
       permanent: errors that retrying cannot fix; the message is dead-lettered with
@@ -47,10 +50,11 @@ def consume(
         if handler is None:
             reject(f"type: {env['type']} is not handled by this service")
             return
+        typed = as_message(env, data)
         try:
             with transaction(sessions) as session:
                 if first_delivery(session, inbox, env["message_id"]):
-                    handler(session, env, data)
+                    handler(session, env, typed)
                 else:
                     log.info("duplicate ignored", extra={"type": env["type"]})
         except permanent as exc:

@@ -2,9 +2,10 @@
 
 ``from shared.messages import LeadConverted`` gives the class of the version producers send
 (``LeadConvertedV1`` names one version). A producer records an instance instead of a type
-name and a dict; a consumer's handler declared with :func:`handles` gets an instance of the
-version that arrived. Nothing is written twice: fields, types and defaults come from the
-contract's marshmallow schema, so a new contract has its class with no extra code.
+name and a dict; a consumer's handler gets, from ``shared.consumer``, the instance of the
+version that arrived. Nothing is written twice: fields, types, defaults and the docstring
+come from the contract's marshmallow schema, so a new contract has its class with no extra
+code, and the class cannot drift from what is checked on the wire.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import datetime as dt
 import decimal
 import functools
 import re
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import fields
 
-from shared.contracts import Contract, ContractError, contract_for
+from shared.contracts import CONTRACTS, Contract, ContractError, contract_for, parse
 
 # Python types of the fields, most specific first: shown in the classes' annotations.
 PYTHON_TYPES: tuple[tuple[type[fields.Field], type], ...] = (
@@ -48,7 +48,7 @@ class Message:
 
         Not checked here: the envelope checks it against the contract, naming a bad field.
         """
-        return {f.name: _json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _json(getattr(self, name)) for name in _names(type(self))}
 
 
 @functools.cache
@@ -57,11 +57,12 @@ def message_class(contract: Contract) -> type[Message]:
     members = [
         (name, _annotation(f), _default(f)) for name, f in contract.schema._declared_fields.items()
     ]
+    doc = (contract.schema.__doc__ or "").strip() or f"{contract.type}, version {contract.version}."
     return dataclasses.make_dataclass(
         f"{contract.type}V{contract.version}",
         members,
         bases=(Message,),
-        namespace={"contract": contract, "__module__": __name__},
+        namespace={"contract": contract, "__module__": __name__, "__doc__": doc},
         frozen=True,
         kw_only=True,
     )
@@ -72,22 +73,14 @@ def as_message(env: dict[str, Any], data: dict[str, Any]) -> Message:
     return message_class(contract_for(env["type"], env["version"]))(**data)
 
 
-def handles(cls: type[Message]) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Declare a consumer's handler of ``cls``: it gets ``(session, env, message)``.
+def read(message: Any) -> tuple[dict[str, Any], Message]:
+    """A received envelope, checked against its contract, and its typed message.
 
-    The decorated function keeps the ``(session, env, data)`` form ``shared.consumer``
-    calls, so it goes into a service's ``HANDLERS`` under its type like any other.
+    Raises:
+      ContractError: with the first failing field and the reason, as ``parse`` says it.
     """
-
-    def decorate(handler: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(handler)
-        def consume(session: Any, env: dict[str, Any], data: dict[str, Any]) -> None:
-            handler(session, env, as_message(env, data))
-
-        consume.handles = cls  # type: ignore[attr-defined]
-        return consume
-
-    return decorate
+    env, data = parse(message)
+    return env, as_message(env, data)
 
 
 def __getattr__(name: str) -> type[Message]:
@@ -101,14 +94,31 @@ def __getattr__(name: str) -> type[Message]:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
+def __dir__() -> list[str]:
+    """The module's names with every message class, for ``help()`` and completion."""
+    versions = {f"{c.type}V{c.version}" for c in CONTRACTS.values()}
+    return sorted({*globals(), *versions, *(c.type for c in CONTRACTS.values())})
+
+
+@functools.cache
+def _names(cls: type[Message]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+# The scheduler builds a message per due call: primitives pass first, at one type lookup.
+_PRIMITIVES = frozenset({int, str, bool, float, type(None)})
+
+
 def _json(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.time):  # datetime is a date
+    if type(value) in _PRIMITIVES:
+        return value
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [_json(v) for v in value]
     return value
 

@@ -9,26 +9,24 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import OutboxMessage
 from shared import outbox
+from shared.messages import Message
 
 
 def record(
     session: Session,
     aggregate: str,
     aggregate_id: int | str,
-    type_: Any,
-    data: dict[str, Any] | None = None,
+    message: Message,
     occurred_at: datetime | None = None,
     **kwargs: Any,
 ) -> OutboxMessage:
-    """Add one event (or, with ``queue=``, one command) to the CRM outbox: a type and its
-    data, or a typed message of ``shared.messages``."""
+    """Add one typed event (or, with ``queue=``, one command) to the CRM outbox."""
     return outbox.record(
         session,
         OutboxMessage,
         aggregate,
         aggregate_id,
-        type_,
-        data,
+        message,
         occurred_at=occurred_at,
         **kwargs,
     )

@@ -33,35 +33,17 @@ worker = Worker("crm-worker", CRM, on_sessions=publish_live)
 settings = worker.settings
 
 
-def assign_status(session: Session, env: dict, data: dict) -> None:
-    """AssignStatus: another system sets a lead's or counterparty's interaction status."""
-    subjects.assign_status(
-        session,
-        None,
-        data["subject_kind"],
-        data["subject_id"],
-        data["status_id"],
-        data.get("reason"),
-        settings=settings,
-    )
-
-
 HANDLERS = {
-    "AssignStatus": assign_status,
+    "AssignStatus": partial(subjects.assign_status_command, settings=settings),
     "CallPlanned": calls.on_call_planned,
     "TimerFired": timers.on_timer_fired,
     "RunClassification": partial(classification.on_run_classification, settings=settings),
     "RunRoutine": partial(routines.on_run_routine, settings=settings),
     "ReminderDelivered": reminders.delivered,
-    "CreateTask": lambda session, env, data: tasks.create_from_command(session, data, settings),
-    "DeliverInApp": lambda session, env, data: inbox.notify(
-        session,
-        data["key"],
-        data["recipient_id"],
-        data["text"],
-        task_id=data.get("task_id"),
-        reminder_id=data.get("reminder_id"),
+    "CreateTask": lambda session, env, command: tasks.create_from_command(
+        session, command, settings
     ),
+    "DeliverInApp": inbox.deliver_in_app,
 }
 
 # An unknown subject or status will not appear by retrying: dead-letter it with the reason.

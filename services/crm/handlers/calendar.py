@@ -29,6 +29,7 @@ from shared.calendar import (
 from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _
+from shared.messages import WorkingCalendarChanged
 
 # Holidays further back than this no longer move any call; the snapshot leaves them out.
 HOLIDAYS_KEPT_BACK = timedelta(days=366)
@@ -235,7 +236,6 @@ def changed(session: Session) -> int:
         session,
         "working_calendar",
         "company",
-        "WorkingCalendarChanged",
-        {"revision": row.revision, **snapshot(session)},
+        WorkingCalendarChanged(revision=row.revision, **snapshot(session)),
     )
     return row.revision

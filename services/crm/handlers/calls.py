@@ -17,6 +17,7 @@ re-planned and sent the next ``CallPlanned``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,6 +47,7 @@ from services.crm.handlers import ownership, subjects
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
 from shared.i18n import _
+from shared.messages import CallPlanned, RescheduleCall
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,9 @@ PLAN_FIELDS = (
 )
 
 
-def apply_call_planned(session: Session, data: dict[str, Any]) -> bool:
+def apply_call_planned(session: Session, plan: CallPlanned) -> bool:
     """Store a plan unless a newer or equal revision is already stored; True if applied."""
-    values = {name: data[name] for name in PLAN_FIELDS}
+    values = {name: getattr(plan, name) for name in PLAN_FIELDS}
     stmt = insert(CallPlanView).values(**values, updated_at=func.now())
     stmt = stmt.on_conflict_do_update(
         index_elements=[CallPlanView.plan_id],
@@ -74,12 +76,12 @@ def apply_call_planned(session: Session, data: dict[str, Any]) -> bool:
     return session.execute(stmt).first() is not None
 
 
-def on_call_planned(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def on_call_planned(session: Session, env: dict[str, Any], message: CallPlanned) -> None:
     """CallPlanned: the scheduler planned, moved, emitted or removed a subject's call."""
-    if not apply_call_planned(session, data):
+    if not apply_call_planned(session, message):
         log.info(
             "stale call plan ignored",
-            extra={"plan_id": data["plan_id"], "revision": data["revision"]},
+            extra={"plan_id": message.plan_id, "revision": message.revision},
         )
 
 
@@ -250,16 +252,15 @@ def request_reschedule(
     plan = live_plan(session, kind, subject.id)
     if plan is None:
         raise Conflict(f"{kind} {subject.id} has no planned call to reschedule")
-    request = {
-        "subject_kind": kind,
-        "subject_id": subject.id,
-        "due_at": due_at.astimezone(UTC).isoformat(),
-        "requested_by_id": actor.id,
-    }
-    row = outbox.record(session, kind, subject.id, "RescheduleCall", request)
+    request = RescheduleCall(
+        subject_kind=kind,
+        subject_id=subject.id,
+        due_at=due_at.astimezone(UTC),
+        requested_by_id=actor.id,
+    )
+    row = outbox.record(session, kind, subject.id, request)
     return {
-        **request,
-        "due_at": due_at.astimezone(UTC),
+        **dataclasses.asdict(request),
         "plan_id": plan.plan_id,
         "message_id": row.message_id,
     }

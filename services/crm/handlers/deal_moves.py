@@ -32,8 +32,16 @@ from services.crm.handlers.tasks import open_task
 from shared.contracts import CRM, SCHEDULER
 from shared.db import utcnow
 from shared.i18n import _, translate
+from shared.messages import (
+    CancelTimer,
+    DealCancelled,
+    DealLost,
+    DealStageChanged,
+    DealWon,
+    ScheduleTimer,
+)
 
-CLOSING_EVENTS = {rules.WON: "DealWon", rules.LOST: "DealLost", rules.CANCELLED: "DealCancelled"}
+CLOSING_EVENTS = {rules.WON: DealWon, rules.LOST: DealLost, rules.CANCELLED: DealCancelled}
 STAGE_TASK_TITLE = _("Deal {deal}: {stage}")
 STALLED = _("Deal {deal} has been standing in the stage {stage} too long")
 STALLED_HEAD = _("Deal {deal} of {manager} is still stalled in the stage {stage}")
@@ -157,21 +165,17 @@ def _enter(
         "kind_id": deal.kind_id,
         "responsible_id": deal.responsible_id,
         "changed_by_id": change.changed_by_id,
+        "change_id": change.id,
+        "seconds_spent": spent,
     }
     if stage is not None:
         outbox.record(
             session,
             "deal",
             deal.id,
-            "DealStageChanged",
-            {
-                **common,
-                "change_id": change.id,
-                "from_stage_id": from_stage_id,
-                "to_stage_id": stage.id,
-                "seconds_spent": spent,
-                "changed_at": now.isoformat(),
-            },
+            DealStageChanged(
+                **common, from_stage_id=from_stage_id, to_stage_id=stage.id, changed_at=now
+            ),
         )
         _plan_stall(session, deal, stage, policy or StallPolicy())
         if session.get(DealKind, deal.kind_id).mode == rules.PROCESS:
@@ -179,12 +183,10 @@ def _enter(
         return
     closing = {
         **common,
-        "change_id": change.id,
         "stage_id": from_stage_id,
-        "amount": str(deal.amount),
+        "amount": deal.amount,
         "currency": deal.currency,
-        "seconds_spent": spent,
-        "closed_at": now.isoformat(),
+        "closed_at": now,
     }
     if state == rules.LOST:
         closing |= {"lost_reason_id": deal.lost_reason_id, "competitor_id": deal.competitor_id}
@@ -199,7 +201,7 @@ def _enter(
             competitor_id=deal.competitor_id,
             amount=deal.amount,
         )
-    outbox.record(session, "deal", deal.id, CLOSING_EVENTS[state], closing)
+    outbox.record(session, "deal", deal.id, CLOSING_EVENTS[state](**closing))
 
 
 def head_of(session: Session, manager_id: int) -> int | None:
@@ -291,12 +293,12 @@ def _call_off_stall(session: Session, deal: Deal) -> None:
     if deal.stage_id is None:
         return
     for key in _stall_keys(deal.id):
-        outbox.record(session, "deal", deal.id, "CancelTimer", {"key": key}, queue=SCHEDULER)
+        outbox.record(session, "deal", deal.id, CancelTimer(key=key), queue=SCHEDULER)
 
 
 def _timer(session: Session, deal: Deal, key: str, fire_at: datetime, payload: dict) -> None:
-    timer = {"key": key, "fire_at": fire_at.isoformat(), "reply_to": CRM, "payload": payload}
-    outbox.record(session, "deal", deal.id, "ScheduleTimer", timer, queue=SCHEDULER)
+    timer = ScheduleTimer(key=key, fire_at=fire_at, reply_to=CRM, payload=payload)
+    outbox.record(session, "deal", deal.id, timer, queue=SCHEDULER)
 
 
 def _plan_stall(session: Session, deal: Deal, stage: DealStage, policy: StallPolicy) -> None:

@@ -32,6 +32,7 @@ from services.crm.handlers import files
 from services.crm.handlers.cards import owner_of
 from services.crm.handlers.common import get, paginate, referenced, responsible
 from shared.i18n import _
+from shared.messages import DealOpened
 
 PARTY_MODELS = {"counterparty": Counterparty, "contact_person": ContactPerson}
 
@@ -63,17 +64,16 @@ def open_deal(session: Session, actor: Actor, fields: dict[str, Any], policy=Non
         session,
         "deal",
         deal.id,
-        "DealOpened",
-        {
-            "deal_id": deal.id,
-            "kind_id": deal.kind_id,
-            "customer_id": deal.customer_id,
-            "responsible_id": deal.responsible_id,
-            "source": deal.source,
-            "amount": str(deal.amount),
-            "currency": deal.currency,
-            "opened_at": deal.created_at.isoformat(),
-        },
+        DealOpened(
+            deal_id=deal.id,
+            kind_id=deal.kind_id,
+            customer_id=deal.customer_id,
+            responsible_id=deal.responsible_id,
+            source=deal.source,
+            amount=deal.amount,
+            currency=deal.currency,
+            opened_at=deal.created_at,
+        ),
     )
     if kind.mode == rules.MANUAL:
         deal_moves.enter_first_stage(session, actor, deal, policy)

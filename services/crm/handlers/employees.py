@@ -19,6 +19,7 @@ from shared import webhooks
 from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import DEFAULT_LOCALE
+from shared.messages import EmployeeChanged
 from shared.names import Channel
 
 SELF_SERVICE = {"channels", "webhook_url", "timezone", "locale"}
@@ -157,20 +158,19 @@ def changed(session: Session, employee: Employee) -> None:
         session,
         "employee",
         employee.id,
-        "EmployeeChanged",
-        {
-            "employee_id": employee.id,
-            "name": employee.name,
-            "email": employee.email,
-            "role": employee.role,
-            "department": employee.department,
-            "timezone": employee.timezone or "UTC",
-            "active": employee.active if employee.active is not None else True,
-            "channels": list(employee.channels or [Channel.IN_APP]),
-            "webhook_url": employee.webhook_url,
-            "webhook_secret_version": employee.webhook_secret_version or 0,
-            "locale": employee.locale or DEFAULT_LOCALE,
-        },
+        EmployeeChanged(
+            employee_id=employee.id,
+            name=employee.name,
+            email=employee.email,
+            role=employee.role,
+            department=employee.department,
+            timezone=employee.timezone or "UTC",
+            active=employee.active if employee.active is not None else True,
+            channels=list(employee.channels or [Channel.IN_APP]),
+            webhook_url=employee.webhook_url,
+            webhook_secret_version=employee.webhook_secret_version or 0,
+            locale=employee.locale or DEFAULT_LOCALE,
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from services.crm.domain.roles import Actor
 from services.crm.handlers.common import paginate
 from shared.db import utcnow
 from shared.i18n import translate_for
+from shared.messages import DeliverInApp
 
 # Recipients given a notification in the session's transaction; services/crm/adapters/live.py
 # tells their open pages once it commits.
@@ -41,6 +44,18 @@ def notify(
     if added:
         session.info.setdefault(NOTIFIED, set()).add(recipient_id)
     return added
+
+
+def deliver_in_app(session: Session, env: dict[str, Any], command: DeliverInApp) -> None:
+    """DeliverInApp: the notifier puts a reminder or an escalation in the recipient's inbox."""
+    notify(
+        session,
+        command.key,
+        command.recipient_id,
+        command.text,
+        task_id=command.task_id,
+        reminder_id=command.reminder_id,
+    )
 
 
 def since(

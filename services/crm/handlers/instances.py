@@ -17,6 +17,7 @@ from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Actor
 from services.crm.handlers.common import INT_MAX, get
 from shared.db import utcnow
+from shared.messages import ProcessEnded, ProcessStarted, ProcessStepCompleted
 
 T = TypeVar("T", bound=Any)
 
@@ -35,13 +36,9 @@ def start(session: Session, kind: str, actor: Actor | None) -> ProcessInstance:
         session,
         "process",
         instance.id,
-        "ProcessStarted",
-        {
-            "process_id": instance.id,
-            "kind": kind,
-            "started_by_id": by,
-            "started_at": instance.started_at.isoformat(),
-        },
+        ProcessStarted(
+            process_id=instance.id, kind=kind, started_by_id=by, started_at=instance.started_at
+        ),
     )
     return instance
 
@@ -117,16 +114,15 @@ def mark_done(
         session,
         "process",
         instance.id,
-        "ProcessStepCompleted",
-        {
-            "process_id": instance.id,
-            "kind": instance.kind,
-            "step": step,
-            "document_kind": document_kind,
-            "document_id": document_id,
-            "outcome": outcome,
-            "completed_at": row.completed_at.isoformat(),
-        },
+        ProcessStepCompleted(
+            process_id=instance.id,
+            kind=instance.kind,
+            step=step,
+            document_kind=document_kind,
+            document_id=document_id,
+            outcome=outcome,
+            completed_at=row.completed_at,
+        ),
     )
 
 
@@ -177,15 +173,14 @@ def finish(
         session,
         "process",
         instance.id,
-        "ProcessEnded",
-        {
-            "process_id": instance.id,
-            "kind": instance.kind,
-            "state": state,
-            "step": step,
-            "refusal_reason_id": refusal_reason_id,
-            "ended_at": now.isoformat(),
-        },
+        ProcessEnded(
+            process_id=instance.id,
+            kind=instance.kind,
+            state=state,
+            step=step,
+            refusal_reason_id=refusal_reason_id,
+            ended_at=now,
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
 from services.crm.adapters.work import Interaction
+from shared.messages import InteractionRecorded
 
 
 def recorded(session: Session, doc: Interaction, occurred_at: datetime) -> None:
@@ -16,17 +17,16 @@ def recorded(session: Session, doc: Interaction, occurred_at: datetime) -> None:
         session,
         "interaction",
         doc.id,
-        "InteractionRecorded",
-        {
-            "interaction_id": doc.id,
-            "kind": doc.kind,
-            "direction": doc.direction,
-            "subject_kind": doc.subject_kind,
-            "subject_id": doc.subject_id,
-            "responsible_id": doc.responsible_id,
-            "process_id": doc.process_id,
-            "task_id": doc.task_id,
-            "occurred_at": occurred_at.isoformat(),
-            "deal_id": doc.deal_id,
-        },
+        InteractionRecorded(
+            interaction_id=doc.id,
+            kind=doc.kind,
+            direction=doc.direction,
+            subject_kind=doc.subject_kind,
+            subject_id=doc.subject_id,
+            responsible_id=doc.responsible_id,
+            process_id=doc.process_id,
+            task_id=doc.task_id,
+            occurred_at=occurred_at,
+            deal_id=doc.deal_id,
+        ),
     )

@@ -20,6 +20,7 @@ from services.crm.handlers import instances, reminders, subjects
 from services.crm.handlers.common import apply, get, paginate, referenced, responsible
 from shared.db import utcnow
 from shared.i18n import _
+from shared.messages import OrderApproved, OrderPosted, OrderRejected, OrderRouted
 
 reminders.register_basis("order", Order)
 
@@ -171,26 +172,25 @@ def post(session: Session, order: Order) -> None:
         session,
         "order",
         order.id,
-        "OrderPosted",
-        {
-            "order_id": order.id,
-            "process_id": order.process_id,
-            "counterparty_id": order.counterparty_id,
-            "requires_approval": bool(order.requires_approval),
-            "total": str(rules.total(order.lines)),
-            "posted_at": order.posted_at.isoformat(),
-        },
+        OrderPosted(
+            order_id=order.id,
+            process_id=order.process_id,
+            counterparty_id=order.counterparty_id,
+            requires_approval=bool(order.requires_approval),
+            total=rules.total(order.lines),
+            posted_at=order.posted_at,
+        ),
     )
 
 
 def decided(session: Session, order: Order, approved: bool) -> None:
     """The approver answered: ``OrderApproved`` or ``OrderRejected``."""
+    decision = OrderApproved if approved else OrderRejected
     outbox.record(
         session,
         "order",
         order.id,
-        "OrderApproved" if approved else "OrderRejected",
-        {"order_id": order.id, "process_id": order.process_id, "decided_at": utcnow().isoformat()},
+        decision(order_id=order.id, process_id=order.process_id, decided_at=utcnow()),
     )
 
 
@@ -239,14 +239,13 @@ def _routed(session: Session, order: Order) -> None:
         session,
         "order",
         order.id,
-        "OrderRouted",
-        {
-            "order_id": order.id,
-            "process_id": order.process_id,
-            "responsible_id": order.responsible_id,
-            "executor_id": order.executor_id,
-            "routed_at": order.routed_at.isoformat(),
-        },
+        OrderRouted(
+            order_id=order.id,
+            process_id=order.process_id,
+            responsible_id=order.responsible_id,
+            executor_id=order.executor_id,
+            routed_at=order.routed_at,
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from services.crm.handlers.process_documents import document_task_completed
 from services.crm.handlers.tasks import details, finish, load_visible, open_task
 from shared.calendar import within_working_hours
 from shared.config import Settings
+from shared.messages import CallCompleted, RescheduleCall
 
 
 def complete_task(
@@ -64,14 +65,13 @@ def complete_task(
             session,
             task.subject_kind,
             task.subject_id,
-            "CallCompleted",
-            {
-                "subject_kind": task.subject_kind,
-                "subject_id": task.subject_id,
-                "completed_at": now.isoformat(),
-                "task_id": task.id,
-                "outcome": completion.outcome,
-            },
+            CallCompleted(
+                subject_kind=task.subject_kind,
+                subject_id=task.subject_id,
+                completed_at=now,
+                task_id=task.id,
+                outcome=completion.outcome,
+            ),
         )
     created = []
     if step.next_task:
@@ -210,12 +210,11 @@ def _call_back(
         session,
         task.subject_kind,
         task.subject_id,
-        "RescheduleCall",
-        {
-            "subject_kind": task.subject_kind,
-            "subject_id": task.subject_id,
-            "due_at": due_at.isoformat(),
-            "requested_by_id": actor.id,
-        },
+        RescheduleCall(
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            due_at=due_at,
+            requested_by_id=actor.id,
+        ),
     )
     return due_at

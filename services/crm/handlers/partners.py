@@ -13,6 +13,7 @@ from services.crm.domain.errors import Conflict, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission
 from services.crm.handlers import ownership, phones
 from services.crm.handlers.common import apply, get, paginate, responsible
+from shared.messages import PartnerChanged
 
 
 def list_partners(
@@ -63,13 +64,12 @@ def changed(session: Session, partner: Partner | int, change: str) -> None:
         session,
         "partner",
         partner.id,
-        "PartnerChanged",
-        {
-            "partner_id": partner.id,
-            "name": partner.name,
-            "responsible_id": partner.responsible_id,
-            "change": change,
-        },
+        PartnerChanged(
+            partner_id=partner.id,
+            name=partner.name,
+            responsible_id=partner.responsible_id,
+            change=change,
+        ),
     )
 
 

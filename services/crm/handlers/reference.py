@@ -14,6 +14,7 @@ from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import call_rule_changed
 from services.crm.handlers import refusals
 from services.crm.handlers.common import apply, get
+from shared.messages import InteractionStatusChanged
 
 T = TypeVar("T", InteractionStatus, RefusalReason)
 
@@ -88,12 +89,11 @@ def _status_changed(session: Session, status: InteractionStatus) -> None:
         session,
         "interaction_status",
         status.id,
-        "InteractionStatusChanged",
-        {
-            "status_id": status.id,
-            "name": status.name,
-            "applies_to": status.applies_to,
-            "version": status.version,
+        InteractionStatusChanged(
+            status_id=status.id,
+            name=status.name,
+            applies_to=status.applies_to,
+            version=status.version,
             **_rule(status),
-        },
+        ),
     )

@@ -17,6 +17,7 @@ from services.crm.handlers import ownership
 from services.crm.handlers.common import paginate, responsible
 from shared.db import utcnow
 from shared.i18n import translate_for
+from shared.messages import ReminderCancelled, ReminderDelivered, ReminderScheduled
 
 # Documents a reminder can be based on, and the table each lives in.
 BASES: dict[str, type] = {"task": Task, "interaction": Interaction}
@@ -66,15 +67,14 @@ def schedule(
         session,
         "reminder",
         reminder.id,
-        "ReminderScheduled",
-        {
-            "reminder_id": reminder.id,
-            "recipient_id": recipient_id,
-            "text": text,
-            "basis_kind": basis_kind,
-            "basis_id": basis_id,
-            "remind_at": remind_at.isoformat(),
-        },
+        ReminderScheduled(
+            reminder_id=reminder.id,
+            recipient_id=recipient_id,
+            text=text,
+            basis_kind=basis_kind,
+            basis_id=basis_id,
+            remind_at=remind_at,
+        ),
     )
     return reminder
 
@@ -152,17 +152,15 @@ def cancel(session: Session, actor: Actor, reminder_id: int) -> Reminder:
 def call_off(session: Session, reminder: Reminder) -> Reminder:
     """Cancel a scheduled reminder: the notifier drops its timer and any send not made."""
     reminder.state = "cancelled"
-    outbox.record(
-        session, "reminder", reminder.id, "ReminderCancelled", {"reminder_id": reminder.id}
-    )
+    outbox.record(session, "reminder", reminder.id, ReminderCancelled(reminder_id=reminder.id))
     return reminder
 
 
-def delivered(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def delivered(session: Session, env: dict[str, Any], message: ReminderDelivered) -> None:
     """ReminderDelivered: the notifier handed the reminder over; a cancelled one stays so."""
-    reminder = session.get(Reminder, data["reminder_id"], with_for_update=True)
+    reminder = session.get(Reminder, message.reminder_id, with_for_update=True)
     if reminder is not None and reminder.state == "scheduled":
-        reminder.state, reminder.delivered_at = "delivered", data["delivered_at"]
+        reminder.state, reminder.delivered_at = "delivered", message.delivered_at
 
 
 def list_mine(

@@ -18,6 +18,7 @@ from services.crm.analytics.handlers import classification, win_probability
 from services.crm.domain.errors import DomainError
 from services.crm.handlers.tasks import escalate_overdue
 from shared import config, outbox
+from shared.messages import RunRoutine
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def run_routine(session: Session, routine: str, period: str, settings: config.Se
 
 
 def on_run_routine(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], message: RunRoutine, *, settings: config.Settings
 ) -> None:
     """RunRoutine: the scheduler's clock says a routine's period has come."""
-    run_routine(session, data["routine"], data["period"], settings)
+    run_routine(session, message.routine, message.period, settings)

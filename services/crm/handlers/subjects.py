@@ -29,6 +29,13 @@ from services.crm.handlers.common import get, paginate, referenced, responsible
 from shared.calendar import due_after
 from shared.config import Settings
 from shared.i18n import _
+from shared.messages import (
+    AssignStatus,
+    ResponsibleChanged,
+    StatusAssigned,
+    SubjectArchived,
+    SubjectRegistered,
+)
 
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
@@ -102,21 +109,19 @@ def update(
                 session,
                 kind,
                 subject.id,
-                "ResponsibleChanged",
-                {
-                    "subject_kind": kind,
-                    "subject_id": subject.id,
-                    "responsible_id": changes["responsible_id"],
+                ResponsibleChanged(
+                    subject_kind=kind,
+                    subject_id=subject.id,
+                    responsible_id=changes["responsible_id"],
                     **_manager_calendar(manager),
-                },
+                ),
             )
     if changes.get("archived") and not subject.archived:
         outbox.record(
             session,
             kind,
             subject.id,
-            "SubjectArchived",
-            {"subject_kind": kind, "subject_id": subject.id},
+            SubjectArchived(subject_kind=kind, subject_id=subject.id),
         )
     for name, value in changes.items():
         setattr(subject, name, value)
@@ -132,14 +137,13 @@ def registered(
         session,
         kind,
         subject.id,
-        "SubjectRegistered",
-        {
-            "subject_kind": kind,
-            "subject_id": subject.id,
-            "name": subject.name,
-            "responsible_id": subject.responsible_id,
+        SubjectRegistered(
+            subject_kind=kind,
+            subject_id=subject.id,
+            name=subject.name,
+            responsible_id=subject.responsible_id,
             **extra,
-        },
+        ),
     )
 
 
@@ -149,6 +153,21 @@ def _manager_calendar(manager: Employee | None) -> dict[str, Any]:
         "responsible_timezone": manager.timezone if manager else "UTC",
         "responsible_department": manager.department if manager else None,
     }
+
+
+def assign_status_command(
+    session: Session, env: dict[str, Any], command: AssignStatus, settings: Settings
+) -> None:
+    """AssignStatus: another system sets a lead's or counterparty's interaction status."""
+    assign_status(
+        session,
+        None,
+        command.subject_kind,
+        command.subject_id,
+        command.status_id,
+        command.reason,
+        settings=settings,
+    )
 
 
 class Assigned(NamedTuple):
@@ -206,23 +225,22 @@ def assign_status(
         session,
         kind,
         subject.id,
-        "StatusAssigned",
-        {
-            "assignment_id": entry.id,
-            "subject_kind": kind,
-            "subject_id": subject.id,
-            "status_id": status.id,
-            "status_name": status.name,
-            "status_version": status.version,
-            "previous_status_id": entry.from_status_id,
-            "generate_calls": status.generate_calls,
-            "call_interval_days": status.call_interval_days,
-            "responsible_id": subject.responsible_id,
+        StatusAssigned(
+            assignment_id=entry.id,
+            subject_kind=kind,
+            subject_id=subject.id,
+            status_id=status.id,
+            status_name=status.name,
+            status_version=status.version,
+            previous_status_id=entry.from_status_id,
+            generate_calls=status.generate_calls,
+            call_interval_days=status.call_interval_days,
+            responsible_id=subject.responsible_id,
             **_manager_calendar(manager),
-            "assigned_by_id": entry.assigned_by_id,
-            "assigned_at": entry.assigned_at.isoformat(),
-            "reason": reason,
-        },
+            assigned_by_id=entry.assigned_by_id,
+            assigned_at=entry.assigned_at,
+            reason=reason,
+        ),
         occurred_at=entry.assigned_at,
     )
     next_call_at = None

@@ -30,58 +30,59 @@ from shared.calendar import end_of_working_day
 from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _
+from shared.messages import CreateTask, DocumentClosed, TaskCompleted, TaskCreated, TaskOverdue
 
 log = logging.getLogger(__name__)
 
 
-def create_from_command(session: Session, data: dict[str, Any], settings: Settings) -> Task | None:
+def create_from_command(session: Session, command: CreateTask, settings: Settings) -> Task | None:
     """CreateTask from the notifier: once per key; nothing for a subject that moved on."""
-    if session.scalar(select(Task.id).where(Task.key == data["key"])) is not None:
+    if session.scalar(select(Task.id).where(Task.key == command.key)) is not None:
         return None
     subject = None
-    if data.get("subject_kind") and data.get("subject_id"):
-        subject = subjects.load(session, data["subject_kind"], data["subject_id"])
-        if subject.archived or _planned_from_another_rule(session, subject, data):
+    if command.subject_kind and command.subject_id:
+        subject = subjects.load(session, command.subject_kind, command.subject_id)
+        if subject.archived or _planned_from_another_rule(session, subject, command):
             # The call was planned from a status the subject no longer holds, or from a call
             # rule of its status edited since (the scheduler re-plans from the new one).
-            log.info("call due for a changed subject: no task", extra={"key": data["key"]})
+            log.info("call due for a changed subject: no task", extra={"key": command.key})
             return None
-    assignee = responsible(session, data["assignee_id"], "assignee_id")
-    due_at, planned_at = data["due_at"], None
-    if data["kind"] == "call":
+    assignee = responsible(session, command.assignee_id, "assignee_id")
+    due_at, planned_at = command.due_at, None
+    if command.kind == "call":
         # A call due at 09:00 may be made all that working day: overdue only after it.
         planned_at = due_at
         calendar, tz = calendar_of(session, assignee, settings)
         due_at = end_of_working_day(calendar, planned_at, tz)
     task = Task(
-        key=data["key"],
-        kind=data["kind"],
-        title=data.get("title")
-        or rules.title_for(data["kind"], subject.name if subject else None, assignee.locale),
-        assignee_id=data["assignee_id"],
-        subject_kind=data.get("subject_kind"),
-        subject_id=data.get("subject_id"),
-        plan_id=data.get("plan_id"),
+        key=command.key,
+        kind=command.kind,
+        title=command.title
+        or rules.title_for(command.kind, subject.name if subject else None, assignee.locale),
+        assignee_id=command.assignee_id,
+        subject_kind=command.subject_kind,
+        subject_id=command.subject_id,
+        plan_id=command.plan_id,
         planned_at=planned_at,
         due_at=due_at,
-        details=details(session, subject, data.get("subject_kind")) if subject else {},
+        details=details(session, subject, command.subject_kind) if subject else {},
     )
-    if data.get("plan_revision") is not None:
-        calls.mark_due(session, data["plan_id"], data["plan_revision"])
+    if command.plan_revision is not None:
+        calls.mark_due(session, command.plan_id, command.plan_revision)
     return open_task(session, task)
 
 
 def _planned_from_another_rule(
-    session: Session, subject: Lead | Counterparty, data: dict[str, Any]
+    session: Session, subject: Lead | Counterparty, command: CreateTask
 ) -> bool:
-    if data.get("status_id") is None:
+    if command.status_id is None:
         return False
-    if subject.status_id != data["status_id"]:
+    if subject.status_id != command.status_id:
         return True
-    if data.get("status_version") is None:
+    if command.status_version is None:
         return False
-    status = session.get(InteractionStatus, data["status_id"])
-    return status is not None and status.version > data["status_version"]
+    status = session.get(InteractionStatus, command.status_id)
+    return status is not None and status.version > command.status_version
 
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
@@ -130,17 +131,16 @@ def open_task(session: Session, task: Task) -> Task:
         session,
         "task",
         task.id,
-        "TaskCreated",
-        {
-            "task_id": task.id,
-            "kind": task.kind,
-            "title": task.title,
-            "assignee_id": task.assignee_id,
-            "subject_kind": task.subject_kind,
-            "subject_id": task.subject_id,
-            "due_at": task.due_at.isoformat(),
-            "plan_id": task.plan_id,
-        },
+        TaskCreated(
+            task_id=task.id,
+            kind=task.kind,
+            title=task.title,
+            assignee_id=task.assignee_id,
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            due_at=task.due_at,
+            plan_id=task.plan_id,
+        ),
     )
     return task
 
@@ -155,17 +155,16 @@ def finish(
         session,
         "task",
         task.id,
-        "TaskCompleted",
-        {
-            "task_id": task.id,
-            "kind": task.kind,
-            "outcome": outcome,
-            "assignee_id": task.assignee_id,
-            "completed_by_id": by_id,
-            "subject_kind": task.subject_kind,
-            "subject_id": task.subject_id,
-            "completed_at": now.isoformat(),
-        },
+        TaskCompleted(
+            task_id=task.id,
+            kind=task.kind,
+            outcome=outcome,
+            assignee_id=task.assignee_id,
+            completed_by_id=by_id,
+            subject_kind=task.subject_kind,
+            subject_id=task.subject_id,
+            completed_at=now,
+        ),
     )
     closed(session, "task", task.id, rules.DONE)
 
@@ -281,8 +280,7 @@ def closed(session: Session, kind: str, document_id: int, state: str) -> None:
         session,
         kind,
         document_id,
-        "DocumentClosed",
-        {"document_kind": kind, "document_id": document_id, "state": state},
+        DocumentClosed(document_kind=kind, document_id=document_id, state=state),
     )
 
 
@@ -303,12 +301,8 @@ def escalate_overdue(session: Session, overdue_minutes: int, now: datetime | Non
             session,
             "task",
             task.id,
-            "TaskOverdue",
-            {
-                "task_id": task.id,
-                "assignee_id": task.assignee_id,
-                "title": task.title,
-                "due_at": task.due_at.isoformat(),
-            },
+            TaskOverdue(
+                task_id=task.id, assignee_id=task.assignee_id, title=task.title, due_at=task.due_at
+            ),
         )
     return len(tasks)

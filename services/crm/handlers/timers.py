@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.crm.analytics.handlers import claims
 from services.crm.handlers import deal_moves
+from shared.messages import TimerFired
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,11 @@ HANDLERS: dict[str, TimerHandler] = {
 }
 
 
-def on_timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def on_timer_fired(session: Session, env: dict[str, Any], message: TimerFired) -> None:
     """TimerFired: a moment the CRM waited for has come."""
-    handler = HANDLERS.get(data["payload"].get("kind", ""))
+    handler = HANDLERS.get(message.payload.get("kind", ""))
     if handler is None:
         # Nothing to retry: a timer of a kind this version does not handle is logged, not kept.
-        log.warning("timer of an unknown kind", extra={"key": data["key"]})
+        log.warning("timer of an unknown kind", extra={"key": message.key})
         return
-    handler(session, env, data["payload"])
+    handler(session, env, message.payload)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.notifier.adapters.orm import Employee
 from services.notifier.domain.directory import Person
+from shared.messages import EmployeeChanged
 
 
 def to_person(row: Employee) -> Person:
@@ -29,20 +29,20 @@ def to_person(row: Employee) -> Person:
     )
 
 
-def save(session: Session, data: dict[str, Any], changed_at: datetime) -> None:
+def save(session: Session, employee: EmployeeChanged, changed_at: datetime) -> None:
     """Upsert one employee; a description older than the stored one is ignored."""
     values = {
-        "id": data["employee_id"],
-        "name": data["name"],
-        "email": data["email"],
-        "role": data["role"],
-        "department": data["department"],
-        "timezone": data["timezone"],
-        "active": data["active"],
-        "channels": list(data["channels"]),
-        "webhook_url": data["webhook_url"],
-        "webhook_secret_version": data["webhook_secret_version"],
-        "locale": data["locale"],
+        "id": employee.employee_id,
+        "name": employee.name,
+        "email": employee.email,
+        "role": employee.role,
+        "department": employee.department,
+        "timezone": employee.timezone,
+        "active": employee.active,
+        "channels": list(employee.channels),
+        "webhook_url": employee.webhook_url,
+        "webhook_secret_version": employee.webhook_secret_version,
+        "locale": employee.locale,
         "changed_at": changed_at,
     }
     stmt = insert(Employee).values(**values)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.notifier.adapters.orm import OutboxMessage
 from shared import outbox
+from shared.messages import Message
 
 Relay = partial(outbox.Relay, model=OutboxMessage)
 
@@ -17,14 +18,13 @@ def record(
     session: Session,
     aggregate: str,
     aggregate_id: int | str,
-    type_: str,
-    data: dict[str, Any],
+    message: Message,
     *,
     queue: str | None,
     **kwargs: Any,
 ) -> OutboxMessage:
-    """Add one command for ``queue`` (or, with None, an event) to the notifier's outbox, in the
-    caller's transaction."""
+    """Add one typed command for ``queue`` (or, with None, an event) to the notifier's outbox,
+    in the caller's transaction."""
     return outbox.record(
-        session, OutboxMessage, aggregate, aggregate_id, type_, data, queue=queue, **kwargs
+        session, OutboxMessage, aggregate, aggregate_id, message, queue=queue, **kwargs
     )

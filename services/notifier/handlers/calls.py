@@ -22,6 +22,7 @@ from services.notifier.domain.assignment import (
 from shared import config
 from shared.contracts import CRM
 from shared.db import utcnow
+from shared.messages import CallDue, CreateTask
 from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,21 @@ def call_key(plan_id: int, due_at) -> str:
 
 
 def call_due(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], due: CallDue, *, settings: config.Settings
 ) -> None:
     """CallDue: a task "Call <subject>" for the responsible manager or the next in turn."""
-    key = call_key(data["plan_id"], data["due_at"])
+    key = call_key(due.plan_id, due.due_at)
     # Same call, other message id (a re-emitted due call): the first decision stands.
     if session.get(CallAssignment, key) is not None:
         log.info("call already assigned", extra={"key": key})
         return
-    assignment = assign(session, data["responsible_id"], settings.notifier_default_department)
+    assignment = assign(session, due.responsible_id, settings.notifier_default_department)
     created = session.execute(
         insert(CallAssignment)
         .values(
             key=key,
-            plan_id=data["plan_id"],
-            due_at=data["due_at"],
+            plan_id=due.plan_id,
+            due_at=due.due_at,
             assignee_id=assignment.assignee_id,
             rotation=assignment.rotation,
         )
@@ -64,28 +65,26 @@ def call_due(
     ).first()
     if created is None:
         raise AssignedConcurrently(key)
-    task = {
-        "key": key,
-        "kind": "call",
-        "title": None,
-        "assignee_id": assignment.assignee_id,
-        "subject_kind": data["subject_kind"],
-        "subject_id": data["subject_id"],
-        "due_at": data["due_at"].isoformat(),
-        "plan_id": data["plan_id"],
-        "status_id": data["status_id"],
-        "status_version": data["status_version"],
-    }
-    if data.get("revision") is not None:
-        task["plan_revision"] = data["revision"]
+    task = CreateTask(
+        key=key,
+        kind="call",
+        title=None,
+        assignee_id=assignment.assignee_id,
+        subject_kind=due.subject_kind,
+        subject_id=due.subject_id,
+        due_at=due.due_at,
+        plan_id=due.plan_id,
+        status_id=due.status_id,
+        status_version=due.status_version,
+        plan_revision=due.revision,
+    )
     outbox.record(
         session,
         "call_plan",
-        data["plan_id"],
-        "CreateTask",
+        due.plan_id,
         task,
         queue=CRM,
-        message_id=derived_id("CreateTask", key),
+        message_id=derived_id(task.contract.type, key),
     )
     log.info("call assigned", extra={"key": key, "assignee_id": assignment.assignee_id})
 

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import directory
+from shared.messages import EmployeeChanged
 
 
-def employee_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def employee_changed(session: Session, env: dict[str, Any], message: EmployeeChanged) -> None:
     """EmployeeChanged: store who the employee is now, unless a newer change is already here."""
-    directory.save(session, data, env["occurred_at"])
+    directory.save(session, message, env["occurred_at"])

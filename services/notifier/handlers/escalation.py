@@ -15,6 +15,7 @@ from services.notifier.domain.escalation import escalation_recipient, head_role_
 from services.notifier.handlers.notifications import Notification, notify
 from shared import config
 from shared.i18n import _, translate, translate_for
+from shared.messages import ClaimOverdue, TaskOverdue
 
 log = logging.getLogger(__name__)
 
@@ -72,51 +73,51 @@ def _escalate(
 
 
 def task_overdue(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], message: TaskOverdue, *, settings: config.Settings
 ) -> None:
     """TaskOverdue: tell the head of the assignee's department, through their channels."""
-    head_id, assignee = _head_of(session, data["assignee_id"], settings)
+    head_id, assignee = _head_of(session, message.assignee_id, settings)
     if head_id is None:
-        log.warning("overdue task has nobody to escalate to", extra={"task_id": data["task_id"]})
+        log.warning("overdue task has nobody to escalate to", extra={"task_id": message.task_id})
         return
     channels = _escalate(
         session,
-        f"escalation:{data['task_id']}",
+        f"escalation:{message.task_id}",
         head_id,
-        data["due_at"],
+        message.due_at,
         assignee,
         (TASK_SUBJECT, TASK_BODY),
-        task_id=data["task_id"],
-        title=data["title"],
-        due=data["due_at"],
+        task_id=message.task_id,
+        title=message.title,
+        due=message.due_at,
     )
     log.info(
         "task escalated",
-        extra={"task_id": data["task_id"], "head_id": head_id, "channels": channels},
+        extra={"task_id": message.task_id, "head_id": head_id, "channels": channels},
     )
 
 
 def claim_overdue(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], message: ClaimOverdue, *, settings: config.Settings
 ) -> None:
     """ClaimOverdue: tell the head of the responsible's department, through their channels."""
-    head_id, responsible = _head_of(session, data["responsible_id"], settings)
+    head_id, responsible = _head_of(session, message.responsible_id, settings)
     if head_id is None:
-        log.warning("overdue claim has nobody to escalate to", extra={"claim_id": data["claim_id"]})
+        log.warning("overdue claim has nobody to escalate to", extra={"claim_id": message.claim_id})
         return
     channels = _escalate(
         session,
-        f"claim-escalation:{data['claim_id']}",
+        f"claim-escalation:{message.claim_id}",
         head_id,
-        data["deadline"],
+        message.deadline,
         responsible,
         (CLAIM_SUBJECT, CLAIM_BODY),
-        number=data["claim_id"],
-        customer=data["counterparty_name"],
-        title=data["title"],
-        deadline=data["deadline"],
+        number=message.claim_id,
+        customer=message.counterparty_name,
+        title=message.title,
+        deadline=message.deadline,
     )
     log.info(
         "claim escalated",
-        extra={"claim_id": data["claim_id"], "head_id": head_id, "channels": channels},
+        extra={"claim_id": message.claim_id, "head_id": head_id, "channels": channels},
     )

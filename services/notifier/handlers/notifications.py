@@ -23,6 +23,7 @@ from services.notifier.domain.delivery import CANCELLED, DELIVERED, FAILED, PEND
 from services.notifier.domain.directory import Person, address_of, channels_of
 from shared.contracts import CRM
 from shared.db import utcnow
+from shared.messages import DeliverInApp
 from shared.names import Channel
 from shared.publisher import derived_id
 
@@ -82,21 +83,20 @@ def notify(session: Session, note: Notification, recipient: Person | None) -> li
 
 
 def _deliver_in_app(session: Session, note: Notification) -> None:
-    data = {
-        "key": note.in_app_key,
-        "recipient_id": note.recipient_id,
-        "text": note.body,
-        "reminder_id": note.reminder_id,
-        "task_id": note.task_id,
-    }
+    command = DeliverInApp(
+        key=note.in_app_key,
+        recipient_id=note.recipient_id,
+        text=note.body,
+        reminder_id=note.reminder_id,
+        task_id=note.task_id,
+    )
     outbox.record(
         session,
         "notification",
         note.key,
-        "DeliverInApp",
-        data,
+        command,
         queue=CRM,
-        message_id=derived_id("DeliverInApp", note.in_app_key),
+        message_id=derived_id(command.contract.type, note.in_app_key),
     )
 
 

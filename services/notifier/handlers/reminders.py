@@ -22,6 +22,16 @@ from services.notifier.handlers.notifications import Notification, cancel_pendin
 from shared.contracts import NOTIFIER, SCHEDULER
 from shared.db import utcnow
 from shared.i18n import _, translate
+from shared.messages import (
+    CancelTimer,
+    DocumentClosed,
+    Message,
+    ReminderCancelled,
+    ReminderDelivered,
+    ReminderScheduled,
+    ScheduleTimer,
+    TimerFired,
+)
 from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
@@ -31,47 +41,47 @@ def timer_key(reminder_id: int) -> str:
     return f"reminder:{reminder_id}"
 
 
-def reminder_scheduled(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def reminder_scheduled(session: Session, env: dict[str, Any], message: ReminderScheduled) -> None:
     """ReminderScheduled: remember it and ask the scheduler for a timer at ``remind_at``."""
     changed_at = env["occurred_at"]
-    reminder = session.get(Reminder, data["reminder_id"], with_for_update=True)
+    reminder = session.get(Reminder, message.reminder_id, with_for_update=True)
     if reminder is not None and reminder.changed_at > changed_at:
-        log.info("stale reminder change ignored", extra={"reminder_id": data["reminder_id"]})
+        log.info("stale reminder change ignored", extra={"reminder_id": message.reminder_id})
         return
-    closed = _is_closed(session, data["basis_kind"], data["basis_id"])
+    closed = _is_closed(session, message.basis_kind, message.basis_id)
     was_scheduled = reminder is not None and reminder.state == SCHEDULED
     if reminder is None:
-        reminder = Reminder(id=data["reminder_id"])
+        reminder = Reminder(id=message.reminder_id)
         session.add(reminder)
-    reminder.recipient_id = data["recipient_id"]
-    reminder.text = data["text"]
-    reminder.basis_kind = data["basis_kind"]
-    reminder.basis_id = data["basis_id"]
-    reminder.remind_at = data["remind_at"]
+    reminder.recipient_id = message.recipient_id
+    reminder.text = message.text
+    reminder.basis_kind = message.basis_kind
+    reminder.basis_id = message.basis_id
+    reminder.remind_at = message.remind_at
     reminder.state = CANCELLED if closed else SCHEDULED
     reminder.changed_at = changed_at
     if closed:
         log.info("reminder on a closed document not scheduled", extra={"reminder_id": reminder.id})
         if was_scheduled:
-            _command(session, env, reminder.id, "CancelTimer", {"key": timer_key(reminder.id)})
+            _command(session, env, reminder.id, CancelTimer(key=timer_key(reminder.id)))
         return
-    timer = {
-        "key": timer_key(reminder.id),
-        "fire_at": data["remind_at"].isoformat(),
-        "reply_to": NOTIFIER,
-        "payload": {"reminder_id": reminder.id},
-    }
-    _command(session, env, reminder.id, "ScheduleTimer", timer)
+    timer = ScheduleTimer(
+        key=timer_key(reminder.id),
+        fire_at=message.remind_at,
+        reply_to=NOTIFIER,
+        payload={"reminder_id": reminder.id},
+    )
+    _command(session, env, reminder.id, timer)
 
 
-def reminder_cancelled(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def reminder_cancelled(session: Session, env: dict[str, Any], message: ReminderCancelled) -> None:
     """ReminderCancelled: cancel its timer and any send not made yet."""
     changed_at = env["occurred_at"]
-    reminder = session.get(Reminder, data["reminder_id"], with_for_update=True)
+    reminder = session.get(Reminder, message.reminder_id, with_for_update=True)
     if reminder is None:
         # The cancel overtook the schedule: keep it, so the late schedule does not revive it.
         session.add(
-            Reminder(id=data["reminder_id"], state=CANCELLED, changed_at=changed_at, text="")
+            Reminder(id=message.reminder_id, state=CANCELLED, changed_at=changed_at, text="")
         )
         return
     if reminder.changed_at > changed_at:
@@ -80,13 +90,13 @@ def reminder_cancelled(session: Session, env: dict[str, Any], data: dict[str, An
     _call_off(session, env, [reminder], "reminder cancelled")
 
 
-def document_closed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def document_closed(session: Session, env: dict[str, Any], message: DocumentClosed) -> None:
     """DocumentClosed: reminders based on the document are called off, now and later."""
-    kind, document_id = data["document_kind"], data["document_id"]
+    kind, document_id = message.document_kind, message.document_id
     session.execute(
         insert(ClosedDocument)
         .values(
-            kind=kind, document_id=document_id, state=data["state"], closed_at=env["occurred_at"]
+            kind=kind, document_id=document_id, state=message.state, closed_at=env["occurred_at"]
         )
         .on_conflict_do_nothing()
     )
@@ -95,18 +105,18 @@ def document_closed(session: Session, env: dict[str, Any], data: dict[str, Any])
         .where(Reminder.basis_kind == kind, Reminder.basis_id == document_id)
         .with_for_update()
     ).all()
-    _call_off(session, env, reminders, f"{kind} {document_id} {data['state']}")
+    _call_off(session, env, reminders, f"{kind} {document_id} {message.state}")
 
 
-def timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def timer_fired(session: Session, env: dict[str, Any], message: TimerFired) -> None:
     """TimerFired: deliver the reminder through each of its recipient's channels."""
-    reminder_id = data["payload"].get("reminder_id")
+    reminder_id = message.payload.get("reminder_id")
     reminder = session.get(Reminder, reminder_id, with_for_update=True) if reminder_id else None
     if reminder is None:
-        log.warning("timer for no known reminder", extra={"key": data["key"]})
+        log.warning("timer for no known reminder", extra={"key": message.key})
         return
     closed = _is_closed(session, reminder.basis_kind, reminder.basis_id)
-    if not reminder_is_due(reminder.state, closed, reminder.remind_at, data["fire_at"]):
+    if not reminder_is_due(reminder.state, closed, reminder.remind_at, message.fire_at):
         log.info("reminder not delivered", extra={"reminder_id": reminder.id, "closed": closed})
         return
     recipient = directory.find(session, reminder.recipient_id)
@@ -129,12 +139,7 @@ def timer_fired(session: Session, env: dict[str, Any], data: dict[str, Any]) -> 
             session,
             "reminder",
             reminder.id,
-            "ReminderDelivered",
-            {
-                "reminder_id": reminder.id,
-                "delivered_at": utcnow().isoformat(),
-                "channels": channels,
-            },
+            ReminderDelivered(reminder_id=reminder.id, delivered_at=utcnow(), channels=channels),
             queue=None,
         )
 
@@ -143,24 +148,21 @@ def _call_off(session: Session, env: dict[str, Any], reminders, reason: str) -> 
     for reminder in reminders:
         if reminder.state == SCHEDULED:
             reminder.state = CANCELLED
-            _command(session, env, reminder.id, "CancelTimer", {"key": timer_key(reminder.id)})
+            _command(session, env, reminder.id, CancelTimer(key=timer_key(reminder.id)))
     cancel_pending(session, [r.id for r in reminders], reason)
 
 
-def _command(
-    session: Session, env: dict[str, Any], reminder_id: int, type_: str, data: dict
-) -> None:
+def _command(session: Session, env: dict[str, Any], reminder_id: int, command: Message) -> None:
     # The scheduler orders a key's commands by occurred_at: give them the CRM's time of the
     # change, so a schedule and a cancel keep the order in which the CRM made them.
     outbox.record(
         session,
         "reminder",
         reminder_id,
-        type_,
-        data,
+        command,
         queue=SCHEDULER,
         occurred_at=env["occurred_at"],
-        message_id=derived_id(type_, env["message_id"], reminder_id),
+        message_id=derived_id(command.contract.type, env["message_id"], reminder_id),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from services.notifier.adapters.orm import CallAssignment, InboxMessage, OutboxMessage
 from shared import config, outbox
 from shared.db import utcnow
+from shared.messages import RunRoutine
 
 CLEANUP = "notifier_cleanup"
 
@@ -20,11 +21,11 @@ class UnknownRoutine(Exception):
 
 
 def run_routine(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], message: RunRoutine, *, settings: config.Settings
 ) -> None:
     """RunRoutine: delete published outbox rows, old inbox ids and old call assignments."""
-    if data["routine"] != CLEANUP:
-        raise UnknownRoutine(f"routine {data['routine']!r} is not done by the notifier")
+    if message.routine != CLEANUP:
+        raise UnknownRoutine(f"routine {message.routine!r} is not done by the notifier")
     days = settings.message_retention_days
     outbox.cleanup_messages(session, OutboxMessage, InboxMessage, days)
     # An assignment only guards against a re-emitted due call, which comes within minutes.

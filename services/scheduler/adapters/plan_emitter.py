@@ -30,6 +30,7 @@ from shared import containment, metrics
 from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
+from shared.messages import CallDue, CallPlanned
 from shared.publisher import derived_id, outgoing
 
 AGGREGATE = "call_plan"
@@ -44,38 +45,38 @@ def call_due(row: CallPlan) -> dict[str, Any]:
     ``revision`` is the plan's revision once emitted (the row's next), which the CRM's read
     model stores as the due state when the call's task arrives.
     """
-    data = {
-        "plan_id": row.id,
-        "subject_kind": row.subject_kind,
-        "subject_id": row.subject_id,
-        "responsible_id": row.responsible_id,
-        "status_id": row.status_id,
-        "status_version": row.status_version,
-        "due_at": row.next_call_at.isoformat(),
-        "revision": row.revision + 1,
-    }
-    message_id = derived_id("CallDue", row.id, row.status_version, row.next_call_at.isoformat())
+    due = CallDue(
+        plan_id=row.id,
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        responsible_id=row.responsible_id,
+        status_id=row.status_id,
+        status_version=row.status_version,
+        due_at=row.next_call_at,
+        revision=row.revision + 1,
+    )
+    message_id = derived_id(
+        due.contract.type, row.id, row.status_version, row.next_call_at.isoformat()
+    )
     # Unchecked: the data are the row's typed columns, and checking them against the
     # contract cost a quarter of a due call's emission; the notifier and the CRM check it.
-    return envelope(
-        "CallDue", data, message_id=message_id, occurred_at=row.next_call_at, check=False
-    )
+    return envelope(due, message_id=message_id, occurred_at=row.next_call_at, check=False)
 
 
 def call_planned(row: CallPlan, revision: int, state: str, at: datetime) -> dict[str, Any]:
     """The CallPlanned envelope of one revision of a plan, for the CRM's read model."""
-    data = {
-        "plan_id": row.id,
-        "subject_kind": row.subject_kind,
-        "subject_id": row.subject_id,
-        "responsible_id": row.responsible_id,
-        "status_id": row.status_id,
-        "next_call_at": row.next_call_at.isoformat() if row.next_call_at else None,
-        "state": state,
-        "revision": revision,
-    }
-    message_id = derived_id("CallPlanned", row.id, revision)
-    return envelope("CallPlanned", data, message_id=message_id, occurred_at=at)
+    plan = CallPlanned(
+        plan_id=row.id,
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        responsible_id=row.responsible_id,
+        status_id=row.status_id,
+        next_call_at=row.next_call_at,
+        state=state,
+        revision=revision,
+    )
+    message_id = derived_id(plan.contract.type, row.id, revision)
+    return envelope(plan, message_id=message_id, occurred_at=at)
 
 
 class PlanEmitter:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.scheduler.adapters.orm import RoutineRow, RoutineRun
 from services.scheduler.domain.routines import Routine
 from shared.contracts import envelope
+from shared.messages import RunRoutine
 from shared.publisher import derived_id, to_queue
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ class RoutineRunner:
         return min(times, default=None)
 
     def _start(self, routine: Routine, period: str, now: datetime) -> bool:
-        message_id = derived_id("RunRoutine", routine.name, period)
+        command = RunRoutine(routine=routine.name, period=period)
+        message_id = derived_id(command.contract.type, routine.name, period)
         with self.sessions() as session, session.begin():
             claimed = session.execute(
                 insert(RoutineRun)
@@ -95,12 +97,7 @@ class RoutineRunner:
             ).first()
             if claimed is None:
                 return False
-            env = envelope(
-                "RunRoutine",
-                {"routine": routine.name, "period": period},
-                message_id=message_id,
-                occurred_at=now,
-            )
+            env = envelope(command, message_id=message_id, occurred_at=now)
             to_queue(self.broker, routine.queue, env)
             session.execute(
                 update(RoutineRow)

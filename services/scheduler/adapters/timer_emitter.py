@@ -15,19 +15,17 @@ from shared import containment, metrics
 from shared.batch_publisher import Outgoing
 from shared.contracts import envelope
 from shared.db import utcnow
+from shared.messages import TimerFired
 from shared.publisher import derived_id, queued
 
 
 def timer_fired(timer: Timer, fired_at: datetime) -> dict[str, Any]:
     """The TimerFired envelope; its id derives from the command that set the timer."""
-    data = {
-        "key": timer.key,
-        "fire_at": timer.fire_at.isoformat(),
-        "fired_at": fired_at.isoformat(),
-        "payload": timer.payload,
-    }
-    message_id = derived_id("TimerFired", timer.set_by)
-    return envelope("TimerFired", data, message_id=message_id, occurred_at=fired_at)
+    fired = TimerFired(
+        key=timer.key, fire_at=timer.fire_at, fired_at=fired_at, payload=timer.payload
+    )
+    message_id = derived_id(fired.contract.type, timer.set_by)
+    return envelope(fired, message_id=message_id, occurred_at=fired_at)
 
 
 # Longest a batch spends publishing; the rest of its timers go in the next batch.

@@ -16,25 +16,35 @@ from services.scheduler.domain import plans
 from services.scheduler.domain.plans import Plan, StatusRule
 from shared.calendar import CompanyCalendar
 from shared.config import Settings
-from shared.messages import LeadConverted, handles
+from shared.messages import (
+    CallCompleted,
+    EmployeeChanged,
+    InteractionStatusChanged,
+    LeadConverted,
+    RescheduleCall,
+    ResponsibleChanged,
+    StatusAssigned,
+    SubjectArchived,
+    WorkingCalendarChanged,
+)
 
 log = logging.getLogger(__name__)
 
 
 def status_assigned(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], message: StatusAssigned, settings: Settings
 ) -> None:
     """StatusAssigned: plan the subject's next call from its new status, or remove the plan."""
     rule = plan_store.newest_rule(
         session,
         StatusRule(
-            data["status_id"],
-            data["status_version"],
-            data["generate_calls"],
-            data["call_interval_days"],
+            message.status_id,
+            message.status_version,
+            message.generate_calls,
+            message.call_interval_days,
         ),
     )
-    kind, subject_id = data["subject_kind"], data["subject_id"]
+    kind, subject_id = message.subject_kind, message.subject_id
     row = plan_store.find(session, kind, subject_id)
     if row is None and plan_store.converted_lead(session, kind, subject_id):
         log.info("assignment to a converted lead ignored", extra={"lead_id": subject_id})
@@ -43,20 +53,22 @@ def status_assigned(
         plan_store.to_plan(row),
         subject_kind=kind,
         subject_id=subject_id,
-        assignment_id=data["assignment_id"],
+        assignment_id=message.assignment_id,
         rule=rule,
-        responsible_id=data["responsible_id"],
-        timezone=data["responsible_timezone"],
-        department=data["responsible_department"],
-        assigned_at=data["assigned_at"],
+        responsible_id=message.responsible_id,
+        timezone=message.responsible_timezone,
+        department=message.responsible_department,
+        assigned_at=message.assigned_at,
         calendar=calendar_store.load(session, settings).for_department(
-            data["responsible_department"]
+            message.responsible_department
         ),
     )
     _save(session, row, plan)
 
 
-def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def status_changed(
+    session: Session, env: dict[str, Any], message: InteractionStatusChanged
+) -> None:
     """InteractionStatusChanged: re-plan every subject planned from an older version.
 
     A status may be held by a million subjects: this records the rule and a re-plan job,
@@ -67,7 +79,7 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
     rule = plan_store.newest_rule(
         session,
         StatusRule(
-            data["status_id"], data["version"], data["generate_calls"], data["call_interval_days"]
+            message.status_id, message.version, message.generate_calls, message.call_interval_days
         ),
     )
     replanner.start(session, rule)
@@ -75,15 +87,15 @@ def status_changed(session: Session, env: dict[str, Any], data: dict[str, Any]) 
 
 
 def responsible_changed(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], message: ResponsibleChanged, settings: Settings
 ) -> None:
     """ResponsibleChanged: the plan follows the new manager and their working day."""
-    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
-    department = data["responsible_department"]
+    row = plan_store.find(session, message.subject_kind, message.subject_id)
+    department = message.responsible_department
     plan = plans.change_responsible(
         plan_store.to_plan(row),
-        data["responsible_id"],
-        data["responsible_timezone"],
+        message.responsible_id,
+        message.responsible_timezone,
         department,
         calendar_store.load(session, settings).for_department(department),
     )
@@ -91,42 +103,42 @@ def responsible_changed(
 
 
 def employee_changed(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], message: EmployeeChanged, settings: Settings
 ) -> None:
     """EmployeeChanged: a manager's new time zone or department re-plans their waiting calls."""
     company = calendar_store.load(session, settings)
-    calendar = company.for_department(data["department"])
+    calendar = company.for_department(message.department)
     changed = 0
-    for row in plan_store.of_responsible(session, data["employee_id"]):
+    for row in plan_store.of_responsible(session, message.employee_id):
         plan = plans.change_responsible(
             plan_store.plan_of(row),
             row.responsible_id,
-            data["timezone"],
-            data["department"],
+            message.timezone,
+            message.department,
             calendar,
         )
         changed += _save(session, row, plan)
     if changed:
         log.info(
             "manager's calls re-planned",
-            extra={"employee_id": data["employee_id"], "plans": changed},
+            extra={"employee_id": message.employee_id, "plans": changed},
         )
 
 
 def calendar_changed(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], message: WorkingCalendarChanged, settings: Settings
 ) -> None:
     """WorkingCalendarChanged: keep the newest calendar and move the calls it changes."""
     before = calendar_store.load(session, settings)
-    if not calendar_store.replace_snapshot(session, data["revision"], env["data"]):
-        log.info("older calendar ignored", extra={"revision": data["revision"]})
+    if not calendar_store.replace_snapshot(session, message.revision, env["data"]):
+        log.info("older calendar ignored", extra={"revision": message.revision})
         return
     after = calendar_store.load(session, settings)
     changed = 0
     for row in _touched_by(session, before, after):
         calendar = after.for_department(row.department)
         changed += _save(session, row, plans.recalendar(plan_store.plan_of(row), calendar))
-    log.info("calendar applied", extra={"revision": data["revision"], "plans": changed})
+    log.info("calendar applied", extra={"revision": message.revision, "plans": changed})
 
 
 def _touched_by(session: Session, before: CompanyCalendar, after: CompanyCalendar) -> list:
@@ -158,16 +170,15 @@ def _holidays(company: CompanyCalendar) -> set[tuple[str | None, date]]:
     return days
 
 
-def subject_archived(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def subject_archived(session: Session, env: dict[str, Any], message: SubjectArchived) -> None:
     """SubjectArchived: no more calls to an archived lead or counterparty."""
-    kind, subject_id = data["subject_kind"], data["subject_id"]
+    kind, subject_id = message.subject_kind, message.subject_id
     row = plan_store.find(session, kind, subject_id)
     if row is None and plan_store.converted_lead(session, kind, subject_id):
         return
     _save(session, row, plans.archive(plan_store.to_plan(row), kind, subject_id))
 
 
-@handles(LeadConverted)
 def lead_converted(session: Session, env: dict[str, Any], message: LeadConverted) -> None:
     """LeadConverted: the lead's plan moves to the counterparty made from it."""
     row = plan_store.find(session, "lead", message.lead_id)
@@ -181,25 +192,25 @@ def lead_converted(session: Session, env: dict[str, Any], message: LeadConverted
 
 
 def call_completed(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], message: CallCompleted, settings: Settings
 ) -> None:
     """CallCompleted: plan the next call one interval after this one."""
-    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
+    row = plan_store.find(session, message.subject_kind, message.subject_id)
     calendar = calendar_store.load(session, settings).for_department(
         row.department if row else None
     )
-    plan = plans.complete_call(plan_store.to_plan(row), data["completed_at"], calendar)
+    plan = plans.complete_call(plan_store.to_plan(row), message.completed_at, calendar)
     _save(session, row, plan)
 
 
-def reschedule_call(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def reschedule_call(session: Session, env: dict[str, Any], message: RescheduleCall) -> None:
     """RescheduleCall: a manager moves the subject's next call to ``due_at``."""
-    row = plan_store.find(session, data["subject_kind"], data["subject_id"])
-    plan = plans.reschedule(plan_store.to_plan(row), data["due_at"])
+    row = plan_store.find(session, message.subject_kind, message.subject_id)
+    plan = plans.reschedule(plan_store.to_plan(row), message.due_at)
     if plan is None and (row is None or row.state == plans.REMOVED):
         log.warning(
             "reschedule of a subject without a plan ignored",
-            extra={"subject_kind": data["subject_kind"], "subject_id": data["subject_id"]},
+            extra={"subject_kind": message.subject_kind, "subject_id": message.subject_id},
         )
     _save(session, row, plan)
 

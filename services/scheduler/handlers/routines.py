@@ -13,6 +13,7 @@ from services.scheduler.adapters.orm import InboxMessage, RoutineRun, Timer
 from services.scheduler.domain.timers import PENDING
 from shared import config
 from shared.db import utcnow
+from shared.messages import RunRoutine
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,11 @@ class UnknownRoutine(Exception):
 
 
 def run_routine(
-    session: Session, env: dict[str, Any], data: dict[str, Any], *, settings: config.Settings
+    session: Session, env: dict[str, Any], message: RunRoutine, *, settings: config.Settings
 ) -> None:
     """RunRoutine: the scheduler's own clean-up of old inbox ids and timer tombstones."""
-    if data["routine"] != CLEANUP:
-        raise UnknownRoutine(f"routine {data['routine']!r} is not done by the scheduler")
+    if message.routine != CLEANUP:
+        raise UnknownRoutine(f"routine {message.routine!r} is not done by the scheduler")
     cleanup(session, timedelta(days=settings.message_retention_days))
 
 

@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.orm import Timer
 from services.scheduler.domain.timers import CANCELLED, PENDING, supersedes
+from shared.messages import CancelTimer, ScheduleTimer
 
 
-def schedule_timer(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def schedule_timer(session: Session, env: dict[str, Any], message: ScheduleTimer) -> None:
     """ScheduleTimer: fire at ``fire_at``; a timer with the same key is replaced."""
     values = {
-        "key": data["key"],
-        "fire_at": data["fire_at"],
-        "reply_to": data["reply_to"],
-        "payload": data["payload"],
+        "key": message.key,
+        "fire_at": message.fire_at,
+        "reply_to": message.reply_to,
+        "payload": message.payload,
         "state": PENDING,
         "set_by": uuid.UUID(str(env["message_id"])),
         "changed_at": env["occurred_at"],
@@ -39,15 +40,15 @@ def schedule_timer(session: Session, env: dict[str, Any], data: dict[str, Any]) 
     )
 
 
-def cancel_timer(session: Session, env: dict[str, Any], data: dict[str, Any]) -> None:
+def cancel_timer(session: Session, env: dict[str, Any], message: CancelTimer) -> None:
     """CancelTimer: the key's timer will not fire; a tombstone remembers when it was cancelled."""
-    timer = session.scalars(select(Timer).where(Timer.key == data["key"]).with_for_update()).first()
+    timer = session.scalars(select(Timer).where(Timer.key == message.key).with_for_update()).first()
     if timer is None:
         # Keep the cancel, so a schedule for this key that was sent earlier but arrives later
         # does not bring the timer back.
         session.add(
             Timer(
-                key=data["key"],
+                key=message.key,
                 fire_at=env["occurred_at"],
                 reply_to="notifier",
                 payload={},

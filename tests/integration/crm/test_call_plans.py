@@ -16,9 +16,10 @@ from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import calls, counterparties, leads, partners, subjects
 from shared import config
-from shared.contracts import CRM, SCHEDULER, consumer_actor, envelope, parse
+from shared.contracts import CRM, SCHEDULER, consumer_actor, envelope
 from shared.db import transaction, utcnow
 from shared.deadletter import REASON_HEADER
+from shared.messages import read
 from shared.publisher import to_queue
 from tests.helpers import eventually, running_worker
 
@@ -95,8 +96,8 @@ def new_counterparty(sessions, actor, name, responsible_id=None, **fields):
 
 def plan(sessions, *args, **kwargs) -> None:
     with transaction(sessions) as session:
-        _env, data = parse(envelope("CallPlanned", plan_data(*args, **kwargs)))
-        calls.apply_call_planned(session, data)
+        _env, message = read(envelope("CallPlanned", plan_data(*args, **kwargs)))
+        calls.apply_call_planned(session, message)
 
 
 def outbox_of(sessions, type_):
@@ -290,7 +291,7 @@ def test_a_due_call_given_in_turn_shows_in_that_managers_list(panel, sessions):
 def run_create_task(sessions, *, plan_id, subject_id, assignee_id):
     from services.crm.handlers.tasks import create_from_command
 
-    loaded = parse(
+    _env, command = read(
         envelope(
             "CreateTask",
             {
@@ -303,9 +304,9 @@ def run_create_task(sessions, *, plan_id, subject_id, assignee_id):
                 "plan_id": plan_id,
             },
         )
-    )[1]
+    )
     with transaction(sessions) as session:
-        return create_from_command(session, loaded, config.load())
+        return create_from_command(session, command, config.load())
 
 
 def test_unknown_or_contradictory_panel_filters_are_refused_not_ignored(panel):

@@ -20,6 +20,7 @@ from services.crm.adapters.work import Task
 from services.crm.handlers import calls
 from services.crm.handlers.tasks import open_task
 from shared.db import transaction, utcnow
+from shared.messages import CallPlanned
 from tests import factories
 from tests.integration.crm.conftest import Client
 from tests.integration.crm.sales_world import CONTACT, PDF
@@ -126,7 +127,7 @@ class World:
             "revision": 1,
         }
         with transaction(self.sessions) as session:
-            calls.apply_call_planned(session, data)
+            calls.apply_call_planned(session, CallPlanned(**data))
         return subject_id
 
     def task(self, subject_id: int, assignee: int, author: int | None) -> int:

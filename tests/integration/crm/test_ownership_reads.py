@@ -16,6 +16,7 @@ from services.crm.handlers import calls
 from services.crm.handlers.tasks import open_task
 from shared.contracts import CRM, envelope
 from shared.db import transaction, utcnow
+from shared.messages import CallPlanned
 from shared.publisher import to_queue
 from tests.helpers import eventually, running_worker
 from tests.integration.crm.support import created
@@ -35,16 +36,16 @@ def office(as_role, admin, sessions):
             lead = created(admin, "/api/leads", name=name, responsible_id=owner)["id"]
             calls.apply_call_planned(
                 session,
-                {
-                    "plan_id": n,
-                    "subject_kind": "lead",
-                    "subject_id": lead,
-                    "responsible_id": owner,
-                    "status_id": 1,
-                    "next_call_at": utcnow() + timedelta(hours=n),
-                    "state": "planned",
-                    "revision": 1,
-                },
+                CallPlanned(
+                    plan_id=n,
+                    subject_kind="lead",
+                    subject_id=lead,
+                    responsible_id=owner,
+                    status_id=1,
+                    next_call_at=utcnow() + timedelta(hours=n),
+                    state="planned",
+                    revision=1,
+                ),
             )
             if owner is not None:
                 task = Task(kind="call", title=name, assignee_id=owner, due_at=utcnow())

@@ -5,19 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.crm.adapters.work import Notification
-from shared.contracts import envelope, parse
+from shared.contracts import envelope
 from shared.db import transaction
+from shared.messages import read
 from tests.integration.crm.support import created, field_errors, outbox_of
 
 
 def deliver(sessions, key, recipient_id, text="Call Globex now"):
     from services.crm.entrypoints.actors import HANDLERS
 
-    env, data = parse(
+    env, message = read(
         envelope("DeliverInApp", {"key": key, "recipient_id": recipient_id, "text": text})
     )
     with transaction(sessions) as session:
-        HANDLERS["DeliverInApp"](session, env, data)
+        HANDLERS["DeliverInApp"](session, env, message)
 
 
 def test_a_reminder_is_recorded_and_handed_to_the_notifier(manager, sessions):
@@ -112,9 +113,9 @@ def test_employees_set_their_own_channels_but_not_their_role(as_role):
 def apply(sessions, type_, data):
     from services.crm.entrypoints.actors import HANDLERS
 
-    env, loaded = parse(envelope(type_, data))
+    env, message = read(envelope(type_, data))
     with transaction(sessions) as session:
-        HANDLERS[type_](session, env, loaded)
+        HANDLERS[type_](session, env, message)
 
 
 def test_a_reminders_state_follows_its_life_scheduled_delivered_or_cancelled(manager, sessions):

@@ -9,8 +9,9 @@ import pytest
 
 from services.crm.handlers import tasks
 from shared.contracts import WEEKDAY_NAMES as WEEKDAYS
-from shared.contracts import envelope, parse
+from shared.contracts import envelope
 from shared.db import transaction, utcnow
+from shared.messages import read
 from tests.integration.crm.support import created, field_errors, outbox_of
 
 
@@ -18,9 +19,9 @@ def run_command(sessions, type_, data):
     """Apply a command as the CRM worker does, with the data loaded through its contract."""
     from services.crm.entrypoints.actors import HANDLERS
 
-    env, loaded = parse(envelope(type_, data))
+    env, message = read(envelope(type_, data))
     with transaction(sessions) as session:
-        return HANDLERS[type_](session, env, loaded)
+        return HANDLERS[type_](session, env, message)
 
 
 @pytest.fixture()

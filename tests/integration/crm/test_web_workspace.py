@@ -13,6 +13,7 @@ from services.crm.handlers.accounts import actor_of, invite
 from services.crm.handlers.tasks import create_from_command
 from shared import config
 from shared.db import transaction, utcnow
+from shared.messages import CallPlanned, CreateTask
 from tests import factories
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -143,14 +144,14 @@ def call_task(sessions, employee_id: int, customer: str):
         session.flush()
         return create_from_command(
             session,
-            {
-                "key": f"call:{lead.id}",
-                "kind": "call",
-                "assignee_id": employee_id,
-                "subject_kind": "lead",
-                "subject_id": lead.id,
-                "due_at": utcnow(),
-            },
+            CreateTask(
+                key=f"call:{lead.id}",
+                kind="call",
+                assignee_id=employee_id,
+                subject_kind="lead",
+                subject_id=lead.id,
+                due_at=utcnow(),
+            ),
             config.load(),
         )
 
@@ -216,16 +217,16 @@ def test_the_calls_page_filters_as_the_api_does_and_refuses_a_reversed_period(
         ):
             calls.apply_call_planned(
                 session,
-                {
-                    "plan_id": plan_id,
-                    "subject_kind": "lead",
-                    "subject_id": lead.id,
-                    "responsible_id": employee_id,
-                    "status_id": 1,
-                    "next_call_at": at,
-                    "state": state,
-                    "revision": 1,
-                },
+                CallPlanned(
+                    plan_id=plan_id,
+                    subject_kind="lead",
+                    subject_id=lead.id,
+                    responsible_id=employee_id,
+                    status_id=1,
+                    next_call_at=at,
+                    state=state,
+                    revision=1,
+                ),
             )
     visitor = browser()
     visitor.sign_in(email, password)

@@ -48,6 +48,7 @@ def test_a_due_call_becomes_exactly_one_task_for_the_responsible_even_when_redel
         "plan_id": 7,
         "status_id": 2,
         "status_version": 1,  # carried on, so the CRM can drop a call of an edited rule
+        "plan_revision": None,  # a CallDue of before revisions carries none
     }
 
 

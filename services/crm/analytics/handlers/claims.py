@@ -31,6 +31,7 @@ from services.crm.handlers.common import apply, get, paginate, referenced, respo
 from services.crm.handlers.tasks import closed
 from shared.contracts import CRM, SCHEDULER
 from shared.db import utcnow
+from shared.messages import CancelTimer, ClaimOverdue, ScheduleTimer
 
 # What a claim may be about: the model and the counterparty a record of it belongs to.
 BASES: dict[str, tuple[type, Callable[[Any], int | None]]] = {
@@ -104,13 +105,13 @@ def _plan(session: Session, claim: Claim, remind_before: timedelta) -> None:
         basis_id=claim.id,
     )
     claim.reminder_id, claim.escalated_at = reminder.id, None
-    timer = {
-        "key": rules.timer_key(claim.id),
-        "fire_at": claim.deadline.isoformat(),
-        "reply_to": CRM,
-        "payload": {"kind": "claim_deadline", "claim_id": claim.id},
-    }
-    outbox.record(session, "claim", claim.id, "ScheduleTimer", timer, queue=SCHEDULER)
+    timer = ScheduleTimer(
+        key=rules.timer_key(claim.id),
+        fire_at=claim.deadline,
+        reply_to=CRM,
+        payload={"kind": "claim_deadline", "claim_id": claim.id},
+    )
+    outbox.record(session, "claim", claim.id, timer, queue=SCHEDULER)
 
 
 def _load_for_change(session: Session, actor: Actor, claim_id: int) -> Claim:
@@ -146,8 +147,8 @@ def resolve(session: Session, actor: Actor, claim_id: int, outcome: str, resolut
     claim.state, claim.outcome, claim.resolution = rules.RESOLVED, outcome, resolution
     claim.resolved_at, claim.resolved_by_id = utcnow(), actor.id
     closed(session, "claim", claim.id, "done")
-    key = {"key": rules.timer_key(claim.id)}
-    outbox.record(session, "claim", claim.id, "CancelTimer", key, queue=SCHEDULER)
+    cancel = CancelTimer(key=rules.timer_key(claim.id))
+    outbox.record(session, "claim", claim.id, cancel, queue=SCHEDULER)
     session.flush()
     return claim
 
@@ -165,14 +166,13 @@ def deadline_passed(session: Session, env: dict[str, Any], payload: dict[str, An
         session,
         "claim",
         claim.id,
-        "ClaimOverdue",
-        {
-            "claim_id": claim.id,
-            "responsible_id": claim.responsible_id,
-            "title": claim.title,
-            "counterparty_name": customer.name,
-            "deadline": claim.deadline.isoformat(),
-        },
+        ClaimOverdue(
+            claim_id=claim.id,
+            responsible_id=claim.responsible_id,
+            title=claim.title,
+            counterparty_name=customer.name,
+            deadline=claim.deadline,
+        ),
     )
 
 

@@ -43,6 +43,7 @@ from shared.config import Settings
 from shared.contracts import CRM
 from shared.db import utcnow
 from shared.i18n import translate
+from shared.messages import RunClassification
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,7 @@ def request_run(
     )
     session.add(run)
     session.flush()
-    outbox.record(
-        session, "classification", run.id, "RunClassification", {"run_id": run.id}, queue=CRM
-    )
+    outbox.record(session, "classification", run.id, RunClassification(run_id=run.id), queue=CRM)
     return run
 
 
@@ -80,12 +79,12 @@ def _period(start: date | None, end: date | None) -> Period:
 
 
 def on_run_classification(
-    session: Session, env: dict[str, Any], data: dict[str, Any], settings: Settings
+    session: Session, env: dict[str, Any], command: RunClassification, settings: Settings
 ) -> None:
     """RunClassification: carry out a requested run, once."""
-    run = session.get(ClassificationRun, data["run_id"], with_for_update=True)
+    run = session.get(ClassificationRun, command.run_id, with_for_update=True)
     if run is None:
-        raise NotFound("classification run", data["run_id"])
+        raise NotFound("classification run", command.run_id)
     if run.state == PENDING:
         requester = session.get(Employee, run.requested_by_id) if run.requested_by_id else None
         actor = (
