@@ -153,6 +153,9 @@ DEAL_REPORT_COLUMNS = {
     "late_share": _("Past the standard, share"),
     "stalled_now": _("Stalled now"),
 }
+# A deal kind's modes and who performs a stage (services/crm/domain/deals.py).
+KIND_MODES = {"manual": _("Manual moves"), "process": _("Business process")}
+PERFORMERS = {"responsible": _("The deal's manager"), "head": _("The head of their department")}
 LOST_BY = {
     "reason": _("Reason"),
     "stage": _("Stage"),
