@@ -55,6 +55,10 @@ def test_a_manager_moves_a_deal_on_the_board_and_sees_it_on_the_deal_card(
     page.get_by_role("link", name="Analytics").click()
     page.get_by_role("heading", name="Managers' performance").wait_for()
     assert serious_violations(page) == []
+    for report in ("Sales funnel", "Bottlenecks"):  # the deal reports with their charts
+        page.get_by_role("link", name=report, exact=True).click()
+        page.get_by_role("heading", name=report).wait_for()
+        assert serious_violations(page) == []
 
     stranger = browser_pages()
     sign_in(stranger, url, other_email, other_password)

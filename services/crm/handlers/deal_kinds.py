@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import DealInstruction, DealKind, DealStage
+from services.crm.adapters.telephony import StoredFile
 from services.crm.domain import deals as rules
 from services.crm.domain.access import SALES
-from services.crm.domain.errors import Conflict, Forbidden, Invalid
+from services.crm.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission, Role
 from services.crm.handlers import files
 from services.crm.handlers.common import get
@@ -150,6 +151,20 @@ def add_file(
     session.add(instruction)
     session.flush()
     return instruction
+
+
+def remove_instruction(session: Session, actor: Actor, kind_id: int, instruction_id: int) -> None:
+    """Take an instruction off the kind; its uploaded file goes too, since nothing else holds it
+    (an instruction's file is its own: file_id is unique among them)."""
+    actor.require(Permission.EDIT_REFERENCE_BOOKS)
+    instruction = session.get(DealInstruction, instruction_id)
+    if instruction is None or instruction.kind_id != kind_id:
+        raise NotFound("instruction", instruction_id)
+    file_id = instruction.file_id
+    session.delete(instruction)
+    session.flush()
+    if file_id is not None:
+        session.execute(delete(StoredFile).where(StoredFile.id == file_id))
 
 
 def instruction_readable(session: Session, actor: Actor, file_id: int) -> bool | None:

@@ -206,6 +206,14 @@ def test_instructions_are_links_and_files_read_by_sales_staff(office):
     assert got.status_code == 200 and got.data == b"proposal template"
     assert office["secretary"].get(f"/api/files/{r.json['file_id']}").status_code == 404
 
+    removing = f"/api/deal-kinds/{k['id']}/instructions/{r.json['id']}"
+    assert office["alice"].delete(removing).status_code == 403
+    assert admin.delete(removing).status_code == 204
+    assert admin.delete(removing).status_code == 404
+    assert office["alice"].get(f"/api/files/{r.json['file_id']}").status_code == 404
+    shown = office["alice"].get(f"/api/deal-kinds/{k['id']}").json
+    assert shown["instructions"] == [] and len(shown["stages"][1]["instructions"]) == 1
+
 
 def test_an_upload_over_the_limit_is_413_and_deal_files_follow_the_deal(office, app):
     k = kind(office["admin"])

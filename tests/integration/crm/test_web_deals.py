@@ -118,6 +118,11 @@ def test_the_deal_card_shows_the_move_on_its_timeline_and_keeps_demand_and_envir
     graph = alice.get(f"{path}/environment.svg")
     assert graph.mimetype == "image/svg+xml" and "Initech" in graph.get_data(as_text=True)
 
+    remove = card[: card.index('aria-label="Remove Initech"')].rsplit('action="', 1)[1]
+    assert alice.post(remove.split('"')[0]).status_code == 302
+    card = alice.get(path).get_data(as_text=True)
+    assert "Initech" not in card and "Nobody is known around the deal yet." in card
+
 
 def test_a_manager_of_another_department_gets_the_not_found_page(shop):
     _, email, password, _ = shop["carol"]

@@ -92,6 +92,15 @@ class Instructions(MethodView):
             return deal_kinds.add_link(session, actor(), kind_id, data)
 
 
+@blp.route("/<int:kind_id>/instructions/<int:instruction_id>")
+class InstructionById(MethodView):
+    @blp.response(204)
+    def delete(self, kind_id, instruction_id):
+        """Remove an instruction, a link or an uploaded file (the file goes with it) (admins)"""
+        with unit_of_work() as session:
+            deal_kinds.remove_instruction(session, actor(), kind_id, instruction_id)
+
+
 @blp.route("/<int:kind_id>/instruction-files")
 class InstructionFiles(MethodView):
     @blp.arguments(UploadFormSchema, location="query")

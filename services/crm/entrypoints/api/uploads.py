@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from services.crm.domain.errors import Invalid
 from services.crm.entrypoints.api.context import settings
 from services.crm.handlers.files import Upload
+from shared.i18n import _
 
 CHUNK = 64 * 1024
 
@@ -20,7 +21,7 @@ def read_upload(field: str = "file") -> Upload:
         raise RequestEntityTooLarge(f"a file is at most {limit} bytes")
     uploaded = request.files.get(field)
     if uploaded is None or not uploaded.filename:
-        raise Invalid(field, "a file is required (multipart/form-data)")
+        raise Invalid(field, _("a file is required (multipart/form-data)"))
     parts, size = [], 0
     while chunk := uploaded.stream.read(CHUNK):
         size += len(chunk)

@@ -18,6 +18,7 @@ from services.crm.domain.process import INBOUND_SALES
 from services.crm.domain.tasks import OUTCOMES
 from services.crm.entrypoints.web import (  # noqa: F401 (each module adds its pages to bp)
     admin,
+    admin_kinds,
     analytics,
     auth,
     calendar,

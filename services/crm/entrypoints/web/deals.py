@@ -254,6 +254,14 @@ def add_member(deal_id: int):
     )
 
 
+@bp.post("/deals/<int:deal_id>/environment/<int:member_id>/remove")
+def remove_member(deal_id: int, member_id: int):
+    """Take someone (and who they influence or are influenced by) off the environment."""
+    with unit_of_work() as db:
+        deal_environment.remove_member(db, actor(), deal_id, member_id)
+    return redirect(url_for("web.deal", deal_id=deal_id) + "#environment")
+
+
 @bp.post("/deals/<int:deal_id>/environment/links")
 def link_members(deal_id: int):
     return _changed(

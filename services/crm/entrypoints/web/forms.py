@@ -54,10 +54,10 @@ def values(form: MultiDict, lists: Iterable[str] = ()) -> dict[str, Any]:
     return data
 
 
-def load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any]:
-    """Load form text with an API schema: whole numbers become ints first (the API's ids are
-    strict integers, since JSON has a number type and a form does not)."""
-    typed = {
+def typed(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """Form text as JSON would carry it: whole numbers of integer fields become ints (the API's
+    ids are strict integers, since JSON has a number type and a form does not)."""
+    return {
         name: int(value)
         if isinstance(schema.fields.get(name), ma.fields.Integer)
         and isinstance(value, str)
@@ -65,8 +65,12 @@ def load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any]:
         else value
         for name, value in data.items()
     }
+
+
+def load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """Load form text with an API schema, its whole numbers typed first."""
     try:
-        return schema.load(typed)
+        return schema.load(typed(schema, data))
     except ma.ValidationError as exc:
         raise FormError(_flatten(exc.messages)) from None
 

@@ -134,6 +134,28 @@ REPORT_COLUMNS = {
     "share": _("Share"),
     "amount": _("Amount"),
 }
+# Columns of the deal reports (funnel, bottlenecks): a row is a stage, or a manager's stage.
+DEAL_REPORT_COLUMNS = {
+    **REPORT_COLUMNS,
+    "name": _("Stage"),
+    "manager": _("Manager"),
+    "reached": _("Reached"),
+    "reached_in_order": _("Reached in order"),
+    "dropped": _("Dropped"),
+    "conversion": _("Went on, share"),
+    "strict_conversion": _("Went on in order, share"),
+    "avg_days_in_stage": _("Days in stage, average"),
+    "stays": _("Stays"),
+    "median_days": _("Days, median"),
+    "p90_days": _("Days, 90th percentile"),
+    "max_days": _("Days, longest"),
+    "late": _("Past the standard"),
+    "late_share": _("Past the standard, share"),
+    "stalled_now": _("Stalled now"),
+}
+# A deal kind's modes and who performs a stage (services/crm/domain/deals.py).
+KIND_MODES = {"manual": _("Manual moves"), "process": _("Business process")}
+PERFORMERS = {"responsible": _("The deal's manager"), "head": _("The head of their department")}
 LOST_BY = {
     "reason": _("Reason"),
     "stage": _("Stage"),
