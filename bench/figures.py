@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 
 
@@ -17,3 +18,9 @@ def latency_line(ms: list[float]) -> str:
         f"p50 {statistics.median(ms):.1f} ms   p99 {percentile(ms, 0.99):.1f} ms   "
         f"max {max(ms):.1f} ms"
     )
+
+
+def machine_line() -> str:
+    """The CPUs and the load average, printed beside figures so a busy machine shows."""
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    return f"machine: {os.cpu_count()} CPUs, load average {load}"

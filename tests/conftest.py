@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import text
 
 from shared import config
 from shared.db import make_engine, make_session_factory
-from tests.sandbox import sandbox
+from tests.sandbox import empty_service_tables, sandbox
 
 SINK_HOST = "127.0.0.1"
 
@@ -26,7 +24,7 @@ SINK_HOST = "127.0.0.1"
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
     # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
-    with sandbox(relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:
+    with sandbox(durable=False, relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:
         os.environ.update(
             DATABASE_URL=test_settings.database_url,
             MIGRATION_DATABASE_URL=test_settings.migration_database_url,
@@ -56,61 +54,10 @@ def sessions(engine):
     return make_session_factory(engine)
 
 
-SCHEMAS = "('crm', 'scheduler', 'notifier')"
-
-
-@cache
-def _filled_tables_query(tables: tuple[str, ...]) -> str:
-    return " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT FROM {t})" for t in tables)
-
-
-def _filled_tables(conn) -> str:
-    """A query naming every service table that holds a row."""
-    tables = conn.scalars(
-        text(
-            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
-            f"WHERE schemaname IN {SCHEMAS} AND tablename <> 'alembic_version' ORDER BY 1"
-        )
-    ).all()
-    return _filled_tables_query(tuple(tables))
-
-
 @pytest.fixture()
 def clean_db(owner_engine):
     """Every service schema emptied, reference books back to their defaults."""
-    from services.crm.seeds import DEFAULT_STATUSES, DEFAULT_STRATEGIES, REFUSAL_STATUS
-
-    with owner_engine.begin() as conn:
-        # TRUNCATE costs per table: empty only those holding rows (a test touches a few of
-        # the dozens), and restart every sequence a test drew from.
-        filled = conn.scalars(text(_filled_tables(conn))).all()
-        if filled:
-            conn.execute(text(f"TRUNCATE {', '.join(filled)} CASCADE"))
-        conn.execute(
-            text(
-                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, "
-                "start_value, false) FROM pg_sequences "
-                f"WHERE schemaname IN {SCHEMAS} AND last_value IS NOT NULL"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO crm.interaction_statuses (name, sort_order, generate_calls, "
-                "call_interval_days) VALUES (:name, :sort_order, :generate_calls, :call_interval_days)"
-            ),
-            list(DEFAULT_STATUSES),
-        )
-        conn.execute(
-            text("UPDATE crm.interaction_statuses SET is_refusal = true WHERE name = :name"),
-            {"name": REFUSAL_STATUS},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO crm.relationship_strategies (abc_class, title, description) "
-                "VALUES (:abc_class, :title, :description)"
-            ),
-            list(DEFAULT_STRATEGIES),
-        )
+    empty_service_tables(owner_engine)
     yield
 
 

@@ -33,7 +33,7 @@ ROOT = HERE.parents[1]
 
 @pytest.fixture(scope="module")
 def api():
-    with sandbox("crm_contract") as settings:
+    with sandbox("crm_contract", durable=False) as settings:
         tokens = demo_tokens(settings)
         app = create_app(settings)
         with served(app) as url:
