@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func
+from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func, make_url
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -106,3 +106,9 @@ def first_delivery(session: Session, inbox: type, message_id: uuid.UUID | str) -
         .returning(inbox.message_id)
     )
     return session.execute(stmt).first() is not None
+
+
+def libpq_dsn(url: str) -> str:
+    """psycopg's own DSN (for LISTEN and raw connections) of a SQLAlchemy URL, which names
+    the driver."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -18,8 +18,7 @@ from psycopg import sql
 from sqlalchemy import MetaData, make_url, text
 
 from shared.config import load
-from shared.db import make_engine
-from shared.outbox import libpq_dsn
+from shared.db import libpq_dsn, make_engine
 
 log = logging.getLogger(__name__)
 

@@ -314,11 +314,6 @@ def pending_count(session: Session, model: type) -> int:
     )
 
 
-def libpq_dsn(url: str) -> str:
-    """psycopg wants ``postgresql://``; SQLAlchemy URLs carry the driver name."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def cleanup_messages(
     session: Session, outbox: type, inbox: type, retention_days: int, now: datetime | None = None
 ) -> dict[str, int]:

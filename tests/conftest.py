@@ -24,7 +24,9 @@ SINK_HOST = "127.0.0.1"
 def settings() -> config.Settings:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
     # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
-    with sandbox(durable=False, relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:
+    with sandbox(
+        durable=False, relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST
+    ) as test_settings:
         os.environ.update(
             DATABASE_URL=test_settings.database_url,
             MIGRATION_DATABASE_URL=test_settings.migration_database_url,

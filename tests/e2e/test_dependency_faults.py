@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import make_url
 
 from shared.containment import is_transient
-from shared.outbox import libpq_dsn
+from shared.db import libpq_dsn
 from tests.e2e.calling_loop import Loop
 from tests.e2e.conftest import ALL
 

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from services.crm.adapters import relay as crm_relay
 from services.notifier.adapters import outbox as notifier_outbox
 from services.ops.cli import main as crm_ops
-from shared.db import transaction
-from shared.outbox import libpq_dsn, pending_count
+from shared.db import libpq_dsn, transaction
+from shared.outbox import pending_count
 from tests.helpers import bind_events, drain_queue, eventually
 
 RELAYS = {"crm": crm_relay.Relay, "notifier": notifier_outbox.Relay}

@@ -9,8 +9,7 @@ from sqlalchemy.engine import Engine
 from services.crm.adapters.relay import Relay
 from shared import config, process
 from shared.broker import set_broker
-from shared.db import make_session_factory
-from shared.outbox import libpq_dsn
+from shared.db import libpq_dsn, make_session_factory
 
 
 def relay(settings: config.Settings, engine: Engine, stop: threading.Event) -> None:

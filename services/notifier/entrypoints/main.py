@@ -19,8 +19,7 @@ from services.notifier.adapters.delivery_worker import DeliveryWorker
 from services.notifier.adapters.outbox import Relay
 from shared import config, process, webhooks
 from shared.broker import set_broker
-from shared.db import make_session_factory
-from shared.outbox import libpq_dsn
+from shared.db import libpq_dsn, make_session_factory
 
 log = logging.getLogger(__name__)
 

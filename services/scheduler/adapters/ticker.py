@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import dramatiq
 import psycopg
-from sqlalchemy import ColumnElement, Select, func, make_url, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters import controls
@@ -172,8 +172,3 @@ def within_sleep(query: Select, now: datetime, max_sleep: float) -> ColumnElemen
     """
     floor, ceiling = now - timedelta(days=1), now + timedelta(seconds=max_sleep)
     return func.greatest(func.least(query.scalar_subquery(), ceiling), floor)
-
-
-def libpq_dsn(url: str) -> str:
-    """psycopg's DSN for a SQLAlchemy URL (which names the driver)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

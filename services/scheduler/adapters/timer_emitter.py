@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from services.scheduler.adapters.due_batches import DueBatches
 from services.scheduler.adapters.orm import Timer
 from services.scheduler.domain.timers import FIRED, PENDING
 from shared import containment, metrics
@@ -28,55 +29,23 @@ def timer_fired(timer: Timer, fired_at: datetime) -> dict[str, Any]:
     return envelope(fired, message_id=message_id, occurred_at=fired_at)
 
 
-# Longest a batch spends publishing; the rest of its timers go in the next batch.
-BATCH_BUDGET = 0.1
-
-
 class TimerEmitter:
     """Fires pending timers whose time has come, one batch per transaction."""
 
     def __init__(self, sessions: sessionmaker[Session], sender: ConfirmedSender, batch_size: int):
-        self.sessions = sessions
-        self.sender = sender
-        self.batch_size = batch_size
+        self.batches = DueBatches(sessions, sender, Timer, batch_size)
         self.more = False  # the last batch left due timers behind
 
     def fire_due(self, now: datetime) -> int:
         """Fire the timers due by ``now`` (never those set aside); a timer that fails on its
         own is set aside."""
-        sent, self.more = containment.contain_batch(
-            self.sessions,
-            Timer,
+        sent, self.more = self.batches.emit(
             (Timer.state == PENDING, Timer.fire_at <= now),
             Timer.fire_at,
-            self.batch_size,
-            self._fire_batch,
-            containment.sent_and_more,
+            self._fire,
+            {"state": FIRED, "fired_at": utcnow()},
         )
         return sent
-
-    def _fire_batch(self, where: tuple) -> tuple[int, bool]:
-        with self.sessions() as session, session.begin():
-            timers = list(
-                session.scalars(
-                    select(Timer)
-                    .where(*where)
-                    .order_by(Timer.fire_at)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            claimed = len(timers)
-            timers = self.sender.publish(timers, self._fire, BATCH_BUDGET)
-            more = claimed == self.batch_size or len(timers) < claimed
-            if timers:
-                session.execute(
-                    update(Timer)
-                    .where(Timer.id.in_([t.id for t in timers]))
-                    .values(state=FIRED, fired_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                )
-        return len(timers), more
 
     def _fire(self, timer: Timer) -> list[Outgoing]:
         """One message: TimerFired to the queue of the service that set the timer."""

@@ -10,10 +10,10 @@ import threading
 
 from sqlalchemy.engine import Engine
 
-from services.scheduler.adapters.ticker import Ticker, libpq_dsn
+from services.scheduler.adapters.ticker import Ticker
 from shared import config, process
 from shared.broker import set_broker
-from shared.db import make_engine, make_session_factory
+from shared.db import libpq_dsn, make_engine, make_session_factory
 
 
 def tick_loop(settings: config.Settings, engine: Engine, stop: threading.Event) -> None:

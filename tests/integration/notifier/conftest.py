@@ -15,8 +15,7 @@ from sqlalchemy import select
 from services.notifier.adapters.delivery_worker import DeliveryWorker
 from services.notifier.adapters.orm import Delivery, Employee, OutboxMessage
 from shared.contracts import NOTIFIER, envelope
-from shared.db import utcnow
-from shared.outbox import libpq_dsn
+from shared.db import libpq_dsn, utcnow
 from shared.publisher import to_queue
 from tests.helpers import clean_broker, eventually, running_worker
 from tests.integration.notifier.sinks import SmtpSink, WebhookServer

@@ -12,8 +12,8 @@ from sqlalchemy import select, text
 
 from services.ops.cli import main as crm_ops
 from services.scheduler.adapters.orm import CallPlan, Timer
-from services.scheduler.adapters.ticker import CHANNEL, Ticker, libpq_dsn
-from shared.db import transaction, utcnow
+from services.scheduler.adapters.ticker import CHANNEL, Ticker
+from shared.db import libpq_dsn, transaction, utcnow
 from tests.helpers import eventually
 from tests.integration.scheduler.support import dramatiq_envelopes, received
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, text
 
 from services.scheduler.adapters.orm import Timer
-from services.scheduler.adapters.ticker import CHANNEL, Ticker, libpq_dsn
-from shared.db import transaction, utcnow
+from services.scheduler.adapters.ticker import CHANNEL, Ticker
+from shared.db import libpq_dsn, transaction, utcnow
 from tests.helpers import eventually
 from tests.integration.scheduler.support import dramatiq_envelopes, utc
 

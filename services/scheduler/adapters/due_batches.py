@@ -1,0 +1,100 @@
+"""Claim, publish, mark: how the tick emits the due rows of a table, one batch a transaction.
+
+Claim rows with ``FOR UPDATE SKIP LOCKED`` (instances side by side share the rows and never
+take the same one), publish them with publisher confirms, mark those the broker confirmed,
+commit. A crash before the commit leaves the rows as they were; the next claim publishes
+them again under the same deterministic message ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from shared import containment
+from shared.batch_publisher import Outgoing
+
+# Longest a batch spends publishing; the rest of its rows go in the next batch, so a flood of
+# due calls never holds up a timer for longer than this.
+BATCH_BUDGET = 0.1
+MIN_CLAIM = 10
+
+
+class DueBatches:
+    """Emits the rows of ``model`` a query names, in batches of at most ``batch_size``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        sender: ConfirmedSender,
+        model: type,
+        batch_size: int,
+    ):
+        self.sessions = sessions
+        self.sender = sender
+        self.model = model
+        self.batch_size = batch_size
+        self.claim_size = batch_size
+
+    def emit(
+        self,
+        where: tuple,
+        order_by: Any,
+        publish_one: Callable[[Any], list[Outgoing]],
+        values: dict[str, Any],
+    ) -> tuple[int, bool]:
+        """One batch of the rows matching ``where`` (never those set aside), published with
+        ``publish_one`` and updated with ``values``; a row that fails on its own is set aside.
+
+        Returns how many were sent and whether more may be waiting (a full batch, or a batch
+        cut short by the publishing budget).
+        """
+        return containment.contain_batch(
+            self.sessions,
+            self.model,
+            where,
+            order_by,
+            self.batch_size,
+            lambda claim: self._claim_publish_mark(claim, order_by, publish_one, values),
+            containment.sent_and_more,
+        )
+
+    def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
+        model, limit = self.model, self.claim_size
+        with self.sessions() as session, session.begin():
+            rows = list(
+                session.scalars(
+                    select(model)
+                    .where(*where)
+                    .order_by(order_by)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            claimed = len(rows)
+            rows = self._publish(rows, publish_one)
+            if rows:
+                session.execute(
+                    update(model)
+                    .where(model.id.in_([r.id for r in rows]))
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+        return len(rows), claimed == limit or len(rows) < claimed
+
+    def _publish(self, rows: list, publish_one: Callable[[Any], list[Outgoing]]) -> list:
+        """Publish rows until the time budget is spent; returns those confirmed.
+
+        The rest stay claimed only until the commit, then the next batch takes them. The next
+        claim is sized to what fitted, so rows are not locked in vain.
+        """
+        published = self.sender.publish(rows, publish_one, BATCH_BUDGET)
+        if len(published) < len(rows):
+            self.claim_size = max(MIN_CLAIM, len(published))
+        else:
+            self.claim_size = min(self.batch_size, self.claim_size * 2)
+        return published
