@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import logs
 from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
-from shared.db import first_delivery, transaction
+from shared.db import InboxColumns, first_delivery, transaction
 from shared.deadletter import checked, reject
 from shared.messages import Message, as_message
 
@@ -25,7 +25,7 @@ def consume(
     message: Any,
     handlers: dict[str, Handler],
     sessions: sessionmaker[Session],
-    inbox: type,
+    inbox: type[InboxColumns],
     permanent: tuple[type[Exception], ...] = (),
 ) -> None:
     """Apply a received envelope exactly once.

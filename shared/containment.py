@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import dramatiq.errors
 import pika.exceptions
 import psycopg
 import sqlalchemy.exc
-from sqlalchemy import ColumnElement, DateTime, String, select, update
+from sqlalchemy import ColumnElement, DateTime, String, Table, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.batch_publisher import NotConfirmed
@@ -89,13 +89,19 @@ class Quarantinable:
     quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quarantine_reason: Mapped[str | None] = mapped_column(String(REASON_LENGTH))
 
+    if TYPE_CHECKING:  # what the mapped class of every such row has; the mapping provides it
+        __table__: ClassVar[Table]
+        id: Mapped[Any]
 
-def not_quarantined(model: type) -> ColumnElement[bool]:
+
+def not_quarantined(model: type[Quarantinable]) -> ColumnElement[bool]:
     """The claim condition that skips rows set aside."""
     return model.quarantined_at.is_(None)
 
 
-def set_aside(sessions: sessionmaker[Session], model: type, row_id: Any, exc: BaseException) -> str:
+def set_aside(
+    sessions: sessionmaker[Session], model: type[Quarantinable], row_id: Any, exc: BaseException
+) -> str:
     """Quarantine one row with the reason ``exc`` gives; returns the reason."""
     reason = describe(exc)
     with sessions() as session, session.begin():
@@ -151,7 +157,7 @@ def batch_or_isolate(
 
 def contain_batch(
     sessions: sessionmaker[Session],
-    model: type,
+    model: type[Quarantinable],
     where: tuple,
     order_by: Any,
     limit: int,

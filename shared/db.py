@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -66,26 +66,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def inbox_model(base: type[DeclarativeBase]) -> type:
-    """The table of message ids a service has already acted on, in the service's schema.
+class InboxColumns:
+    """Mixin of the table of message ids a service has already acted on.
 
-    Parameters:
-      base: the service's declarative base.
-
-    Returns:
-      type: a mapped class ``InboxMessage`` with ``message_id`` as primary key.
+    ``class InboxMessage(InboxColumns, Base)``: in the service's schema, ``message_id`` as
+    primary key.
     """
 
-    class InboxMessage(base):  # type: ignore[misc, valid-type]
-        __tablename__ = "inbox"
+    __tablename__ = "inbox"
 
-        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-        processed_at: Mapped[datetime] = stamped()
-
-    return InboxMessage
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    processed_at: Mapped[datetime] = stamped()
 
 
-def first_delivery(session: Session, inbox: type, message_id: uuid.UUID | str) -> bool:
+def first_delivery(
+    session: Session, inbox: type[InboxColumns], message_id: uuid.UUID | str
+) -> bool:
     """Record a message id in the inbox within the caller's transaction.
 
     The caller applies its effect only when this returns True, so the effect and the

@@ -83,8 +83,12 @@ def read(message: Any) -> tuple[dict[str, Any], Message]:
     return env, as_message(env, data)
 
 
-def __getattr__(name: str) -> type[Message]:
-    """``LeadConverted``: the class producers send now; ``LeadConvertedV1``: that version."""
+def __getattr__(name: str) -> Any:
+    """``LeadConverted``: the class producers send now; ``LeadConvertedV1``: that version.
+
+    A ``type[Message]``, annotated ``Any``: the classes are made from the schemas at run time,
+    so a type checker cannot know their fields, and would refuse them as annotations.
+    """
     versioned = re.fullmatch(r"(\w+?)V(\d+)", name)
     try:
         if versioned:

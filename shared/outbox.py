@@ -30,49 +30,44 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from shared import containment
 from shared.batch_publisher import BatchPublisher
 from shared.broker import reconnect
 from shared.contracts import envelope
-from shared.db import stamped, utcnow
+from shared.db import InboxColumns, stamped, utcnow
 from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
 
 
-def outbox_model(base: type[DeclarativeBase]) -> type:
-    """The outbox table in the service's schema.
+class OutboxColumns(containment.Quarantinable):
+    """Mixin of the outbox table; a service maps it on its own base, in its own schema.
 
-    Parameters:
-      base: the service's declarative base.
-
-    Returns:
-      type: a mapped class ``OutboxMessage``. ``queue`` set means a command for that one
-      queue; unset means an event for the exchange and the contract's subscribers.
+    ``class OutboxMessage(OutboxColumns, Base)``. ``queue`` set means a command for that one
+    queue; unset means an event for the exchange and the contract's subscribers.
     """
 
-    class OutboxMessage(containment.Quarantinable, base):  # type: ignore[misc, valid-type]
-        __tablename__ = "outbox"
-        __table_args__ = (
-            # The relay reads only what is pending, oldest first: this index holds just those rows.
-            Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
-        )
+    __tablename__ = "outbox"
 
-        id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
-        aggregate: Mapped[str] = mapped_column(String(50))
-        aggregate_id: Mapped[str] = mapped_column(String(50))
-        type: Mapped[str] = mapped_column(String(100))
-        version: Mapped[int] = mapped_column(Integer)
-        occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-        data: Mapped[dict[str, Any]] = mapped_column(JSONB)
-        queue: Mapped[str | None] = mapped_column(String(100))
-        published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-        created_at: Mapped[datetime] = stamped()
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index]:
+        # The relay reads only what is pending, oldest first: this index holds just those rows.
+        # Made per class: an index belongs to one table.
+        return (Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),)
 
-    return OutboxMessage
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    aggregate: Mapped[str] = mapped_column(String(50))
+    aggregate_id: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    queue: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = stamped()
 
 
 def notify_trigger_sql(schema: str) -> tuple[str, str]:
@@ -92,7 +87,7 @@ def notify_trigger_sql(schema: str) -> tuple[str, str]:
 
 def record(
     session: Session,
-    model: type,
+    model: type[OutboxColumns],
     aggregate: str,
     aggregate_id: int | str,
     type_: Any,
@@ -162,7 +157,7 @@ class Relay:
         sessions: sessionmaker[Session],
         broker: dramatiq.Broker,
         exchange: str,
-        model: type,
+        model: type[OutboxColumns],
         batch_size: int = 200,
     ):
         self.sessions = sessions
@@ -305,7 +300,7 @@ class Relay:
         reconnect(self.broker)
 
 
-def pending_count(session: Session, model: type) -> int:
+def pending_count(session: Session, model: type[OutboxColumns]) -> int:
     """Rows of the outbox ``model`` that the relay has not published yet."""
     return session.scalar(
         select(func.count())
@@ -320,7 +315,11 @@ def libpq_dsn(url: str) -> str:
 
 
 def cleanup_messages(
-    session: Session, outbox: type, inbox: type, retention_days: int, now: datetime | None = None
+    session: Session,
+    outbox: type[OutboxColumns],
+    inbox: type[InboxColumns],
+    retention_days: int,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Delete outbox rows published and inbox ids recorded more than ``retention_days`` ago.
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import Handler, actor_options, consume
-from shared.db import make_engine, make_session_factory
+from shared.db import InboxColumns, make_engine, make_session_factory
 
 SessionsHook = Callable[[sessionmaker[Session], config.Settings], None]
 
@@ -52,7 +52,7 @@ class Worker:
     def consumer(
         self,
         handlers: dict[str, Handler],
-        inbox: type,
+        inbox: type[InboxColumns],
         permanent: tuple[type[Exception], ...] = (),
     ) -> dramatiq.Actor:
         """Declare the service's one actor, which applies each message with :func:`consume`.
