@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, CursorResult, Engine, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 # Stable constraint names, so Alembic migrations can refer to them.
@@ -27,7 +28,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def stamped(**kwargs) -> Mapped[datetime]:
+def stamped(**kwargs: Any) -> Mapped[datetime]:
     """A ``timestamptz`` column that the database fills with the time of the insert."""
     return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
 
@@ -41,7 +42,7 @@ def metadata_for(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with a pool sized for a worker process and pre-ping on checkout.
 
     Parameters:
@@ -102,3 +103,9 @@ def first_delivery(
         .returning(inbox.message_id)
     )
     return session.execute(stmt).first() is not None
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched (``Session.execute`` is typed to return a plain
+    ``Result``; for such statements it is a ``CursorResult``)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -12,10 +12,10 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dramatiq
 import psycopg
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -36,7 +36,7 @@ from shared import containment
 from shared.batch_publisher import BatchPublisher
 from shared.broker import reconnect
 from shared.contracts import envelope
-from shared.db import InboxColumns, stamped, utcnow
+from shared.db import InboxColumns, rowcount, stamped, utcnow
 from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,10 @@ class OutboxColumns(containment.Quarantinable):
     queue: Mapped[str | None] = mapped_column(String(100))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped()
+
+    if TYPE_CHECKING:  # the declarative base of the mapped class provides it
+
+        def __init__(self, **columns: Any) -> None: ...
 
 
 def notify_trigger_sql(schema: str) -> tuple[str, str]:
@@ -155,7 +159,7 @@ class Relay:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        broker: dramatiq.Broker,
+        broker: RabbitmqBroker,
         exchange: str,
         model: type[OutboxColumns],
         batch_size: int = 200,
@@ -172,7 +176,7 @@ class Relay:
         self.lock_key = uuid.uuid5(uuid.NAMESPACE_URL, f"outbox/{schema}").int % (2**63)
         self._publisher: BatchPublisher | None = None
 
-    def claim(self, session: Session, where: tuple = ()) -> list[Any]:
+    def claim(self, session: Session, where: tuple[Any, ...] = ()) -> list[Any]:
         """The oldest pending rows (``where`` narrows them), locked for this transaction."""
         stmt = (
             select(self.model)
@@ -230,17 +234,18 @@ class Relay:
         encoded...) is set aside with its reason and the others are sent; the rows after it
         of the same aggregate are sent too, as holding them would hold every later event.
         """
-        return containment.contain_batch(
+        sent: int = containment.contain_batch(
             self.sessions,
             self.model,
             (self.model.published_at.is_(None),),
             self.model.id,
             self.batch_size,
             self._relay_claimed,
-            sum,
+            lambda counts: sum(counts),
         )
+        return sent
 
-    def _relay_claimed(self, where: tuple) -> int:
+    def _relay_claimed(self, where: tuple[Any, ...]) -> int:
         with self.sessions() as session, session.begin():
             rows = self.claim(session, where)
             if rows:
@@ -271,9 +276,8 @@ class Relay:
     def _serve(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
         with psycopg.connect(listen_dsn, autocommit=True) as listener:
             while not stop.is_set():
-                if listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()[
-                    0
-                ]:
+                locked = listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,))
+                if locked.fetchone() == (True,):
                     break
                 stop.wait(max(poll_seconds, 1.0))
             listener.execute(f"LISTEN {self.channel}")
@@ -302,11 +306,11 @@ class Relay:
 
 def pending_count(session: Session, model: type[OutboxColumns]) -> int:
     """Rows of the outbox ``model`` that the relay has not published yet."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(model)
         .where(model.published_at.is_(None), containment.not_quarantined(model))
-    )
+    ).scalar_one()
 
 
 def libpq_dsn(url: str) -> str:
@@ -338,12 +342,16 @@ def cleanup_messages(
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     no_sync = {"synchronize_session": False}
     counts = {
-        "outbox_deleted": session.execute(
-            delete(outbox).where(outbox.published_at < cutoff), execution_options=no_sync
-        ).rowcount,
-        "inbox_deleted": session.execute(
-            delete(inbox).where(inbox.processed_at < cutoff), execution_options=no_sync
-        ).rowcount,
+        "outbox_deleted": rowcount(
+            session.execute(
+                delete(outbox).where(outbox.published_at < cutoff), execution_options=no_sync
+            )
+        ),
+        "inbox_deleted": rowcount(
+            session.execute(
+                delete(inbox).where(inbox.processed_at < cutoff), execution_options=no_sync
+            )
+        ),
     }
     log.info("messages cleaned up", extra={**counts, "retention_days": retention_days})
     return counts

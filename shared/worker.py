@@ -54,7 +54,7 @@ class Worker:
         handlers: dict[str, Handler],
         inbox: type[InboxColumns],
         permanent: tuple[type[Exception], ...] = (),
-    ) -> dramatiq.Actor:
+    ) -> dramatiq.Actor[[dict[str, Any]], None]:
         """Declare the service's one actor, which applies each message with :func:`consume`.
 
         Parameters:
@@ -69,4 +69,4 @@ class Worker:
         def handle_message(message: dict[str, Any]) -> None:
             consume(message, handlers, self.sessions(), inbox, permanent=permanent)
 
-        return dramatiq.actor(handle_message, broker=self.broker, **actor_options(self.queue))
+        return dramatiq.actor(broker=self.broker, **actor_options(self.queue))(handle_message)
