@@ -18,7 +18,8 @@ from shared.messages import Message, as_message
 log = logging.getLogger(__name__)
 
 # handler(session, envelope, message): the typed message of the version that arrived.
-Handler = Callable[[Session, dict[str, Any], Message], None]
+# What a handler returns is not used (a command's handler may return what it made).
+Handler = Callable[[Session, dict[str, Any], Message], object]
 
 
 def consume(

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func
+from sqlalchemy import DateTime, MetaData, Table, Uuid, create_engine, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import URL, CursorResult, Engine, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -109,3 +109,10 @@ def rowcount(result: Result[Any]) -> int:
     """The rows an UPDATE or DELETE touched (``Session.execute`` is typed to return a plain
     ``Result``; for such statements it is a ``CursorResult``)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Table a mapped class maps (declarative types ``__table__`` as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -62,7 +62,7 @@ def import_(session: Session, document: dict[str, Any]) -> dict[str, dict[str, i
     return {key: _apply(session, BOOKS[key][0], entries) for key, entries in loaded.items()}
 
 
-def _apply(session: Session, model: type, entries: list[dict[str, Any]]) -> dict[str, int]:
+def _apply(session: Session, model: type[Any], entries: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     existing = {row.name: row for row in reference.list_entries(session, model)}
     for entry in entries:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import (
@@ -103,7 +103,9 @@ def events(
 ) -> tuple[list[Interaction], int]:
     """The subject's interactions, newest first; a counterparty's include its lead's."""
     subject = readable(session, actor, kind, subject_id)
-    about = (Interaction.subject_kind == kind) & (Interaction.subject_id == subject.id)
+    about: ColumnElement[bool] = (Interaction.subject_kind == kind) & (
+        Interaction.subject_id == subject.id
+    )
     lead_id = getattr(subject, "lead_id", None)
     if lead_id is not None:
         about = or_(
@@ -128,7 +130,7 @@ def _contacts(session: Session, subject: Lead | Counterparty, kind: str) -> list
 def timeline(session: Session, kind: str, subject_id: int) -> list[dict[str, Any]]:
     """Interactions, tasks and status changes of the subject, newest first."""
     reasons = {r.id: r.name for r in list_entries(session, RefusalReason)}
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "at": i.ended_at or i.started_at or i.created_at,
             "what": i.kind,

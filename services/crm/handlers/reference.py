@@ -79,7 +79,7 @@ def _rule(status: InteractionStatus) -> dict[str, Any]:
     }
 
 
-def _check_unique_name(session: Session, model: type, name: str) -> None:
+def _check_unique_name(session: Session, model: type[Any], name: str) -> None:
     if session.scalar(select(model.id).where(model.name == name)) is not None:
         raise Conflict(f"name {name!r} is already taken")
 

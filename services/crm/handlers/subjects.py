@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -279,7 +279,9 @@ def _plan_call(
 def status_history(session: Session, kind: str, subject_id: int) -> list[StatusAssignment]:
     """Every assignment of the subject, oldest first; a converted lead's history included."""
     subject = load(session, kind, subject_id)
-    mine = (StatusAssignment.subject_kind == kind) & (StatusAssignment.subject_id == subject.id)
+    mine: ColumnElement[bool] = (StatusAssignment.subject_kind == kind) & (
+        StatusAssignment.subject_id == subject.id
+    )
     lead_id = getattr(subject, "lead_id", None)
     if lead_id is not None:
         came_from = (StatusAssignment.subject_kind == "lead") & (
