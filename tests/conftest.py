@@ -8,6 +8,7 @@ tests) goes through ``owner_engine``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
@@ -23,7 +24,7 @@ SINK_HOST = "127.0.0.1"
 
 
 @pytest.fixture(scope="session")
-def settings() -> config.Settings:
+def settings() -> Iterator[config.Settings]:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
     # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
     with sandbox(relay_poll_seconds=0.1, webhook_allowed_hosts=SINK_HOST) as test_settings:

@@ -120,5 +120,6 @@ def _handled_types(actors: Path) -> set[str]:
     """The keys of the ``HANDLERS`` dict literal of a service's actors module."""
     for node in ast.walk(ast.parse(actors.read_text())):
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "HANDLERS":
-            return {key.value for key in node.value.keys}
+            assert isinstance(node.value, ast.Dict)
+            return {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
     raise AssertionError(f"no HANDLERS in {actors}")

@@ -155,5 +155,6 @@ def _register(session, name, address, topic, content, attachments) -> Interactio
     }
     instance = processes.start(session, None, fields)
     doc = instances.current_document(session, instance)
+    assert isinstance(doc, Interaction)  # the process an e-mail starts is at its e-mail
     interactions.recorded(session, doc, utcnow())
     return doc

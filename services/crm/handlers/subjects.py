@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -40,6 +40,19 @@ from shared.messages import (
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
 
+# The kind names the class: a literal kind gives the checker the one it loads.
+@overload
+def load(
+    session: Session, kind: Literal["lead"], subject_id: int, *, lock: bool = False
+) -> Lead: ...
+@overload
+def load(
+    session: Session, kind: Literal["counterparty"], subject_id: int, *, lock: bool = False
+) -> Counterparty: ...
+@overload
+def load(
+    session: Session, kind: str, subject_id: int, *, lock: bool = False
+) -> Lead | Counterparty: ...
 def load(
     session: Session, kind: str, subject_id: int, *, lock: bool = False
 ) -> Lead | Counterparty:
@@ -56,7 +69,7 @@ def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Coun
 def successor(session: Session, kind: str, subject_id: int) -> tuple[str, int]:
     """Where a subject lives now: a converted lead's work continues on its counterparty."""
     if kind == "lead":
-        lead = load(session, kind, subject_id)
+        lead = load(session, "lead", subject_id)
         if lead.counterparty_id is not None:
             return "counterparty", lead.counterparty_id
     return kind, subject_id
@@ -95,6 +108,26 @@ def list_subjects(
     return paginate(session, stmt, page, page_size)
 
 
+@overload
+def update(
+    session: Session,
+    actor: Actor,
+    kind: Literal["lead"],
+    subject_id: int,
+    changes: dict[str, Any],
+) -> Lead: ...
+@overload
+def update(
+    session: Session,
+    actor: Actor,
+    kind: Literal["counterparty"],
+    subject_id: int,
+    changes: dict[str, Any],
+) -> Counterparty: ...
+@overload
+def update(
+    session: Session, actor: Actor, kind: str, subject_id: int, changes: dict[str, Any]
+) -> Lead | Counterparty: ...
 def update(
     session: Session, actor: Actor, kind: str, subject_id: int, changes: dict[str, Any]
 ) -> Lead | Counterparty:
