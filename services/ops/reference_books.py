@@ -20,7 +20,7 @@ from services.crm.handlers import reference
 from shared.db import utcnow
 
 FORMAT = "crm-reference-books/1"
-BOOKS: dict[str, tuple[type, type[ma.Schema]]] = {
+BOOKS: dict[str, tuple[type[InteractionStatus] | type[RefusalReason], type[ma.Schema]]] = {
     "interaction_statuses": (InteractionStatus, InteractionStatusSchema),
     "refusal_reasons": (RefusalReason, RefusalReasonSchema),
 }

@@ -44,7 +44,9 @@ def customer_card(session: Session, actor: Actor, kind: str, subject_id: int) ->
     subject = readable(session, actor, kind, subject_id)
     statuses = {s.id: s for s in list_entries(session, InteractionStatus)}
     responsible = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
-    partner = session.get(Partner, subject.partner_id) if kind == "counterparty" else None
+    partner = (
+        session.get(Partner, subject.partner_id) if isinstance(subject, Counterparty) else None
+    )
     return {
         "kind": kind,
         "subject": subject,
@@ -119,7 +121,7 @@ def events(
 
 
 def _contacts(session: Session, subject: Lead | Counterparty, kind: str) -> list[dict[str, Any]]:
-    if kind == "lead":
+    if isinstance(subject, Lead):  # kind "lead"
         return [{"name": subject.contact_name, "phones": subject.phones, "emails": subject.emails}]
     return [
         {"name": c.name, "job_title": c.job_title, "phones": c.phones, "emails": c.emails}

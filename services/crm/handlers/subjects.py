@@ -59,6 +59,10 @@ def load(
     return get(session, MODELS[kind], subject_id, kind, lock=lock)
 
 
+@overload
+def load_for_change(session: Session, kind: Literal["lead"], subject_id: int) -> Lead: ...
+@overload
+def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty: ...
 def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty:
     """Load and lock a subject about to change; a converted lead no longer does."""
     subject = load(session, kind, subject_id, lock=True)
