@@ -33,7 +33,7 @@ class Buyer:
 
 
 def _first_status_at(
-    kind: str, subject_id: ColumnElement[int] | InstrumentedAttribute[int]
+    kind: str, subject_id: ColumnElement[int] | InstrumentedAttribute[int | None]
 ) -> ColumnElement[Any]:
     """Oldest assignment of one subject; the (kind, id, id) index answers it per row."""
     return (
