@@ -68,9 +68,10 @@ test-integration: install ## Integration tests only
 test-e2e: install ## End-to-end tests that start the real processes
 	$(PY) -m pytest tests/e2e
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, mypy (strict for the domain and shared/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .

@@ -170,7 +170,7 @@ class Readers:
             }
         year = Period(add_months(month_of(today), -11), today)
         quarter = Period(add_months(month_of(today), -2), today)
-        self.variants = [
+        self.variants: list[tuple[Any, ...]] = [
             ("admin", year, {}, Scope(), None),
             ("admin", quarter, {}, Scope(), None),
             ("head", year, {}, Scope("Dept 1"), department),

@@ -15,6 +15,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -129,7 +130,7 @@ def build(sessions, owner, settings, deals: int, entries: int) -> dict:
     }
 
 
-def timed(client, url: str, token: str, repeat: int, query: dict) -> tuple[list[float], dict]:
+def timed(client, url: str, token: str, repeat: int, query: dict) -> tuple[list[float], Any]:
     headers = {"Authorization": f"Bearer {token}"}
     client.get(url, headers=headers, query_string=query)  # warm: the first request's set-up
     ms, last = [], None

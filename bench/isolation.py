@@ -57,6 +57,9 @@ def truncate(owner) -> None:
     empty_service_tables(owner)  # the reference books back, as clean_db leaves them
 
 
+ROLLBACK_MS: list[float] = []
+
+
 @contextmanager
 def inside_rollback(engine):
     """Sessions whose commits are savepoints of one outer transaction, rolled back at exit."""
@@ -67,7 +70,7 @@ def inside_rollback(engine):
         finally:
             started = time.perf_counter()
             outer.rollback()
-            inside_rollback.reset_ms.append((time.perf_counter() - started) * 1000)
+            ROLLBACK_MS.append((time.perf_counter() - started) * 1000)
 
 
 def rounds(n: int, one_round: Callable[[], None]) -> list[float]:
@@ -109,19 +112,20 @@ def main() -> None:
             with inside_rollback(engine) as scoped:
                 typical_test(scoped, settings)
 
-        inside_rollback.reset_ms = []
         for way in (deleting, truncating, rolling_back):
             rounds(10, way)  # warm each path's caches
-        delete_ms.clear(), truncate_ms.clear(), inside_rollback.reset_ms.clear()
+        for ms in (delete_ms, truncate_ms, ROLLBACK_MS):
+            ms.clear()
         by_delete = rounds(args.tests, deleting)
         by_truncate = rounds(args.tests, truncating)
         by_rollback = rounds(args.tests, rolling_back)
-        engine.dispose(), owner.dispose()
+        engine.dispose()
+        owner.dispose()
 
     for name, whole, reset in (
         ("DELETE (clean_db)", by_delete, delete_ms),
         ("TRUNCATE CASCADE", by_truncate, truncate_ms),
-        ("savepoint rollback", by_rollback, inside_rollback.reset_ms),
+        ("savepoint rollback", by_rollback, ROLLBACK_MS),
     ):
         print(
             f"{name:20}  round p50 {statistics.median(whole):6.1f} ms   "

@@ -29,6 +29,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pika
 from sqlalchemy import text
@@ -116,13 +117,10 @@ def tick_cost(engine, sessions, broker, settings, sizes: list[int], due: int, ro
             if round_:
                 full.append(elapsed)
             make_due(engine, size, due)
-            send, sender.publisher.send = sender.publisher.send, lambda messages: None
-            try:
+            with patch.object(sender.publisher, "send", lambda messages: None):
                 elapsed = drain(emitter)
                 if round_:
                     db_only.append(elapsed)
-            finally:
-                sender.publisher.send = send
         results[size] = (full, db_only)
         print(
             f"  {size:>9,} plans: tick with {due:,} due: median {statistics.median(full) * 1000:7.1f} ms"

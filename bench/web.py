@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,8 +184,9 @@ def main() -> None:
                     },
                     timeout=10,
                 ).raise_for_status()
-                note = eventually(lambda n=n: _note_id(url, api, f"bench {n}"), timeout=60)
-                eventually(lambda note=note: len(streams.seen.get(note, [])) >= args.streams, 60)
+                note = eventually(partial(_note_id, url, api, f"bench {n}"), timeout=60)
+                seen = partial(lambda note: len(streams.seen.get(note, [])) >= args.streams, note)
+                eventually(seen, 60)
                 arrivals = streams.seen[note]
                 first.append((min(arrivals) - at.timestamp()) * 1000)
                 last.append((max(arrivals) - at.timestamp()) * 1000)

@@ -125,7 +125,8 @@ def _data_schemas(contracts: list[Contract]) -> dict[str, Any]:
     """JSON Schemas of the contracts' data, with the nested schemas they refer to."""
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec("messages", "1", "3.1.0", plugins=[plugin])
-    plugin.converter.add_attribute_function(_decimal_as_string)
+    assert plugin.converter is not None  # made when the spec took the plugin
+    plugin.converter.add_attribute_function(_decimal_as_string)  # type: ignore[no-untyped-call]  # unannotated in apispec
     for schema in {c.schema for c in contracts}:
         spec.components.schema(schema.__name__, schema=schema)
     schemas = spec.to_dict()["components"]["schemas"]
@@ -141,7 +142,7 @@ def _schema_name(schema: type[ma.Schema] | ma.Schema) -> str:
     return (schema if isinstance(schema, type) else type(schema)).__name__
 
 
-def _decimal_as_string(self, field: ma.fields.Field, **kwargs: Any) -> dict[str, Any]:
+def _decimal_as_string(self: object, field: ma.fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     # apispec writes every Decimal as a number; ours travel as strings, exactly.
     if isinstance(field, ma.fields.Decimal) and field.as_string:
         return {"type": ["string", "null"] if field.allow_none else "string", "format": "decimal"}
@@ -194,7 +195,11 @@ def _summary(contract: Contract) -> str:
     doc = inspect.getdoc(contract.schema)
     own = doc and contract.schema.__doc__  # a docstring inherited from _Data is no summary
     kind = "Event" if contract.event else "Command"
-    return doc.splitlines()[0] if own else f"{kind} {contract.type}, version {contract.version}."
+    return (
+        doc.splitlines()[0]
+        if doc and own
+        else f"{kind} {contract.type}, version {contract.version}."
+    )
 
 
 def _events_channel(exchange: str, contracts: list[Contract]) -> dict[str, Any]:

@@ -142,11 +142,12 @@ class _Link:
         channel.add_on_return_callback(self._returned)
         channel.confirm_delivery(ack_nack_callback=self._confirmed, callback=self._declare)
 
-    def _declare(self, _frame=None) -> None:
+    def _declare(self, _frame: object = None) -> None:
         """Declare the exchanges one after the other (each a round trip), then be ready."""
         if not self.exchanges:
             self.ready.set()
             return
+        assert self.channel is not None  # opened before confirms were turned on
         self.channel.exchange_declare(
             self.exchanges.pop(), exchange_type="topic", durable=True, callback=self._declare
         )
@@ -182,18 +183,20 @@ class _Link:
             batch.settle(method.delivery_tag, method.multiple)
         self.inflight = [b for b in self.inflight if not b.done.is_set()]
 
-    def _returned(self, _channel, method: pika.spec.Basic.Return, _properties, _body) -> None:
+    def _returned(
+        self, _channel: object, method: pika.spec.Basic.Return, _properties: object, _body: bytes
+    ) -> None:
         # A return comes before the message's ack; which batch it belongs to is not told,
         # so every batch still waiting fails and is sent again.
         for batch in self.inflight:
             batch.fail(f"unroutable to {method.routing_key!r}: {method.reply_text}")
 
-    def _channel_closed(self, _channel, reason: Exception) -> None:
+    def _channel_closed(self, _channel: object, reason: Exception) -> None:
         if self.connection.is_open:
             self.connection.close()
         self._lost(self.connection, reason)
 
-    def _lost(self, _connection, reason: Exception | str) -> None:
+    def _lost(self, _connection: object, reason: Exception | str) -> None:
         self.closed = str(reason) or type(reason).__name__
         self.ready.set()
         for batch in self.inflight:

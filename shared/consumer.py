@@ -11,21 +11,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import logs
 from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
-from shared.db import first_delivery, transaction
+from shared.db import InboxColumns, first_delivery, transaction
 from shared.deadletter import checked, reject
 from shared.messages import Message, as_message
 
 log = logging.getLogger(__name__)
 
 # handler(session, envelope, message): the typed message of the version that arrived.
-Handler = Callable[[Session, dict[str, Any], Message], None]
+# What a handler returns is not used (a command's handler may return what it made).
+Handler = Callable[[Session, dict[str, Any], Message], object]
 
 
 def consume(
     message: Any,
     handlers: dict[str, Handler],
     sessions: sessionmaker[Session],
-    inbox: type,
+    inbox: type[InboxColumns],
     permanent: tuple[type[Exception], ...] = (),
 ) -> None:
     """Apply a received envelope exactly once.

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import dramatiq.errors
 import pika.exceptions
 import psycopg
 import sqlalchemy.exc
-from sqlalchemy import ColumnElement, DateTime, String, select, update
+from sqlalchemy import ColumnElement, DateTime, FromClause, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.batch_publisher import NotConfirmed
@@ -89,13 +90,19 @@ class Quarantinable:
     quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quarantine_reason: Mapped[str | None] = mapped_column(String(REASON_LENGTH))
 
+    if TYPE_CHECKING:  # what the mapped class of every such row has; the mapping provides it
+        __table__: ClassVar[FromClause]
+        id: Mapped[Any]
 
-def not_quarantined(model: type) -> ColumnElement[bool]:
+
+def not_quarantined(model: type[Quarantinable]) -> ColumnElement[bool]:
     """The claim condition that skips rows set aside."""
     return model.quarantined_at.is_(None)
 
 
-def set_aside(sessions: sessionmaker[Session], model: type, row_id: Any, exc: BaseException) -> str:
+def set_aside(
+    sessions: sessionmaker[Session], model: type[Quarantinable], row_id: Any, exc: BaseException
+) -> str:
     """Quarantine one row with the reason ``exc`` gives; returns the reason."""
     reason = describe(exc)
     with sessions() as session, session.begin():
@@ -105,14 +112,14 @@ def set_aside(sessions: sessionmaker[Session], model: type, row_id: Any, exc: Ba
             .values(quarantined_at=utcnow(), quarantine_reason=reason)
             .execution_options(synchronize_session=False)
         )
-    table = model.__table__.fullname
+    table = str(model.__table__)  # the schema-qualified name, as Table.fullname
     log.error("row quarantined", extra={"table": table, "id": row_id, "reason": reason})
     lazy_metrics().count_quarantined(table)
     return reason
 
 
 def batch_or_isolate(
-    run: Callable[[tuple], T],
+    run: Callable[[tuple[Any, ...]], T],
     candidates: Callable[[], Sequence[Any]],
     quarantine: Callable[[Any, BaseException], object],
     key: Any,
@@ -151,11 +158,11 @@ def batch_or_isolate(
 
 def contain_batch(
     sessions: sessionmaker[Session],
-    model: type,
-    where: tuple,
+    model: type[Quarantinable],
+    where: tuple[Any, ...],
     order_by: Any,
     limit: int,
-    run: Callable[[tuple], T],
+    run: Callable[[tuple[Any, ...]], T],
     combine: Callable[[list[T]], T],
 ) -> T:
     """:func:`batch_or_isolate` over the rows of ``model`` matching ``where`` that are not set
@@ -212,7 +219,7 @@ def backoff(exc: BaseException, what: str, reset: Callable[[], None] | None = No
             log.debug("reset failed", extra={"error": str(error)})
 
 
-def lazy_metrics():
+def lazy_metrics() -> ModuleType:
     # Imported when first counted: a dramatiq worker imports this module before it sets
     # PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads when it is first imported.
     from shared import metrics

@@ -6,8 +6,10 @@ This module is the integration surface of the system. Every event published to t
 
 from __future__ import annotations
 
+import builtins
 import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,10 +58,12 @@ def within_window(moment: datetime) -> datetime:
 class AwareDateTime(fields.AwareDateTime):
     """An ISO-8601 instant that must carry its offset and lie in EARLIEST..LATEST."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime:
         return within_window(super()._deserialize(value, attr, data, **kwargs))
 
 
@@ -76,8 +80,12 @@ class _Data(ma.Schema):
         unknown = ma.RAISE
 
 
-SubjectKind = lambda **kw: fields.String(validate=validate.OneOf(SUBJECT_KINDS), **kw)  # noqa: E731
-Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1), **kw)  # noqa: E731
+def SubjectKind(**kw: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(SUBJECT_KINDS), **kw)
+
+
+def Id(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kw)
 
 
 class StatusAssignedV1(_Data):
@@ -327,7 +335,7 @@ class Contract:
 
     type: str
     version: int
-    schema: type[ma.Schema]
+    schema: builtins.type[ma.Schema]  # builtins: `type` is a field of this class
     event: str | None = None  # routing-key suffix for domain events; None for commands
     subscribers: tuple[str, ...] = field(default=())
     # False while a new version is only read: consumers learn it before producers send it
@@ -575,7 +583,9 @@ CONTRACTS.update(
 
 # ---- Deals: sales opportunities and their stage history (documents 003, 004) -------------------
 
-Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731
+
+def Money(**kw: Any) -> fields.Decimal:
+    return fields.Decimal(as_string=True, places=2, **kw)
 
 
 class DealOpenedV1(_Data):
@@ -728,9 +738,10 @@ def _schema(cls: type[ma.Schema]) -> ma.Schema:
 
 def _check(schema: ma.Schema, payload: Any, prefix: str = "") -> dict[str, Any]:
     try:
-        return schema.load(payload)
+        loaded: dict[str, Any] = schema.load(payload)
     except ma.ValidationError as exc:
         raise ContractError(_reason(exc.messages, prefix)) from None
+    return loaded
 
 
 def _reason(messages: Any, prefix: str) -> str:

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Uuid, create_engine, func, make_url
+from sqlalchemy import DateTime, MetaData, Table, Uuid, create_engine, func, make_url
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.engine import URL, CursorResult, Engine, Result
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -27,7 +28,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def stamped(**kwargs) -> Mapped[datetime]:
+def stamped(**kwargs: Any) -> Mapped[datetime]:
     """A ``timestamptz`` column that the database fills with the time of the insert."""
     return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
 
@@ -41,7 +42,7 @@ def metadata_for(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with a pool sized for a worker process and pre-ping on checkout.
 
     Parameters:
@@ -66,26 +67,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def inbox_model(base: type[DeclarativeBase]) -> type:
-    """The table of message ids a service has already acted on, in the service's schema.
+class InboxColumns:
+    """Mixin of the table of message ids a service has already acted on.
 
-    Parameters:
-      base: the service's declarative base.
-
-    Returns:
-      type: a mapped class ``InboxMessage`` with ``message_id`` as primary key.
+    ``class InboxMessage(InboxColumns, Base)``: in the service's schema, ``message_id`` as
+    primary key.
     """
 
-    class InboxMessage(base):  # type: ignore[misc, valid-type]
-        __tablename__ = "inbox"
+    __tablename__ = "inbox"
 
-        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-        processed_at: Mapped[datetime] = stamped()
-
-    return InboxMessage
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    processed_at: Mapped[datetime] = stamped()
 
 
-def first_delivery(session: Session, inbox: type, message_id: uuid.UUID | str) -> bool:
+def first_delivery(
+    session: Session, inbox: type[InboxColumns], message_id: uuid.UUID | str
+) -> bool:
     """Record a message id in the inbox within the caller's transaction.
 
     The caller applies its effect only when this returns True, so the effect and the
@@ -112,3 +109,16 @@ def libpq_dsn(url: str) -> str:
     """psycopg's own DSN (for LISTEN and raw connections) of a SQLAlchemy URL, which names
     the driver."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched (``Session.execute`` is typed to return a plain
+    ``Result``; for such statements it is a ``CursorResult``)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Table a mapped class maps (declarative types ``__table__`` as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any, cast
 
 import dramatiq
 import pika
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.common import xq_name
 from dramatiq.middleware import CurrentMessage, Middleware, SkipMessage
@@ -23,7 +25,7 @@ REASON_HEADER = "x-dead-letter-reason"
 _checked = threading.local()
 
 
-def checked(message: object) -> tuple[dict, dict] | None:
+def checked(message: object) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The parsed (envelope, data) of ``message`` if this thread's middleware just checked it."""
     last = getattr(_checked, "envelope", None)
     if last is not None and last[0] is message:
@@ -40,10 +42,10 @@ class ContractValidation(Middleware):
     """
 
     @property
-    def actor_options(self):
+    def actor_options(self) -> set[str]:
         return {"envelope"}
 
-    def before_process_message(self, broker, message):
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         actor = broker.get_actor(message.actor_name)
         if not actor.options.get("envelope"):
             return
@@ -56,7 +58,7 @@ class ContractValidation(Middleware):
             raise SkipMessage(exc.reason) from None
 
 
-def dead_letter(broker: dramatiq.Broker, message: dramatiq.Message, reason: str) -> None:
+def dead_letter(broker: dramatiq.Broker, message: MessageProxy, reason: str) -> None:
     """Publish a copy of ``message`` to its dead-letter queue with ``reason`` attached."""
     copy = message.copy(options={**message.options, "dead_letter_reason": reason})
     queue = xq_name(message.queue_name)
@@ -85,4 +87,5 @@ def reject(reason: str) -> None:
     message = CurrentMessage.get_current_message()
     if message is None:
         raise RuntimeError("reject() called outside of a message")
-    dead_letter(dramatiq.get_broker(), message, reason)
+    # The worker's MessageProxy, which CurrentMessage types as the Message it wraps.
+    dead_letter(dramatiq.get_broker(), cast(MessageProxy, message), reason)

@@ -23,7 +23,7 @@ from marshmallow import fields
 from shared.contracts import CONTRACTS, Contract, ContractError, contract_for, parse
 
 # Python types of the fields, most specific first: shown in the classes' annotations.
-PYTHON_TYPES: tuple[tuple[type[fields.Field], type], ...] = (
+PYTHON_TYPES: tuple[tuple[type[fields.Field[Any]], type], ...] = (
     (fields.DateTime, dt.datetime),
     (fields.Date, dt.date),
     (fields.Time, dt.time),
@@ -48,7 +48,8 @@ class Message:
 
         Not checked here: the envelope checks it against the contract, naming a bad field.
         """
-        return {name: _json(getattr(self, name)) for name in _names(type(self))}
+        names = _names(type(self))  # type: ignore[arg-type]  # a class is hashable; mypy checks its unbound __hash__
+        return {name: _json(getattr(self, name)) for name in names}
 
 
 @functools.cache
@@ -83,8 +84,12 @@ def read(message: Any) -> tuple[dict[str, Any], Message]:
     return env, as_message(env, data)
 
 
-def __getattr__(name: str) -> type[Message]:
-    """``LeadConverted``: the class producers send now; ``LeadConvertedV1``: that version."""
+def __getattr__(name: str) -> Any:
+    """``LeadConverted``: the class producers send now; ``LeadConvertedV1``: that version.
+
+    A ``type[Message]``, annotated ``Any``: the classes are made from the schemas at run time,
+    so a type checker cannot know their fields, and would refuse them as annotations.
+    """
     versioned = re.fullmatch(r"(\w+?)V(\d+)", name)
     try:
         if versioned:
@@ -123,12 +128,13 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _annotation(f: fields.Field) -> Any:
+def _annotation(f: fields.Field[Any]) -> Any:
     kind = next((py for ma_type, py in PYTHON_TYPES if isinstance(f, ma_type)), Any)
     return kind | None if f.allow_none and kind is not Any else kind
 
 
-def _default(f: fields.Field) -> dataclasses.Field:
+def _default(f: fields.Field[Any]) -> Any:
+    # Any: typeshed types ``dataclasses.field()`` as the default's type, not as a Field.
     if f.required:
         return dataclasses.field()
     default = f.load_default

@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -33,7 +34,7 @@ def exposition() -> bytes:
     """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 
@@ -68,7 +69,7 @@ def serve(port: int, health: Callable[[], dict[str, str]]) -> ThreadingHTTPServe
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args) -> None:
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # a scrape and a probe every few seconds would drown the service's own logs
 
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)

@@ -128,6 +128,8 @@ def run_env(metadata: MetaData) -> None:
     """Body of a service's ``migrations/env.py``: migrate inside the metadata's schema."""
     schema = metadata.schema
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("the alembic configuration names no sqlalchemy.url")
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

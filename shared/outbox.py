@@ -12,10 +12,10 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dramatiq
 import psycopg
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -30,49 +30,48 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from shared import containment
 from shared.batch_publisher import BatchPublisher
 from shared.broker import reconnect
 from shared.contracts import envelope
-from shared.db import stamped, utcnow
+from shared.db import InboxColumns, rowcount, stamped, utcnow
 from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
 
 
-def outbox_model(base: type[DeclarativeBase]) -> type:
-    """The outbox table in the service's schema.
+class OutboxColumns(containment.Quarantinable):
+    """Mixin of the outbox table; a service maps it on its own base, in its own schema.
 
-    Parameters:
-      base: the service's declarative base.
-
-    Returns:
-      type: a mapped class ``OutboxMessage``. ``queue`` set means a command for that one
-      queue; unset means an event for the exchange and the contract's subscribers.
+    ``class OutboxMessage(OutboxColumns, Base)``. ``queue`` set means a command for that one
+    queue; unset means an event for the exchange and the contract's subscribers.
     """
 
-    class OutboxMessage(containment.Quarantinable, base):  # type: ignore[misc, valid-type]
-        __tablename__ = "outbox"
-        __table_args__ = (
-            # The relay reads only what is pending, oldest first: this index holds just those rows.
-            Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
-        )
+    __tablename__ = "outbox"
 
-        id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-        message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
-        aggregate: Mapped[str] = mapped_column(String(50))
-        aggregate_id: Mapped[str] = mapped_column(String(50))
-        type: Mapped[str] = mapped_column(String(100))
-        version: Mapped[int] = mapped_column(Integer)
-        occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-        data: Mapped[dict[str, Any]] = mapped_column(JSONB)
-        queue: Mapped[str | None] = mapped_column(String(100))
-        published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-        created_at: Mapped[datetime] = stamped()
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index]:
+        # The relay reads only what is pending, oldest first: this index holds just those rows.
+        # Made per class: an index belongs to one table.
+        return (Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),)
 
-    return OutboxMessage
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    aggregate: Mapped[str] = mapped_column(String(50))
+    aggregate_id: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    queue: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = stamped()
+
+    if TYPE_CHECKING:  # the declarative base of the mapped class provides it
+
+        def __init__(self, **columns: Any) -> None: ...
 
 
 def notify_trigger_sql(schema: str) -> tuple[str, str]:
@@ -92,7 +91,7 @@ def notify_trigger_sql(schema: str) -> tuple[str, str]:
 
 def record(
     session: Session,
-    model: type,
+    model: type[OutboxColumns],
     aggregate: str,
     aggregate_id: int | str,
     type_: Any,
@@ -160,9 +159,9 @@ class Relay:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        broker: dramatiq.Broker,
+        broker: RabbitmqBroker,
         exchange: str,
-        model: type,
+        model: type[OutboxColumns],
         batch_size: int = 200,
     ):
         self.sessions = sessions
@@ -177,7 +176,7 @@ class Relay:
         self.lock_key = uuid.uuid5(uuid.NAMESPACE_URL, f"outbox/{schema}").int % (2**63)
         self._publisher: BatchPublisher | None = None
 
-    def claim(self, session: Session, where: tuple = ()) -> list[Any]:
+    def claim(self, session: Session, where: tuple[Any, ...] = ()) -> list[Any]:
         """The oldest pending rows (``where`` narrows them), locked for this transaction."""
         stmt = (
             select(self.model)
@@ -235,17 +234,18 @@ class Relay:
         encoded...) is set aside with its reason and the others are sent; the rows after it
         of the same aggregate are sent too, as holding them would hold every later event.
         """
-        return containment.contain_batch(
+        sent: int = containment.contain_batch(
             self.sessions,
             self.model,
             (self.model.published_at.is_(None),),
             self.model.id,
             self.batch_size,
             self._relay_claimed,
-            sum,
+            lambda counts: sum(counts),
         )
+        return sent
 
-    def _relay_claimed(self, where: tuple) -> int:
+    def _relay_claimed(self, where: tuple[Any, ...]) -> int:
         with self.sessions() as session, session.begin():
             rows = self.claim(session, where)
             if rows:
@@ -276,9 +276,8 @@ class Relay:
     def _serve(self, listen_dsn: str, poll_seconds: float, stop: threading.Event) -> None:
         with psycopg.connect(listen_dsn, autocommit=True) as listener:
             while not stop.is_set():
-                if listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()[
-                    0
-                ]:
+                locked = listener.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,))
+                if locked.fetchone() == (True,):
                     break
                 stop.wait(max(poll_seconds, 1.0))
             listener.execute(f"LISTEN {self.channel}")
@@ -305,17 +304,21 @@ class Relay:
         reconnect(self.broker)
 
 
-def pending_count(session: Session, model: type) -> int:
+def pending_count(session: Session, model: type[OutboxColumns]) -> int:
     """Rows of the outbox ``model`` that the relay has not published yet."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(model)
         .where(model.published_at.is_(None), containment.not_quarantined(model))
-    )
+    ).scalar_one()
 
 
 def cleanup_messages(
-    session: Session, outbox: type, inbox: type, retention_days: int, now: datetime | None = None
+    session: Session,
+    outbox: type[OutboxColumns],
+    inbox: type[InboxColumns],
+    retention_days: int,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Delete outbox rows published and inbox ids recorded more than ``retention_days`` ago.
 
@@ -334,12 +337,16 @@ def cleanup_messages(
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     no_sync = {"synchronize_session": False}
     counts = {
-        "outbox_deleted": session.execute(
-            delete(outbox).where(outbox.published_at < cutoff), execution_options=no_sync
-        ).rowcount,
-        "inbox_deleted": session.execute(
-            delete(inbox).where(inbox.processed_at < cutoff), execution_options=no_sync
-        ).rowcount,
+        "outbox_deleted": rowcount(
+            session.execute(
+                delete(outbox).where(outbox.published_at < cutoff), execution_options=no_sync
+            )
+        ),
+        "inbox_deleted": rowcount(
+            session.execute(
+                delete(inbox).where(inbox.processed_at < cutoff), execution_options=no_sync
+            )
+        ),
     }
     log.info("messages cleaned up", extra={**counts, "retention_days": retention_days})
     return counts

@@ -30,7 +30,7 @@ def derived_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(MESSAGE_NAMESPACE, "/".join(map(str, parts)))
 
 
-def _dramatiq_message(queue: str, env: dict[str, Any]) -> dramatiq.Message:
+def _dramatiq_message(queue: str, env: dict[str, Any]) -> dramatiq.Message[Any]:
     return dramatiq.Message(
         queue_name=queue,
         actor_name=consumer_actor(queue),

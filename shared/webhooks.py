@@ -130,7 +130,7 @@ def _resolve(host: str, port: int) -> list[Address]:
     except socket.gaierror as exc:
         raise UnresolvedTarget(f"{host} does not resolve: {exc}") from None
     # Scope ids ("fe80::1%eth0") are dropped: the address alone decides.
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 def _norm(host: str) -> str:

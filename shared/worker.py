@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import Handler, actor_options, consume
-from shared.db import make_engine, make_session_factory
+from shared.db import InboxColumns, make_engine, make_session_factory
 
 SessionsHook = Callable[[sessionmaker[Session], config.Settings], None]
 
@@ -52,9 +52,9 @@ class Worker:
     def consumer(
         self,
         handlers: dict[str, Handler],
-        inbox: type,
+        inbox: type[InboxColumns],
         permanent: tuple[type[Exception], ...] = (),
-    ) -> dramatiq.Actor:
+    ) -> dramatiq.Actor[[dict[str, Any]], None]:
         """Declare the service's one actor, which applies each message with :func:`consume`.
 
         Parameters:
@@ -69,4 +69,4 @@ class Worker:
         def handle_message(message: dict[str, Any]) -> None:
             consume(message, handlers, self.sessions(), inbox, permanent=permanent)
 
-        return dramatiq.actor(handle_message, broker=self.broker, **actor_options(self.queue))
+        return dramatiq.actor(broker=self.broker, **actor_options(self.queue))(handle_message)

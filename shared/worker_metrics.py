@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from dramatiq.middleware.prometheus import DB_PATH, Prometheus
 
@@ -36,7 +38,7 @@ class WorkerMetrics(Prometheus):
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", DB_PATH)
 
     @property
-    def forks(self):
+    def forks(self) -> list[Callable[[], Any]]:
         return [serve_worker]
 
 

@@ -8,6 +8,7 @@ tests) goes through ``owner_engine``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,7 +22,7 @@ SINK_HOST = "127.0.0.1"
 
 
 @pytest.fixture(scope="session")
-def settings() -> config.Settings:
+def settings() -> Iterator[config.Settings]:
     """Settings pointing at this run's own database and vhost, both dropped after the run."""
     # The local webhook sinks listen on 127.0.0.1: the one host the tests allow inside.
     with sandbox(

@@ -38,7 +38,7 @@ def bind_events(channel, exchange: str, routing_key: str = "#") -> str:
 
 def drain_queue(channel, queue: str) -> list[tuple[Any, Any, dict]]:
     """Everything waiting in ``queue`` now: (method, properties, decoded JSON body)."""
-    received = []
+    received: list[tuple[Any, Any, dict]] = []
     while True:
         method, props, body = channel.basic_get(queue=queue, auto_ack=True)
         if method is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from services.crm.domain.tasks import Completion
 from services.crm.handlers import deal_kinds, deal_moves, interaction_docs, outcomes
 from shared.config import Settings
 
-STANDARD = {
+STANDARD: dict[str, Any] = {
     "name": "Standard sale",
     "mode": "manual",
     "description": "A sale by the manager's own hand, stage by stage.",
@@ -33,7 +34,7 @@ STANDARD = {
         {"code": "negotiation", "name": "Negotiation", "duration_days": 7, "probability": 70},
     ],
 }
-TENDER = {
+TENDER: dict[str, Any] = {
     "name": "Tender",
     "mode": "process",
     "description": "A tender run as a business process: each stage is its performer's task.",
@@ -51,7 +52,7 @@ TENDER = {
     ],
 }
 # (name, kind, manager e-mail, moves by hand or stage tasks completed, closing)
-DEALS = (
+DEALS: tuple[tuple[str, dict[str, Any], str, list[str], str | None], ...] = (
     ("Contoso: pumps for the new plant", STANDARD, "maria", [], None),
     ("Contoso: spare parts", STANDARD, "maria", ["proposal"], None),
     ("Contoso: maintenance 2027", STANDARD, "maria", ["proposal", "negotiation"], None),

@@ -20,7 +20,7 @@ class ToolFailed(RuntimeError):
     """pg_dump or pg_restore exited with an error; the message is its stderr."""
 
 
-def pending_migrations(database_url: str) -> dict[str, tuple[str | None, str]]:
+def pending_migrations(database_url: str) -> dict[str, tuple[str | None, str | None]]:
     """Services whose schema is behind this code's newest revision: service -> (current, head).
 
     A schema ahead of it (a revision this code does not know) is not pending: during a

@@ -16,10 +16,11 @@ from services.crm.adapters.orm import OutboxMessage as CrmOutbox
 from services.notifier.adapters.orm import OutboxMessage as NotifierOutbox
 from services.scheduler.adapters.orm import CallPlan, Timer
 from services.scheduler.adapters.ticker import CHANNEL as SCHEDULER_WAKEUP
-from shared.containment import not_quarantined
+from shared.containment import Quarantinable, not_quarantined
+from shared.db import rowcount
 
 # Table name -> (model, the channel whose NOTIFY makes its loop look again at once).
-TABLES: dict[str, tuple[type, str]] = {
+TABLES: dict[str, tuple[type[Quarantinable], str]] = {
     "scheduler.call_plans": (CallPlan, SCHEDULER_WAKEUP),
     "scheduler.timers": (Timer, SCHEDULER_WAKEUP),
     "crm.outbox": (CrmOutbox, "crm_outbox"),
@@ -52,12 +53,14 @@ def listed(session: Session) -> list[Quarantined]:
 def release(session: Session, table: str, row_id: int) -> bool:
     """Put a row back in its loop's way; False when it was not set aside."""
     model, channel = TABLES[table]
-    released = session.execute(
-        update(model)
-        .where(model.id == row_id, ~not_quarantined(model))
-        .values(quarantined_at=None, quarantine_reason=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    released = rowcount(
+        session.execute(
+            update(model)
+            .where(model.id == row_id, ~not_quarantined(model))
+            .values(quarantined_at=None, quarantine_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if released:
         session.execute(text("SELECT pg_notify(:channel, 'release')"), {"channel": channel})
     return bool(released)

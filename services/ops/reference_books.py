@@ -20,7 +20,7 @@ from services.crm.handlers import reference
 from shared.db import utcnow
 
 FORMAT = "crm-reference-books/1"
-BOOKS: dict[str, tuple[type, type[ma.Schema]]] = {
+BOOKS: dict[str, tuple[type[InteractionStatus] | type[RefusalReason], type[ma.Schema]]] = {
     "interaction_statuses": (InteractionStatus, InteractionStatusSchema),
     "refusal_reasons": (RefusalReason, RefusalReasonSchema),
 }
@@ -62,7 +62,7 @@ def import_(session: Session, document: dict[str, Any]) -> dict[str, dict[str, i
     return {key: _apply(session, BOOKS[key][0], entries) for key, entries in loaded.items()}
 
 
-def _apply(session: Session, model: type, entries: list[dict[str, Any]]) -> dict[str, int]:
+def _apply(session: Session, model: type[Any], entries: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     existing = {row.name: row for row in reference.list_entries(session, model)}
     for entry in entries:

@@ -131,7 +131,12 @@ def test_other_system_assigns_a_status_by_message_and_bad_messages_are_dead_lett
 
     # The dead letters may arrive in different probes: keep what each drain took.
     dead: list = []
-    eventually(lambda: dead.extend(drain_queue(amqp, "crm.XQ")) or len(dead) >= 3)
+
+    def three_dead_lettered() -> bool:
+        dead.extend(drain_queue(amqp, "crm.XQ"))
+        return len(dead) >= 3
+
+    eventually(three_dead_lettered)
     reasons = {body["message_id"]: props.headers[REASON_HEADER] for _, props, body in dead}
     assert "data.status_id" in reasons[malformed["message_id"]]
     assert "not found" in reasons[unknown_lead["message_id"]]

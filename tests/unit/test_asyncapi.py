@@ -119,6 +119,8 @@ def test_a_published_field_may_be_added_within_a_version_so_the_schemas_stay_ope
 def _handled_types(actors: Path) -> set[str]:
     """The keys of the ``HANDLERS`` dict literal of a service's actors module."""
     for node in ast.walk(ast.parse(actors.read_text())):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "HANDLERS":
-            return {key.value for key in node.value.keys}
+        # ``HANDLERS: dict[str, Handler] = {...}``
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "HANDLERS":
+            assert isinstance(node.value, ast.Dict)
+            return {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
     raise AssertionError(f"no HANDLERS in {actors}")

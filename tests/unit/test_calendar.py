@@ -21,7 +21,7 @@ DEFAULT = WorkingCalendar()
 
 
 def local(tz, *args):
-    return datetime(*args, tzinfo=ZoneInfo(tz) if isinstance(tz, str) else tz)
+    return datetime(*args).replace(tzinfo=ZoneInfo(tz) if isinstance(tz, str) else tz)
 
 
 def test_friday_afternoon_plus_one_day_lands_monday_at_nine_in_the_managers_zone():

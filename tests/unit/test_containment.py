@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq.errors
 import pika.exceptions
 import psycopg.errors
@@ -55,7 +57,9 @@ def test_the_reason_names_the_error_without_the_statement():
 
 
 def test_a_failed_batch_is_retried_row_by_row_and_only_the_failing_row_is_set_aside():
-    rows, sent, set_aside = [1, 2, 3], [], {}
+    rows = [1, 2, 3]
+    sent: list[Any] = []
+    set_aside: dict[Any, Any] = {}
 
     def run(only):
         chosen = rows if not only else [only[0].right.value]
@@ -74,7 +78,13 @@ def test_a_lost_connection_during_a_batch_sets_nothing_aside():
         raise psycopg.OperationalError("connection lost")
 
     with pytest.raises(psycopg.OperationalError):
-        batch_or_isolate(run, lambda: [1], pytest.fail, column("id"), sum)
+        batch_or_isolate(
+            run,
+            lambda: [1],
+            lambda row_id, exc: pytest.fail(f"{row_id} set aside"),
+            column("id"),
+            sum,
+        )
 
 
 def test_a_loop_retries_at_once_after_one_failure_and_slower_while_failures_go_on():

@@ -16,7 +16,7 @@ REMINDER = {
 }
 
 
-def _with(field: str, value: str) -> dict:
+def _with(field: str, value: object) -> dict:
     message = envelope("ReminderScheduled", dict(REMINDER))
     message["data"][field] = value
     return message

@@ -14,6 +14,7 @@ from shared import config
 from shared.broker import ensure_broker, reconnect, set_stub_broker
 from shared.consumer import RETRIES
 from shared.contracts import envelope
+from shared.db import InboxColumns
 from shared.worker import Worker
 
 
@@ -33,7 +34,7 @@ def stub(no_broker):
 
 def test_a_worker_keeps_the_broker_a_test_installed_and_declares_its_actor_on_it(stub):
     worker = Worker("test-worker", "testq")
-    actor = worker.consumer({}, object)
+    actor = worker.consumer({}, InboxColumns)
     assert worker.broker is stub
     assert stub.get_actor("handle_testq_message") is actor
     assert actor.queue_name == "testq"
@@ -43,7 +44,7 @@ def test_a_worker_keeps_the_broker_a_test_installed_and_declares_its_actor_on_it
 
 
 def test_a_message_of_a_type_the_worker_does_not_handle_is_dead_lettered_not_retried(stub):
-    actor = Worker("test-worker", "testq").consumer({}, object)
+    actor = Worker("test-worker", "testq").consumer({}, InboxColumns)
     actor.send(envelope("CancelTimer", {"key": "k"}, message_id=uuid.uuid4()))
     worker = dramatiq.Worker(stub, worker_timeout=50)
     worker.start()

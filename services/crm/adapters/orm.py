@@ -20,8 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import inbox_model, metadata_for, stamped
-from shared.outbox import outbox_model
+from shared.db import InboxColumns, metadata_for, stamped
+from shared.outbox import OutboxColumns
 
 SCHEMA = "crm"
 
@@ -229,8 +229,12 @@ class StatusAssignment(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-OutboxMessage = outbox_model(Base)
-InboxMessage = inbox_model(Base)
+class OutboxMessage(OutboxColumns, Base):
+    """The messages this service produces, until the relay has published them."""
+
+
+class InboxMessage(InboxColumns, Base):
+    """The ids of the messages this service has acted on."""
 
 
 class CallPlanView(Base):

@@ -8,7 +8,9 @@ of the execution department (or a deputy) who names one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from services.crm.domain.documents import check_complete
 from services.crm.domain.errors import Conflict, Invalid
@@ -26,7 +28,7 @@ def required_to_post(required: tuple[str, ...], new_client: bool) -> tuple[str, 
     return required if new_client else tuple(f for f in required if f != "source")
 
 
-def check_postable(status: str, required: tuple[str, ...], values: dict) -> None:
+def check_postable(status: str, required: tuple[str, ...], values: dict[str, Any]) -> None:
     if status not in EDITABLE:
         raise Conflict(f"the order is {status} and cannot be posted again")
     check_complete(required, values)
@@ -55,7 +57,8 @@ def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     return (quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def total(lines) -> Decimal:
+def total(lines: Iterable[Any]) -> Decimal:
+    """The sum of the lines' amounts (rows with ``quantity`` and ``price``)."""
     return sum((line_amount(li.quantity, li.price) for li in lines), Decimal("0.00"))
 
 
@@ -74,7 +77,7 @@ def accounting_of(kinds: list[str]) -> str | None:
     return found.pop() if found else None
 
 
-def item_terms(item) -> dict:
+def item_terms(item: Any) -> dict[str, Any]:
     """What a work assignment takes from its item, as JSON primitives."""
     return {
         "item_id": item.id,

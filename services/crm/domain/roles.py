@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.crm.domain.errors import Forbidden
-from shared.names import Role
+from shared.names import Role as Role  # re-exported: callers take it with Actor
 
 
 class Permission(StrEnum):

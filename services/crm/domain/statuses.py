@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from services.crm.domain.errors import Conflict, Invalid
 
@@ -41,7 +42,7 @@ def is_reassignment(current_status_id: int | None, new_status_id: int) -> bool:
     return current_status_id == new_status_id
 
 
-def call_rule_changed(before: dict, after: dict) -> bool:
+def call_rule_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether an edit changes how calls are planned, which bumps the status version."""
     return any(before[f] != after[f] for f in CALL_RULE_FIELDS)
 

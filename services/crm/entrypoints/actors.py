@@ -16,6 +16,7 @@ from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
 from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks, timers
 from shared.config import Settings
+from shared.consumer import Handler
 from shared.contracts import CRM
 from shared.worker import Worker
 
@@ -33,7 +34,7 @@ worker = Worker("crm-worker", CRM, on_sessions=publish_live)
 settings = worker.settings
 
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "AssignStatus": partial(subjects.assign_status_command, settings=settings),
     "CallPlanned": calls.on_call_planned,
     "TimerFired": timers.on_timer_fired,

@@ -59,7 +59,10 @@ class SalesMailbox:
     def store(self, envelope: Envelope):
         with transaction(self.sessions) as session:
             return mail.receive(
-                session, envelope.original_content or envelope.content, envelope.mail_from
+                # bytes: the controller does not decode (decode_data=False)
+                session,
+                envelope.original_content or envelope.content,  # type: ignore[arg-type]
+                envelope.mail_from,
             )
 
 

@@ -38,7 +38,7 @@ def sign_in(session: Session, email: str, password: str) -> Employee | None:
         hasher.verify(stored or _DUMMY, password)
     except (VerificationError, InvalidHashError):
         return None
-    if stored is None:
+    if stored is None or employee is None:  # no stored hash without an employee
         return None
     if hasher.check_needs_rehash(stored):
         employee.password_hash = hasher.hash(password)
@@ -87,7 +87,7 @@ def invitation(session: Session, token: str) -> tuple[Invitation, Employee]:
     if found is None:
         raise NotFound("invitation", "link")
     rules.check_invitation_usable(found.used_at, found.expires_at, utcnow())
-    return found, session.get(Employee, found.employee_id)
+    return found, session.get_one(Employee, found.employee_id)
 
 
 def accept(session: Session, token: str, password: str) -> Employee:

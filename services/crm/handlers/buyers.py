@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, literal, null, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, StatusAssignment
 from services.crm.analytics.adapters.tables import Customer
@@ -32,7 +32,9 @@ class Buyer:
     converted: bool
 
 
-def _first_status_at(kind: str, subject_id: ColumnElement) -> ColumnElement:
+def _first_status_at(
+    kind: str, subject_id: ColumnElement[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[Any]:
     """Oldest assignment of one subject; the (kind, id, id) index answers it per row."""
     return (
         select(func.min(StatusAssignment.assigned_at))

@@ -67,13 +67,13 @@ def apply_call_planned(session: Session, plan: CallPlanned) -> bool:
     """Store a plan unless a newer or equal revision is already stored; True if applied."""
     values = {name: getattr(plan, name) for name in PLAN_FIELDS}
     stmt = insert(CallPlanView).values(**values, updated_at=func.now())
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[CallPlanView.plan_id],
         set_={name: stmt.excluded[name] for name in (*PLAN_FIELDS[1:], "updated_at")},
         # The row lock of the conflict serialises concurrent revisions of one plan.
         where=CallPlanView.revision < stmt.excluded.revision,
     ).returning(CallPlanView.plan_id)
-    return session.execute(stmt).first() is not None
+    return session.execute(upsert).first() is not None
 
 
 def on_call_planned(session: Session, env: dict[str, Any], message: CallPlanned) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import (
@@ -44,7 +44,9 @@ def customer_card(session: Session, actor: Actor, kind: str, subject_id: int) ->
     subject = readable(session, actor, kind, subject_id)
     statuses = {s.id: s for s in list_entries(session, InteractionStatus)}
     responsible = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
-    partner = session.get(Partner, subject.partner_id) if kind == "counterparty" else None
+    partner = (
+        session.get(Partner, subject.partner_id) if isinstance(subject, Counterparty) else None
+    )
     return {
         "kind": kind,
         "subject": subject,
@@ -103,7 +105,9 @@ def events(
 ) -> tuple[list[Interaction], int]:
     """The subject's interactions, newest first; a counterparty's include its lead's."""
     subject = readable(session, actor, kind, subject_id)
-    about = (Interaction.subject_kind == kind) & (Interaction.subject_id == subject.id)
+    about: ColumnElement[bool] = (Interaction.subject_kind == kind) & (
+        Interaction.subject_id == subject.id
+    )
     lead_id = getattr(subject, "lead_id", None)
     if lead_id is not None:
         about = or_(
@@ -117,7 +121,7 @@ def events(
 
 
 def _contacts(session: Session, subject: Lead | Counterparty, kind: str) -> list[dict[str, Any]]:
-    if kind == "lead":
+    if isinstance(subject, Lead):  # kind "lead"
         return [{"name": subject.contact_name, "phones": subject.phones, "emails": subject.emails}]
     return [
         {"name": c.name, "job_title": c.job_title, "phones": c.phones, "emails": c.emails}
@@ -128,7 +132,7 @@ def _contacts(session: Session, subject: Lead | Counterparty, kind: str) -> list
 def timeline(session: Session, kind: str, subject_id: int) -> list[dict[str, Any]]:
     """Interactions, tasks and status changes of the subject, newest first."""
     reasons = {r.id: r.name for r in list_entries(session, RefusalReason)}
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "at": i.ended_at or i.started_at or i.created_at,
             "what": i.kind,

@@ -63,7 +63,7 @@ def board(
     customers = names(session, Partner, (d.customer_id for d in found))
     people = names(session, Employee, (d.responsible_id for d in found))
     now = utcnow()
-    cards = [
+    cards: list[dict[str, Any]] = [
         {
             "deal": d,
             "customer": customers.get(d.customer_id),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import Deal, DealFile, DealParty, DealStage, DealStageChange
@@ -78,7 +78,9 @@ def _sources(session: Session, deal: Deal) -> list[Select]:
         func.coalesce(Task.outcome, Task.state),
         Task.assignee_id,
     ).where(task_filter, Task.completed_at.is_not(None))
-    order_filter = [Order.counterparty_id.in_(counterparties)] if counterparties else []
+    order_filter: list[ColumnElement[bool]] = (
+        [Order.counterparty_id.in_(counterparties)] if counterparties else []
+    )
     if deal.process_id is not None:
         order_filter.append(Order.process_id == deal.process_id)
     orders = select(

@@ -195,7 +195,7 @@ def _follow_lines(session: Session, deal: Deal) -> None:
             DealDemandLine.deal_id == deal.id
         )
     ).all()
-    deal.amount = rules.amount_of([tuple(r) for r in rows])
+    deal.amount = rules.amount_of([(quantity, price, amount) for quantity, price, amount in rows])
 
 
 def load(session: Session, actor: Actor, deal_id: int, *, lock: bool = False) -> Deal:

@@ -187,7 +187,11 @@ def finish(
 def current_document(session: Session, instance: ProcessInstance) -> Interaction | Order | None:
     """The document of the instance's current step (None once the instance has ended)."""
     row = current_step_row(session, instance)
-    model = {"interaction": Interaction, "order": Order}.get(row.document_kind or "")
+    models: dict[str, type[Interaction] | type[Order]] = {
+        "interaction": Interaction,
+        "order": Order,
+    }
+    model = models.get(row.document_kind or "")
     return session.get(model, row.document_id) if model else None
 
 

@@ -62,7 +62,7 @@ def convert_lead(
     ownership.require_change_of(session, actor, "lead", lead_id)
     lead = subjects.load_for_change(session, "lead", lead_id)
     if lead.status_id is not None:
-        check_carried_over(subjects.rule_of(session.get(InteractionStatus, lead.status_id)))
+        check_carried_over(subjects.rule_of(session.get_one(InteractionStatus, lead.status_id)))
     check_tax_id_free(session, fields.get("tax_id"))
     partner = referenced(session, Partner, fields.get("partner_id"), "partner_id", "partner")
     if partner is None:

@@ -73,7 +73,8 @@ def _text(message: EmailMessage) -> str:
     try:
         return part.get_content()[:BODY_LIMIT]
     except (LookupError, UnicodeError):
-        return part.get_payload(decode=True).decode("utf-8", "replace")[:BODY_LIMIT]
+        # A leaf part decoded: bytes (typeshed also lists what a multipart part would give).
+        return part.get_payload(decode=True).decode("utf-8", "replace")[:BODY_LIMIT]  # type: ignore[union-attr]
 
 
 def _bytes(part: EmailMessage) -> bytes:
@@ -154,5 +155,6 @@ def _register(session, name, address, topic, content, attachments) -> Interactio
     }
     instance = processes.start(session, None, fields)
     doc = instances.current_document(session, instance)
+    assert isinstance(doc, Interaction)  # the process an e-mail starts is at its e-mail
     interactions.recorded(session, doc, utcnow())
     return doc

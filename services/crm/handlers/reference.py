@@ -16,7 +16,7 @@ from services.crm.handlers import refusals
 from services.crm.handlers.common import apply, get
 from shared.messages import InteractionStatusChanged
 
-T = TypeVar("T", InteractionStatus, RefusalReason)
+T = TypeVar("T", bound=InteractionStatus | RefusalReason)
 
 WHAT = {InteractionStatus: "interaction status", RefusalReason: "refusal reason"}
 
@@ -43,9 +43,9 @@ def create_entry(session: Session, actor: Actor, model: type[T], fields: dict[st
     entry = model(**{**fields, "is_refusal": False} if refusal else fields)
     session.add(entry)
     session.flush()
-    if refusal:
-        refusals.mark(session, entry)
-    if model is InteractionStatus:
+    if isinstance(entry, InteractionStatus):
+        if refusal:
+            refusals.mark(session, entry)
         _status_changed(session, entry)
     return entry
 
@@ -57,10 +57,10 @@ def update_entry(
     entry = get_entry(session, model, entry_id, lock=True)
     if "name" in changes and changes["name"] != entry.name:
         _check_unique_name(session, model, changes["name"])
-    if model is InteractionStatus and changes.get("is_refusal"):
+    if isinstance(entry, InteractionStatus) and changes.get("is_refusal"):
         refusals.mark(session, entry)
     before = apply(entry, changes)
-    if model is InteractionStatus:
+    if isinstance(entry, InteractionStatus):
         after = {name: getattr(entry, name) for name in before}
         if call_rule_changed({**_rule(entry), **before}, {**_rule(entry), **after}):
             # Subjects holding this status get re-planned by the scheduler from this event.
@@ -79,7 +79,7 @@ def _rule(status: InteractionStatus) -> dict[str, Any]:
     }
 
 
-def _check_unique_name(session: Session, model: type, name: str) -> None:
+def _check_unique_name(session: Session, model: type[Any], name: str) -> None:
     if session.scalar(select(model.id).where(model.name == name)) is not None:
         raise Conflict(f"name {name!r} is already taken")
 

@@ -12,6 +12,7 @@ from services.crm.domain.errors import Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import subjects
 from shared.config import Settings
+from shared.db import table_of
 from shared.i18n import _
 
 
@@ -50,7 +51,8 @@ def refuse(
 def mark(session: Session, status: InteractionStatus) -> None:
     """Make ``status`` the refusal status: the one marked before is unmarked first."""
     session.execute(
-        InteractionStatus.__table__.update()
+        table_of(InteractionStatus)
+        .update()
         .where(InteractionStatus.is_refusal, InteractionStatus.id != status.id)
         .values(is_refusal=False)
     )

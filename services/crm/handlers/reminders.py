@@ -26,7 +26,7 @@ BASES: dict[str, type] = {"task": Task, "interaction": Interaction}
 SELF_ONLY = (Role.EXECUTOR,)
 
 
-def register_basis(kind: str, model: type) -> None:
+def register_basis(kind: str, model: type[Any]) -> None:
     """Let another kind of document (an order, an event) be the basis of reminders."""
     BASES[kind] = model
 

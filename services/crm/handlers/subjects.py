@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -40,12 +40,29 @@ from shared.messages import (
 MODELS: dict[str, type[Lead] | type[Counterparty]] = {"lead": Lead, "counterparty": Counterparty}
 
 
+# The kind names the class: a literal kind gives the checker the one it loads.
+@overload
+def load(
+    session: Session, kind: Literal["lead"], subject_id: int, *, lock: bool = False
+) -> Lead: ...
+@overload
+def load(
+    session: Session, kind: Literal["counterparty"], subject_id: int, *, lock: bool = False
+) -> Counterparty: ...
+@overload
+def load(
+    session: Session, kind: str, subject_id: int, *, lock: bool = False
+) -> Lead | Counterparty: ...
 def load(
     session: Session, kind: str, subject_id: int, *, lock: bool = False
 ) -> Lead | Counterparty:
     return get(session, MODELS[kind], subject_id, kind, lock=lock)
 
 
+@overload
+def load_for_change(session: Session, kind: Literal["lead"], subject_id: int) -> Lead: ...
+@overload
+def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty: ...
 def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty:
     """Load and lock a subject about to change; a converted lead no longer does."""
     subject = load(session, kind, subject_id, lock=True)
@@ -56,7 +73,7 @@ def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Coun
 def successor(session: Session, kind: str, subject_id: int) -> tuple[str, int]:
     """Where a subject lives now: a converted lead's work continues on its counterparty."""
     if kind == "lead":
-        lead = load(session, kind, subject_id)
+        lead = load(session, "lead", subject_id)
         if lead.counterparty_id is not None:
             return "counterparty", lead.counterparty_id
     return kind, subject_id
@@ -95,6 +112,26 @@ def list_subjects(
     return paginate(session, stmt, page, page_size)
 
 
+@overload
+def update(
+    session: Session,
+    actor: Actor,
+    kind: Literal["lead"],
+    subject_id: int,
+    changes: dict[str, Any],
+) -> Lead: ...
+@overload
+def update(
+    session: Session,
+    actor: Actor,
+    kind: Literal["counterparty"],
+    subject_id: int,
+    changes: dict[str, Any],
+) -> Counterparty: ...
+@overload
+def update(
+    session: Session, actor: Actor, kind: str, subject_id: int, changes: dict[str, Any]
+) -> Lead | Counterparty: ...
 def update(
     session: Session, actor: Actor, kind: str, subject_id: int, changes: dict[str, Any]
 ) -> Lead | Counterparty:
@@ -279,7 +316,9 @@ def _plan_call(
 def status_history(session: Session, kind: str, subject_id: int) -> list[StatusAssignment]:
     """Every assignment of the subject, oldest first; a converted lead's history included."""
     subject = load(session, kind, subject_id)
-    mine = (StatusAssignment.subject_kind == kind) & (StatusAssignment.subject_id == subject.id)
+    mine: ColumnElement[bool] = (StatusAssignment.subject_kind == kind) & (
+        StatusAssignment.subject_id == subject.id
+    )
     lead_id = getattr(subject, "lead_id", None)
     if lead_id is not None:
         came_from = (StatusAssignment.subject_kind == "lead") & (

@@ -171,7 +171,7 @@ def finish(
 
 def details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[str, Any]:
     """The contacts and last interactions a manager needs at hand for the call."""
-    if kind == "lead":
+    if isinstance(subject, Lead):  # kind "lead"
         contacts = [
             {"name": subject.contact_name, "phones": subject.phones, "emails": subject.emails}
         ]

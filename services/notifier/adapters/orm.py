@@ -19,9 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import inbox_model, metadata_for, stamped
+from shared.db import InboxColumns, metadata_for, stamped
 from shared.names import Channel
-from shared.outbox import outbox_model
+from shared.outbox import OutboxColumns
 
 SCHEMA = "notifier"
 
@@ -30,8 +30,12 @@ class Base(DeclarativeBase):
     metadata = metadata_for(SCHEMA)
 
 
-InboxMessage = inbox_model(Base)
-OutboxMessage = outbox_model(Base)
+class InboxMessage(InboxColumns, Base):
+    """The ids of the messages this service has acted on."""
+
+
+class OutboxMessage(OutboxColumns, Base):
+    """The messages this service produces, until the relay has published them."""
 
 
 class Employee(Base):

@@ -10,13 +10,14 @@ from functools import partial
 
 from services.notifier.adapters.orm import InboxMessage
 from services.notifier.handlers import calls, directory, escalation, reminders, routines
+from shared.consumer import Handler
 from shared.contracts import NOTIFIER
 from shared.worker import Worker
 
 worker = Worker("notifier-worker", NOTIFIER)
 settings = worker.settings
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "CallDue": partial(calls.call_due, settings=settings),
     "EmployeeChanged": directory.employee_changed,
     "ReminderScheduled": reminders.reminder_scheduled,

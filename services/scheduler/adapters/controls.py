@@ -31,7 +31,7 @@ def paused(session: Session) -> Pause | None:
 def pause(session: Session, reason: str | None) -> Pause:
     """Pause emission; pausing again keeps the first time and reason."""
     session.execute(insert(Pause).values(id=1, reason=reason).on_conflict_do_nothing())
-    return session.get(Pause, 1, populate_existing=True)
+    return session.get_one(Pause, 1, populate_existing=True)
 
 
 def resume(session: Session) -> bool:

@@ -31,7 +31,7 @@ class DueBatches:
         self,
         sessions: sessionmaker[Session],
         sender: ConfirmedSender,
-        model: type,
+        model: type[Any],
         batch_size: int,
     ):
         self.sessions = sessions
@@ -66,7 +66,7 @@ class DueBatches:
     def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
         model, limit = self.model, self.claim_size
         with self.sessions() as session, session.begin():
-            rows = list(
+            rows: list[Any] = list(
                 session.scalars(
                     select(model)
                     .where(*where)

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.containment import Quarantinable
-from shared.db import inbox_model, metadata_for, stamped
+from shared.db import InboxColumns, metadata_for, stamped
 
 SCHEMA = "scheduler"
 
@@ -187,4 +187,5 @@ class Pause(Base):
     paused_at: Mapped[datetime] = stamped()
 
 
-InboxMessage = inbox_model(Base)
+class InboxMessage(InboxColumns, Base):
+    """The ids of the messages this service has acted on."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.orm import CallPlan, StatusRuleRow
 from services.scheduler.domain.plans import PLANNED, Plan, StatusRule
+from shared.db import table_of
 
 PLAN_FIELDS = tuple(f.name for f in fields(Plan))
 
@@ -88,7 +89,7 @@ def newest_rule(session: Session, seen: StatusRule) -> StatusRule:
     Locks the status's row first, so every handler touching a status takes its locks in the
     same order (status, then plans) and two of them never deadlock.
     """
-    table = StatusRuleRow.__table__
+    table = table_of(StatusRuleRow)
     values = {
         "status_id": seen.status_id,
         "version": seen.version,

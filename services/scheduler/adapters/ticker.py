@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import dramatiq
 import psycopg
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +36,7 @@ STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
 TICK_SLICE = 1.0
 
 
-def confirmed_sender(broker: dramatiq.Broker, settings: config.Settings) -> ConfirmedSender:
+def confirmed_sender(broker: RabbitmqBroker, settings: config.Settings) -> ConfirmedSender:
     """Batches confirmed as a whole over a connection of their own; dramatiq declares the queues."""
     publisher = BatchPublisher(
         settings.broker_url,
@@ -50,7 +50,7 @@ class Ticker:
     """Emits due calls, plan revisions, fired timers and routine runs of one instance."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], broker: dramatiq.Broker, settings: config.Settings
+        self, sessions: sessionmaker[Session], broker: RabbitmqBroker, settings: config.Settings
     ):
         self.sessions = sessions
         self.broker = broker

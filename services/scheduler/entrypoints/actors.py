@@ -10,13 +10,14 @@ from functools import partial
 
 from services.scheduler.adapters.orm import InboxMessage
 from services.scheduler.handlers import plans, routines, timers
+from shared.consumer import Handler
 from shared.contracts import SCHEDULER
 from shared.worker import Worker
 
 worker = Worker("scheduler-worker", SCHEDULER)
 settings = worker.settings
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "StatusAssigned": partial(plans.status_assigned, settings=settings),
     "InteractionStatusChanged": plans.status_changed,
     "ResponsibleChanged": partial(plans.responsible_changed, settings=settings),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.scheduler.adapters.orm import InboxMessage, RoutineRun, Timer
 from services.scheduler.domain.timers import PENDING
 from shared import config
-from shared.db import utcnow
+from shared.db import rowcount, utcnow
 from shared.messages import RunRoutine
 
 log = logging.getLogger(__name__)
@@ -38,18 +38,20 @@ def run_routine(
 def cleanup(session: Session, retention: timedelta) -> dict[str, int]:
     """Delete inbox ids, fired or cancelled timers and run records past their retention."""
     now = utcnow()
-    inbox = session.execute(
-        delete(InboxMessage).where(InboxMessage.processed_at < now - retention)
-    ).rowcount
-    timers = session.execute(
-        delete(Timer).where(
-            Timer.state != PENDING,
-            func.coalesce(Timer.fired_at, Timer.changed_at) < now - retention,
+    inbox = rowcount(
+        session.execute(delete(InboxMessage).where(InboxMessage.processed_at < now - retention))
+    )
+    timers = rowcount(
+        session.execute(
+            delete(Timer).where(
+                Timer.state != PENDING,
+                func.coalesce(Timer.fired_at, Timer.changed_at) < now - retention,
+            )
         )
-    ).rowcount
-    runs = session.execute(
-        delete(RoutineRun).where(RoutineRun.started_at < now - RUN_HISTORY)
-    ).rowcount
+    )
+    runs = rowcount(
+        session.execute(delete(RoutineRun).where(RoutineRun.started_at < now - RUN_HISTORY))
+    )
     counts = {"inbox": inbox, "timers": timers, "routine_runs": runs}
     log.info("scheduler cleanup", extra=counts)
     return counts

@@ -1,5 +1,7 @@
 """Contact persons of a partner: names, job titles, phones and e-mails."""
 
+from typing import Any
+
 import pytest
 
 from tests.integration.crm.support import (
@@ -36,7 +38,7 @@ def test_a_contact_is_added_listed_edited_and_removed(manager, partner):
     assert manager.delete(f"/api/contacts/{contact['id']}").status_code == 404
 
 
-BAD = [
+BAD: list[tuple[dict[str, Any], str]] = [
     ({"phones": ["call me"]}, "phones"),
     ({"phones": ["1" * 31]}, "phones"),
     ({"phones": "+7 495 1234567"}, "phones"),

@@ -1,6 +1,7 @@
 """Counterparties through the API: legal entities and individuals of a partner."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_manager_registers_a_counterparty_of_a_partner(manager, partner, sessi
     assert len(outbox_of(sessions, "StatusAssigned")) == 1
 
 
-BAD = [
+BAD: list[tuple[dict[str, Any], str]] = [
     ({"partner_id": 999}, "partner_id"),
     ({"partner_id": None}, "partner_id"),
     ({"kind": "company"}, "kind"),

@@ -1,6 +1,7 @@
 """Leads through the API: registration, quick filters, editing, and who may do what."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_a_lead_registered_with_a_status_holds_it_with_its_history(manager):
     }
 
 
-BAD = [
+BAD: list[tuple[dict[str, Any], str]] = [
     ({"name": None}, "name"),
     ({"name": ""}, "name"),
     ({"phones": ["phone me"]}, "phones"),

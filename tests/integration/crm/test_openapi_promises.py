@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.integration.crm.support import created, field_errors
 
@@ -21,7 +22,8 @@ def test_a_wrong_method_is_a_405_with_allow_and_the_json_error_body(manager):
 
 def test_a_patch_without_a_body_or_with_no_field_is_a_422(manager, app):
     lead = created(manager, "/api/leads", name="Stark")
-    for kwargs in ({}, {"json": {}}):
+    bodies: tuple[dict[str, Any], ...] = ({}, {"json": {}})
+    for kwargs in bodies:
         assert "_schema" in field_errors(manager.patch(f"/api/leads/{lead['id']}", **kwargs))
     body = spec(app)["paths"]["/api/leads/{subject_id}"]["patch"]["requestBody"]
     assert body["required"] and body["content"]["application/json"]["schema"]["minProperties"] == 1

@@ -54,7 +54,12 @@ READ = {
 GIVEN = {role: (OK, OK, OK, OK) for role in ROLES}
 # A task one set oneself: its customer is no secret to its assignee, so a refusal is a 403.
 OWN_TASK = {role: tuple(403 if v == 404 else v for v in row) for role, row in CHANGE.items()}
-RULES = {"change": CHANGE, "read": READ, "given": GIVEN, "own task": OWN_TASK}
+RULES: dict[str, dict[str, Any]] = {
+    "change": CHANGE,
+    "read": READ,
+    "given": GIVEN,
+    "own task": OWN_TASK,
+}
 
 # Everything a write about a customer may touch; api_tokens and employees are left out.
 TABLES = [

@@ -3,6 +3,8 @@ with the allowed next steps in the body; roles and the fields a step takes are c
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.crm.entrypoints.api.sales_schemas import MANUAL_STEPS
 from tests.integration.crm.sales_world import world_fixture  # noqa: F401
 from tests.integration.crm.support import field_errors
@@ -67,7 +69,7 @@ ALLOWED = [
 
 
 def test_every_step_the_current_one_does_not_allow_is_refused_with_the_allowed_ones(world):
-    wrong = []
+    wrong: list[tuple[Any, ...]] = []
     for reach, allowed in ALLOWED:
         pid = reach(world)
         view = world.view(pid)

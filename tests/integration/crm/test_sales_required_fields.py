@@ -3,12 +3,15 @@ missing field; start and end are the system's except a meeting's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.crm.sales_world import PDF, world_fixture  # noqa: F401
 from tests.integration.crm.support import field_errors
 
 
 def test_a_registration_without_a_contact_is_refused_with_the_field_it_needs(world):
-    for body in ({}, {"contacts": []}):
+    bodies: tuple[dict[str, Any], ...] = ({}, {"contacts": []})
+    for body in bodies:
         r = world.secretary.post("/api/processes", json=body)
         assert field_errors(r) == {"contacts": ["at least one contact is required"]}
     assert world.secretary.get("/api/processes").json == []

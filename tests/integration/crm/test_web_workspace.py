@@ -118,6 +118,8 @@ def test_an_invitation_link_sets_the_password_once(app, browser, sessions, clean
     assert visitor.get(f"/invitation/{token}").status_code == 200
     short = visitor.post(f"/invitation/{token}", {"password": "short", "confirm": "short"})
     assert short.status_code == 422 and "at least 10 characters" in short.get_data(as_text=True)
+    differ = visitor.post(f"/invitation/{token}", {"password": "a" * 12, "confirm": "b" * 12})
+    assert differ.status_code == 422 and "passwords differ" in differ.get_data(as_text=True)
     good = {"password": "a long enough secret", "confirm": "a long enough secret"}
     assert visitor.post(f"/invitation/{token}", good).status_code == 302
     assert browser().sign_in(email, "a long enough secret").status_code == 302

@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
@@ -35,7 +35,7 @@ class SmtpSink:
         self.messages.append(message)
         return "250 Message accepted for delivery"
 
-    def start(self) -> SmtpSink:
+    def start(self) -> Self:
         self.controller.start()
         return self
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 import standardwebhooks.webhooks
@@ -48,7 +49,7 @@ def test_each_recipient_gets_webhooks_signed_with_their_own_current_secret(
         with_webhook(12, f"{webhooks.url}/bob", version=3),  # rotated twice
     )
     for key in (fire(notifier, 5, 11), fire(notifier, 6, 12)):
-        eventually(lambda k=key: all_settled(notifier, k, 1))
+        eventually(partial(all_settled, notifier, key, 1))
 
     [ann] = webhooks.received("/ann")
     [bob] = webhooks.received("/bob")

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -46,7 +47,7 @@ def running(settings, tmp_path_factory):
         SCHEDULER_ROUTINES="",
     )
     ports = {name: free_port() for name in ("api", "api_metrics", "worker", "scheduler")}
-    commands = {
+    commands: dict[str, tuple[list[Any], dict[str, str]]] = {
         "api": (
             [
                 BIN / "gunicorn",

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select, update
 
 from services.crm.adapters.orm import InteractionStatus, OutboxMessage, RefusalReason
-from shared.db import transaction
+from shared.db import table_of, transaction
 
 
 def test_an_export_imported_after_edits_puts_every_entry_back_and_replans_changed_intervals(
@@ -26,7 +26,7 @@ def test_an_export_imported_after_edits_puts_every_entry_back_and_replans_change
         )
         session.execute(update(RefusalReason).values(active=False))
         session.delete(session.scalars(select(InteractionStatus).filter_by(name="Dormant")).one())
-        session.execute(OutboxMessage.__table__.delete())
+        session.execute(table_of(OutboxMessage).delete())
 
     summary = ops("import-reference", exported).stdout
     assert "interaction_statuses: 1 created, 1 updated, 3 unchanged" in summary

@@ -64,4 +64,4 @@ def dramatiq_envelopes(amqp, queue: str) -> list[dict[str, Any]]:
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+    return datetime(*args).replace(tzinfo=UTC)

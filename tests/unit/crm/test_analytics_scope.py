@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.crm.analytics.domain.classification import status_for
@@ -64,7 +66,7 @@ def test_figures_follow_the_ownership_rule():
 
 
 def test_ranks_are_shared_by_ties_and_rows_without_a_figure_come_last():
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"d": "Sales", "x": 0.5},
         {"d": "Sales", "x": None},
         {"d": "Sales", "x": 0.9},

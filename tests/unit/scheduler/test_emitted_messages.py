@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from shared.publisher import outgoing
 DUE_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
-def plan_row(**values) -> SimpleNamespace:
+def plan_row(**values) -> Any:  # stands for a CallPlan row
     row = {
         "id": 5,
         "subject_kind": "lead",

@@ -9,7 +9,7 @@ from services.scheduler.domain.routines import Routine, parse_routines
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=UTC)
+    return datetime(*args).replace(tzinfo=UTC)
 
 
 def test_a_daily_routine_belongs_to_todays_period_after_its_time_and_yesterdays_before():

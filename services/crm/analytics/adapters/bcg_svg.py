@@ -84,14 +84,14 @@ def render(
     largest = max((float(r["revenue"]) for r in rows), default=0.0) or 1.0
     for row in rows:
         radius = 6 + 30 * math.sqrt(float(row["revenue"]) / largest)
-        x, y = _x(row["relative_share"]), _y(row["growth"])
+        cx, cy = _x(row["relative_share"]), _y(row["growth"])
         name = row["name"] or text(NO_GROUP)
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{COLOURS[row["quadrant"]]}" '
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}" fill="{COLOURS[row["quadrant"]]}" '
             f'fill-opacity="0.8" stroke="#333"><title>{escape(name)}</title></circle>'
         )
         parts.append(
-            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{escape(name)}</text>'
+            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -21,6 +21,7 @@ from services.crm.analytics.adapters import tables as _tables  # noqa: F401 (reg
 from services.crm.analytics.domain import bottlenecks, kinds
 from services.crm.analytics.domain.periods import FIRST_CONTACT_LIMIT
 from services.crm.domain.process import MAIN, PROCESSES
+from shared.db import rowcount
 
 TABLES = (
     "analytics_manager_days",
@@ -264,5 +265,5 @@ def rebuild(
         connection.execute(text(f"DELETE FROM crm.{name}"))
         columns = ", ".join(_columns(name))
         insert = f"INSERT INTO crm.{name} ({columns}) SELECT {columns} FROM ({history[name]}) h"
-        written[name] = connection.execute(text(insert), params()).rowcount
+        written[name] = rowcount(connection.execute(text(insert), params()))
     return written

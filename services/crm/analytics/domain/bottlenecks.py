@@ -38,10 +38,11 @@ def percentile(bands: Iterable[tuple[int, int, float]], q: float) -> float | Non
     total = sum(stays for stays, _ in merged.values())
     if not total:
         return None
-    rank, seen = max(1, math.ceil(q * total)), 0
+    rank = max(1, math.ceil(q * total))
+    seen: float = 0
     for number in sorted(merged):
-        stays, longest = merged[number]
-        seen += stays
+        count, longest = merged[number]
+        seen += count
         if seen >= rank:
             return round(longest / DAY, 2)
     raise AssertionError("unreachable: the ranks add up to the total")

@@ -21,5 +21,5 @@ def rank_within(rows: list[dict[str, Any]], group: str, key: str) -> None:
         ordered = sorted(members, key=lambda r: (r[key] is None, -(r[key] or 0)))
         for position, row in enumerate(ordered, 1):
             previous = ordered[position - 2] if position > 1 else None
-            tie = previous is not None and previous[key] == row[key]
-            row["rank"] = previous["rank"] if tie else position
+            tied = previous is not None and previous[key] == row[key]
+            row["rank"] = previous["rank"] if tied and previous is not None else position

@@ -48,7 +48,7 @@ def report(session: Session, filters: Filters) -> dict[str, Any]:
     before = _revenue(session, filters, filters.period.previous())
     names = dict(session.execute(select(ItemGroup.id, ItemGroup.name)).all())
     total = sum(now.values(), Decimal("0.00"))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group_id in sorted(now.keys() | before.keys(), key=lambda g: (g is None, g)):
         revenue, previous = now.get(group_id, Decimal("0.00")), before.get(group_id)
         growth = float((revenue - previous) / previous) if previous else None

@@ -40,7 +40,9 @@ BASES: dict[str, tuple[type, Callable[[Any], int | None]]] = {
 reminders.register_basis("claim", Claim)
 
 
-def register_basis(kind: str, model: type, counterparty_of: Callable[[Any], int | None]) -> None:
+def register_basis(
+    kind: str, model: type[Any], counterparty_of: Callable[[Any], int | None]
+) -> None:
     """Let claims be about another kind of record (a deal)."""
     BASES[kind] = (model, counterparty_of)
 
@@ -75,7 +77,7 @@ def _check_basis(session: Session, counterparty_id: int, kind: str | None, id_: 
     if kind not in BASES:
         raise Invalid("basis_kind", f"must be one of: {', '.join(BASES)}")
     model, counterparty_of = BASES[kind]
-    basis = referenced(session, model, id_, "basis_id", kind)
+    basis: Any = referenced(session, model, id_, "basis_id", kind)
     if counterparty_of(basis) != counterparty_id:
         raise Invalid("basis_id", f"the {kind} is another counterparty's")
 

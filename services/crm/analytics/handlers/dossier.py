@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Partner, PartnerLink
@@ -75,7 +75,9 @@ def _orders(session: Session, actor: Actor, cp: Counterparty) -> dict[str, Any]:
 
 def _interactions(session: Session, actor: Actor, cp: Counterparty) -> list[Interaction]:
     """The latest interactions, those with the lead it was converted from included."""
-    theirs = (Interaction.subject_kind == "counterparty") & (Interaction.subject_id == cp.id)
+    theirs: ColumnElement[bool] = (Interaction.subject_kind == "counterparty") & (
+        Interaction.subject_id == cp.id
+    )
     if cp.lead_id is not None:
         theirs = or_(
             theirs, (Interaction.subject_kind == "lead") & (Interaction.subject_id == cp.lead_id)

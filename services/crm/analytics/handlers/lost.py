@@ -79,7 +79,7 @@ def report(session: Session, filters: Filters, *, by: str = "reason") -> dict:
     if filters.process_kind is not None:
         stmt = stmt.where(Loss.process_kind == filters.process_kind)
     found = session.execute(stmt).all()
-    total = sum(row.count for row in found)
+    total = sum(count for _key, count, _amount in found)
     named = names(session, [row.key for row in found if row.key is not None])
     return {
         "filters": filters.echo(),

@@ -36,11 +36,12 @@ from services.crm.analytics.domain.periods import (
     within_first_contact_limit,
 )
 from services.crm.domain.orders import line_amount
+from shared.db import table_of
 
 
 def _bump(
     session: Session,
-    model: type,
+    model: type[Any],
     key: dict[str, Any],
     add: dict[str, Any],
     *,
@@ -51,7 +52,7 @@ def _bump(
     """Add ``add`` to the row of ``key`` (made if missing); keep the latest/earliest moments."""
     latest, earliest = latest or {}, earliest or {}
     stmt = insert(model).values(**key, **add, **latest, **earliest)
-    table = model.__table__
+    table = table_of(model)
     set_ = {name: table.c[name] + stmt.excluded[name] for name in add}
     set_ |= {name: func.greatest(table.c[name], stmt.excluded[name]) for name in latest}
     set_ |= {name: func.least(table.c[name], stmt.excluded[name]) for name in earliest}
@@ -67,7 +68,7 @@ def _timezone(session: Session, employee_id: int | None) -> str:
     return employee.timezone if employee else "UTC"
 
 
-def _manager_day(session: Session, manager_id: int, at: datetime, kind: str, **add: int) -> None:
+def _manager_day(session: Session, manager_id: int, at: datetime, kind: str, **add: float) -> None:
     day = local_day(at, _timezone(session, manager_id))
     _bump(session, ManagerDay, {"manager_id": manager_id, "day": day, "process_kind": kind}, add)
 

@@ -18,7 +18,7 @@ from services.crm.adapters.work import Interaction
 from services.crm.analytics.adapters.deal_tables import WinChance, WinModel
 from services.crm.analytics.domain import win_model as wm
 from services.crm.domain import deals as rules
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 
 
 def _edges(name: str) -> str:
@@ -104,5 +104,5 @@ def refit(session: Session) -> dict[str, Any]:
         for d in open_deals
     ]
     if scored:
-        session.execute(WinChance.__table__.insert(), scored)
+        session.execute(table_of(WinChance).insert(), scored)
     return {"examples": model.examples, "scored": len(scored)}

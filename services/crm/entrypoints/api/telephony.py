@@ -74,7 +74,7 @@ def _webhook() -> Webhook:
         url = public_url.rstrip("/") + request.full_path.rstrip("?")
     return Webhook(
         body=request.get_data(cache=True),
-        headers=request.headers,
+        headers=request.headers,  # type: ignore[arg-type]  # werkzeug's Headers: a case-insensitive mapping, not typed as one
         form=request.form.to_dict() if request.mimetype.endswith("form-urlencoded") else {},
         url=url,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from marshmallow import Schema
 
 from services.crm.adapters.orm import Employee, InteractionStatus, RefusalReason
 from services.crm.domain.errors import NotFound
@@ -18,7 +19,7 @@ from services.crm.entrypoints.web.forms import FormError, attempt, load, values
 from services.crm.handlers import accounts, employees, reference
 from services.crm.handlers.common import get
 
-BOOKS = {
+BOOKS: dict[str, tuple[type[InteractionStatus] | type[RefusalReason], type[Schema]]] = {
     "statuses": (InteractionStatus, InteractionStatusSchema),
     "refusal-reasons": (RefusalReason, RefusalReasonSchema),
 }

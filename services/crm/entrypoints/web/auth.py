@@ -61,7 +61,7 @@ def logout_everywhere():
 def invitation(token: str):
     try:
         with unit_of_work() as db:
-            _, employee = accounts.invitation(db, token)
+            _invitation, employee = accounts.invitation(db, token)
             name = employee.name
     except DomainError as exc:
         return render("invitation.html", 404, failed=t(str(exc)))

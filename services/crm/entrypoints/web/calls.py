@@ -3,6 +3,8 @@ period and customer; and the calls made. Its filters are the API's, read with it
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from flask import request
 
@@ -40,6 +42,7 @@ def calls_panel():
     done = request.args.get("tab") == "done"
     page = max(1, request.args.get("page", 1, type=int) or 1)
     listing = calls.list_done_calls if done else calls.list_plans
+    items: list[Any]
     items, total, errors, customer = [], 0, {}, None
     with unit_of_work() as db:
         try:

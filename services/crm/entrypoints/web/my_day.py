@@ -4,6 +4,7 @@ for its outcome; the calls planned for later today below them."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from flask import redirect, url_for
 from flask_babel import get_timezone
@@ -48,7 +49,7 @@ def my_day():
             assignee_id=me.id,
             planned_before=end,
         )
-        later = []
+        later: list[Any] = []
         if me.role in OVERSEERS or me.role == Role.MANAGER:
             later, _ = calls.list_plans(
                 db,

@@ -48,7 +48,7 @@ def live() -> Response:
             woken, read_at = True, 0.0
             while time.monotonic() < ends:
                 if woken or time.monotonic() - read_at > CATCH_UP_SECONDS:
-                    if not sessions.alive(sid):
+                    if not sessions.alive(sid):  # type: ignore[attr-defined]
                         return
                     with transaction(factory) as db:
                         notes = inbox.since(db, me, last)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -16,7 +17,7 @@ from tests.integration.crm.analytics.support import read_model, rebuilt, report,
 from tests.integration.crm.sales_world import world_fixture  # noqa: F401
 from tests.integration.crm.support import created, field_errors
 
-JAN_MAR = {"from": "2026-01-01", "to": "2026-03-31"}
+JAN_MAR: dict[str, Any] = {"from": "2026-01-01", "to": "2026-03-31"}
 
 
 def at(month: int, day: int, year: int = 2026) -> datetime:

@@ -7,6 +7,7 @@ recorder's own path (an order routed through the process) is checked in test_car
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from shared.db import transaction
 from tests import factories
 from tests.integration.crm.analytics.support import report, rows_by
 
-JAN_MAR = {"from": "2026-01-01", "to": "2026-03-31"}
+JAN_MAR: dict[str, Any] = {"from": "2026-01-01", "to": "2026-03-31"}
 
 
 def at(month: int, day: int, year: int = 2026) -> datetime:

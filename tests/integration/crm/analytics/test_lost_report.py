@@ -4,6 +4,7 @@ process feed one table, counted by reason, stage, manager, process kind and peri
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -100,7 +101,7 @@ def test_losses_fall_in_the_month_they_happened_and_a_later_period_has_none(loss
     rows = report(admin, "lost", by="month", manager_id=world.manager.id)["rows"]
     # The manager works in UTC; near midnight a loss may fall on either side of a month.
     assert sum(r["count"] for r in rows) == 5 and rows[0]["key"] >= str(month - timedelta(days=1))
-    later = {"from": str(utcnow().date() + timedelta(days=2)), "to": "2100-01-01"}
+    later: dict[str, Any] = {"from": str(utcnow().date() + timedelta(days=2)), "to": "2100-01-01"}
     assert report(admin, "lost", **later)["total"] == 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -120,9 +121,8 @@ def test_the_period_and_the_process_kind_select_the_figures(history, admin):
     _, alice, _, _ = history
     today = utcnow().date()
     # Only the calls due from yesterday on: the two late ones fall out.
-    recent = rows_by(
-        report(admin, "managers", **{"from": str(today - timedelta(days=1))}), "manager_id"
-    )
+    since_yesterday: dict[str, Any] = {"from": str(today - timedelta(days=1))}
+    recent = rows_by(report(admin, "managers", **since_yesterday), "manager_id")
     assert (recent[alice.id]["planned_calls"], recent[alice.id]["calls_made"]) == (2, 1)
     assert recent[alice.id]["tasks_overdue"] == 0
     inbound = rows_by(report(admin, "managers", process_kind="inbound_sales"), "manager_id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from services.crm.analytics.api.reports import PATHS
 REPORTS = tuple(PATHS)
 
 
-def query_errors(response) -> dict:
+def query_errors(response) -> dict[str, Any]:
     assert response.status_code == 422, (response.status_code, response.json)
     return response.json["errors"]["query"]
 
@@ -41,7 +42,7 @@ def test_a_period_that_starts_after_it_ends_is_refused(path, admin):
 
 
 def test_report_specific_values_are_checked(admin):
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "managers": {"rank_by": "shoe_size", "process_kind": "telepathy"},
         "lost": {"by": "colour"},
         "abc-xyz": {"abc": "D", "xyz": "W", "page": 0, "page_size": 5000},
