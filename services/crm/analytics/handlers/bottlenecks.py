@@ -168,9 +168,16 @@ def report(
     session: Session, filters: Filters, *, kind_id: int | None = None, by: str = "stage"
 ) -> dict:
     per_manager = by == "manager"
-    whose = (DealStay.manager_id,) if per_manager else ()
+    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
+    # Per stage, the months' bands serve the rows too (the figures merge a band's months);
+    # per manager and stage they are read again with the manager.
+    found = (
+        _bands(session, filters, kind_id, DealStay.stage_id, DealStay.manager_id)
+        if per_manager
+        else trend
+    )
     groups: dict[tuple, list[Any]] = {}
-    for b in _bands(session, filters, kind_id, DealStay.stage_id, *whose):
+    for b in found:
         groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
     counted = (Deal.responsible_id,) if per_manager else ()
     stalled_now = {
@@ -211,7 +218,6 @@ def report(
             }
         )
     rows.sort(key=lambda r: (r["kind_id"], r["position"], r["manager"] or "", r["manager_id"] or 0))
-    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
     return {
         "filters": filters.echo(),
         "kind_id": kind_id,
