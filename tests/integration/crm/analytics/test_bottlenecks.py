@@ -88,7 +88,7 @@ def test_the_deals_stalled_now_and_the_same_per_manager(stays):
 
 def test_a_short_stalled_list_keeps_the_longest_standing_of_all_stages(stays, monkeypatch):
     """Each stage gives its oldest, then they are merged: the list is the overall oldest."""
-    people, kind, (_, e2, _, e4) = stays
+    people, kind, (_, e2, _, _) = stays
     monkeypatch.setattr(bottlenecks, "STALLED_LISTED", 1)
     result = report(people["admin"], "bottlenecks", kind_id=kind["id"])
     assert [d["deal_id"] for d in result["stalled"]] == [e2]
