@@ -188,6 +188,10 @@ STEPS = (
 def generate(session: Session, sizes: Sizes) -> dict[str, int]:
     """Write the history, rebuild the read model from it; rows per table."""
     session.execute(text("SELECT setseed(0.42)"))
+    # Room for the sorts and hashes over millions of rows (the history ordered by time, the
+    # rebuild's groupings) in memory rather than in temporary files.
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+    session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     params = {
         "managers": sizes.managers,
         "months": sizes.months,

@@ -94,6 +94,16 @@ class Deal(Base):
         Index("ix_deals_state", "state", "id"),
         Index("ix_deals_responsible_state", "responsible_id", "state", "id"),
         Index("ix_deals_customer", "customer_id", "id"),
+        # The deals stalled now (analytics/handlers/bottlenecks.py): open deals per stage by
+        # the time they entered it, read without the table.
+        Index(
+            "ix_deals_open_in_stage",
+            "stage_id",
+            "stage_entered_at",
+            "id",
+            postgresql_include=["responsible_id", "kind_id"],
+            postgresql_where=text("state = 'in_progress'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,11 @@ deals stalled right now; per stage, or per manager and stage (``by=manager``).
 
 Stays come from the length bands of analytics_deal_stays (handlers/deal_recorder.py); the
 deals stalled now are the open deals standing in a stage longer than its standard duration,
-read from the open deals themselves (they change every minute; no aggregate would keep up).
+read from the open deals themselves: whether a deal is stalled changes with the clock, not
+with an event, so no aggregate kept from the events could hold it. The partial index
+ix_deals_open_in_stage (open deals by stage and stage-entry time, with the manager and kind)
+makes each stage's stalled deals one index range read without the table: the oldest ones for
+the list, all of them counted.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import Deal, DealStage
@@ -103,21 +107,48 @@ def _stalled_now(filters: Filters, kind_id: int | None, *columns: Any):
 
 
 def stalled(session: Session, filters: Filters, kind_id: int | None) -> list[dict[str, Any]]:
-    """The deals stalled now, the longest standing first (the first STALLED_LISTED)."""
+    """The deals stalled now, the longest standing first (the first STALLED_LISTED).
+
+    Per stage the first STALLED_LISTED of its index range (a lateral join), then merged: the
+    same list as sorting every stalled deal, without reading them all.
+    """
     now = utcnow()
-    stmt = _stalled_now(
+    stage = (
+        select(DealStage.id, DealStage.code, DealStage.duration_days)
+        .where(DealStage.duration_days > 0)
+        .subquery()
+    )
+    oldest = _manager_filter(
+        select(Deal.id, Deal.name, Deal.responsible_id, Deal.stage_entered_at)
+        .where(
+            Deal.state == deal_rules.IN_PROGRESS,
+            Deal.stage_id == stage.c.id,
+            Deal.stage_entered_at < func.now() - stage.c.duration_days * timedelta(days=1),
+        )
+        .order_by(Deal.stage_entered_at, Deal.id)
+        .limit(STALLED_LISTED),
+        Deal.responsible_id,
         filters,
         kind_id,
-        Deal.id,
-        Deal.name,
-        Deal.stage_id,
-        DealStage.code,
-        Deal.responsible_id,
-        Employee.name.label("manager"),
-        Deal.stage_entered_at,
-        DealStage.duration_days,
-    ).join(Employee, Employee.id == Deal.responsible_id)
-    stmt = stmt.order_by(Deal.stage_entered_at, Deal.id).limit(STALLED_LISTED)
+        Deal.kind_id,
+    ).lateral()
+    stmt = (
+        select(
+            oldest.c.id,
+            oldest.c.name,
+            stage.c.id.label("stage_id"),
+            stage.c.code,
+            oldest.c.responsible_id,
+            Employee.name.label("manager"),
+            oldest.c.stage_entered_at,
+            stage.c.duration_days,
+        )
+        .select_from(stage)
+        .join(oldest, true())
+        .join(Employee, Employee.id == oldest.c.responsible_id)
+        .order_by(oldest.c.stage_entered_at, oldest.c.id)
+        .limit(STALLED_LISTED)
+    )
     return [
         {
             "deal_id": row.id,
@@ -137,9 +168,16 @@ def report(
     session: Session, filters: Filters, *, kind_id: int | None = None, by: str = "stage"
 ) -> dict:
     per_manager = by == "manager"
-    whose = (DealStay.manager_id,) if per_manager else ()
+    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
+    # Per stage, the months' bands serve the rows too (the figures merge a band's months);
+    # per manager and stage they are read again with the manager.
+    found = (
+        _bands(session, filters, kind_id, DealStay.stage_id, DealStay.manager_id)
+        if per_manager
+        else trend
+    )
     groups: dict[tuple, list[Any]] = {}
-    for b in _bands(session, filters, kind_id, DealStay.stage_id, *whose):
+    for b in found:
         groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
     counted = (Deal.responsible_id,) if per_manager else ()
     stalled_now = {
@@ -180,7 +218,6 @@ def report(
             }
         )
     rows.sort(key=lambda r: (r["kind_id"], r["position"], r["manager"] or "", r["manager_id"] or 0))
-    trend = _bands(session, filters, kind_id, DealStay.month, DealStay.stage_id)
     return {
         "filters": filters.echo(),
         "kind_id": kind_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.crm.analytics.handlers import bottlenecks
 from shared.db import utcnow
 from tests.integration.crm.analytics.support import read_model, rebuilt, report
 from tests.integration.crm.analytics.test_funnel import backdate_stage, walk
@@ -82,6 +83,16 @@ def test_the_deals_stalled_now_and_the_same_per_manager(stays):
     mine = report(people["bob"], "bottlenecks", kind_id=kind["id"])
     assert [figures(r)[:2] for r in mine["rows"]] == [("a", 1)]
     assert mine["stalled_count"] == 1
+    assert [d["deal_id"] for d in mine["stalled"]] == [e4]
+
+
+def test_a_short_stalled_list_keeps_the_longest_standing_of_all_stages(stays, monkeypatch):
+    """Each stage gives its oldest, then they are merged: the list is the overall oldest."""
+    people, kind, (_, e2, _, _) = stays
+    monkeypatch.setattr(bottlenecks, "STALLED_LISTED", 1)
+    result = report(people["admin"], "bottlenecks", kind_id=kind["id"])
+    assert [d["deal_id"] for d in result["stalled"]] == [e2]
+    assert result["stalled_count"] == 2
 
 
 def test_bad_filters_exports_chart_and_rebuild(stays, sessions):
