@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 
 
@@ -17,3 +18,9 @@ def latency_line(ms: list[float]) -> str:
         f"p50 {statistics.median(ms):.1f} ms   p99 {percentile(ms, 0.99):.1f} ms   "
         f"max {max(ms):.1f} ms"
     )
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes: a busy machine's figures are not
+    this code's."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
