@@ -10,7 +10,8 @@ raises the concurrency step by step until p99 passes 50 ms:
    and committing: the most the database lets a client commit on this machine;
 2. ``POST /api/leads/<id>/status`` by managers on leads of their own, each request a real
    change (Hot and Warm in turn); printed: the highest rate with p99 <= 50 ms and its ratio
-   to the raw loop's (the target: >= 40%), and the rows written against the requests answered;
+   to the raw loop's (the target: >= 40%), the ratio at one client each (comparable even when
+   no step keeps within 50 ms), and the rows written against the requests answered;
 3. ``--plans`` call plans (with their leads, 2% of them due with an open call task) spread
    over ``--managers`` managers, then ``GET /api/call-plans`` of one manager (another each
    request), as the manager and as an admin filtering by ``responsible_id``: p50/p95 (the
@@ -156,21 +157,23 @@ def assignment_client(port: int, slots: dict[tuple[int, int], tuple]):
 
 # ---- 3. the calls panel among a million plans --------------------------------------------
 
+# Every manager's plans alike: one in 50 due (in the past), the others over the next 60 days.
 PLANS = """
 INSERT INTO crm.call_plans (plan_id, subject_kind, subject_id, responsible_id, status_id,
                             next_call_at, state, revision)
 SELECT l.id, 'lead', l.id, l.responsible_id, l.status_id,
-       CASE WHEN l.id % 50 = 0 THEN now() - make_interval(secs => l.id % 259200)
+       CASE WHEN (l.id / 200) % 50 = 0 THEN now() - make_interval(secs => l.id % 259200)
             ELSE now() + make_interval(secs => (l.id::bigint * 7919) % 5184000) END,
-       CASE WHEN l.id % 50 = 0 THEN 'due' ELSE 'planned' END, 1
+       CASE WHEN (l.id / 200) % 50 = 0 THEN 'due' ELSE 'planned' END, 1
 FROM crm.leads l WHERE l.id > :after
 """
 # A due plan's open call task; one in four went to another manager in turn.
 DUE_TASKS = """
 INSERT INTO crm.tasks (key, kind, title, assignee_id, subject_kind, subject_id, plan_id,
                        planned_at, due_at)
-SELECT 'bench:' || p.plan_id, 'call', 'Call', CASE WHEN p.plan_id % 200 = 0
-       THEN (:managers)[1 + (p.plan_id / 200) % :count] ELSE p.responsible_id END,
+SELECT 'bench:' || p.plan_id, 'call', 'Call', CASE WHEN p.plan_id % 4 = 0
+       THEN (:managers)[1 + (array_position(:managers, p.responsible_id) + 6) % :count]
+       ELSE p.responsible_id END,
        'lead', p.subject_id, p.plan_id, p.next_call_at, p.next_call_at + interval '8 hours'
 FROM crm.call_plans p WHERE p.state = 'due'
 """
@@ -312,14 +315,16 @@ def stop_api(api: subprocess.Popen) -> None:
 # ---- the run ------------------------------------------------------------------------------
 
 
-def ratio_line(api_best, raw_best) -> str:
+def ratio_lines(api_steps, api_best, raw_steps, raw_best) -> str:
+    """The target's ratio, and always the one at a single client (comparable from run to
+    run even when no step keeps p99 within the bound)."""
+    single = f"  at 1 client: ratio {api_steps[0].rate / raw_steps[0].rate:.0%}"
     if api_best is None or raw_best is None:
-        return "  ratio: none (no step within p99 <= 50 ms)"
-    ratio = api_best.rate / raw_best.rate
+        return f"  ratio at p99 <= {P99_MS:.0f} ms: none (no step within it)\n{single}"
     return (
         f"  status assignments {api_best.rate:,.0f}/s ({api_best.clients} clients) against the "
         f"raw loop's {raw_best.rate:,.0f}/s ({raw_best.clients} clients), both at p99 <= "
-        f"{P99_MS:.0f} ms: ratio {ratio:.0%} (target >= 40%)"
+        f"{P99_MS:.0f} ms: ratio {api_best.rate / raw_best.rate:.0%} (target >= 40%)\n{single}"
     )
 
 
@@ -348,7 +353,7 @@ def main() -> None:
             f"a client, {seconds:.0f} s a step after {warmup:.0f} s of warm-up:",
             flush=True,
         )
-        _, raw_best = ramp(
+        raw_steps, raw_best = ramp(
             raw_client(libpq(settings.migration_database_url)), LEVELS, seconds, warmup, P99_MS
         )
         api, port = start_api(settings, args.workers, Path(tmp))
@@ -365,7 +370,7 @@ def main() -> None:
                 f"  {written:,} assignments written, {sum(s.answered for s in steps):,} "
                 "requests answered 200"
             )
-            print(ratio_line(api_best, raw_best), flush=True)
+            print(ratio_lines(steps, api_best, raw_steps, raw_best), flush=True)
             print(f"3. GET /api/call-plans of one manager among {plans:,} plans:", flush=True)
             managers = build_plans(sessions, owner, plans, args.managers)
             admin_id, admin_token = factories.employee(sessions, "admin")
