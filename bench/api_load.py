@@ -46,6 +46,7 @@ from sqlalchemy import event, make_url, text  # noqa: E402
 
 from bench.figures import load_average, percentile  # noqa: E402
 from bench.load_generator import ramp, step  # noqa: E402
+from bench.web import ms_of  # noqa: E402
 from services.crm.domain.roles import Actor, Role  # noqa: E402
 from services.crm.handlers import calls  # noqa: E402
 from shared.db import make_engine, make_session_factory  # noqa: E402
@@ -260,7 +261,7 @@ def explain(settings, admin_id: int, manager_id: int) -> None:
 # ---- the API's processes ------------------------------------------------------------------
 
 
-def start_api(settings, workers: int, tmp: Path) -> tuple[subprocess.Popen, int]:
+def start_api(settings, workers: int, tmp: Path) -> tuple[subprocess.Popen, int, Path]:
     """gunicorn as the container runs it (deploy/gunicorn.conf.py), on a free port."""
     port = free_port()
     env = {
@@ -300,7 +301,7 @@ def start_api(settings, workers: int, tmp: Path) -> tuple[subprocess.Popen, int]
     children = Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()
     print(f"  gunicorn master pid {api.pid}, {workers} gevent workers pids {' '.join(children)}")
     print(f"    {' '.join(argv[1:])} (API_BIND 127.0.0.1:{port})", flush=True)
-    return api, port
+    return api, port, log
 
 
 def stop_api(api: subprocess.Popen) -> None:
@@ -356,7 +357,7 @@ def main() -> None:
         raw_steps, raw_best = ramp(
             raw_client(libpq(settings.migration_database_url)), LEVELS, seconds, warmup, P99_MS
         )
-        api, port = start_api(settings, args.workers, Path(tmp))
+        api, port, log = start_api(settings, args.workers, Path(tmp))
         try:
             print(
                 "2. POST /api/leads/<id>/status (a real change each), a keep-alive connection "
@@ -374,6 +375,7 @@ def main() -> None:
             print(f"3. GET /api/call-plans of one manager among {plans:,} plans:", flush=True)
             managers = build_plans(sessions, owner, plans, args.managers)
             admin_id, admin_token = factories.employee(sessions, "admin")
+            seen = 0
             for label, token in (
                 ("as the manager", None),
                 ("as an admin, ?responsible_id=", admin_token),
@@ -385,6 +387,14 @@ def main() -> None:
                     f"  ({len(done.ms):,} requests, 1 client, target p95 <= 50 ms)"
                     + (f"   {done.errors} errors ({done.first_error})" if done.errors else ""),
                     flush=True,
+                )
+                # The server's own time (its request log, warm-up included): the rest is
+                # the wait for a CPU on a loaded machine, and the client's.
+                server = ms_of(log, "/api/call-plans")[seen:]
+                seen += len(server)
+                print(
+                    f"  {'':<30} server time p50 {percentile(server, 0.5):6.1f} ms   "
+                    f"p95 {percentile(server, 0.95):6.1f} ms (the API's request log)"
                 )
             if args.explain:
                 explain(settings, admin_id, managers[0][0])
