@@ -77,7 +77,8 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-BENCHMARKS := outbox_lag scheduler notifier loop_latency replan web analytics deals win_probability isolation
+BENCHMARKS := outbox_lag scheduler notifier loop_latency replan web analytics deals win_probability \
+	api_load isolation
 
 mail: install ## Run only the sales mailbox's SMTP endpoint (MAIL_HOST:MAIL_PORT)
 	$(VENV)/bin/crm-mail

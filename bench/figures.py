@@ -20,7 +20,12 @@ def latency_line(ms: list[float]) -> str:
     )
 
 
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes: a busy machine's figures are not
+    this code's."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def machine_line() -> str:
     """The CPUs and the load average, printed beside figures so a busy machine shows."""
-    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
-    return f"machine: {os.cpu_count()} CPUs, load average {load}"
+    return f"machine: {os.cpu_count()} CPUs, load average {load_average()}"

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import pika  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench.figures import latency_line, percentile  # noqa: E402
+from bench.figures import latency_line, load_average, percentile  # noqa: E402
 from services.crm.adapters.work import Notification, Reminder, Task  # noqa: E402
 from services.crm.handlers import reminders  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction, utcnow  # noqa: E402
@@ -82,10 +82,6 @@ class Result:
     task_lag: list[float]
     reminder_lag: list[float]
     achieved: float
-
-
-def load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def ready(service: Service) -> bool:

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 import pika  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.figures import percentile  # noqa: E402
-from bench.scheduler import Lateness, insert_timers, load_average, start_scheduler  # noqa: E402
+from bench.figures import load_average, percentile  # noqa: E402
+from bench.scheduler import Lateness, insert_timers, start_scheduler  # noqa: E402
 from services.scheduler.adapters.orm import InboxMessage  # noqa: E402
 from services.scheduler.adapters.replanner import BATCH  # noqa: E402
 from shared.broker import set_broker  # noqa: E402

@@ -37,6 +37,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import load_average  # noqa: E402
 from services.scheduler.adapters.plan_emitter import PlanEmitter  # noqa: E402
 from services.scheduler.adapters.ticker import Ticker, confirmed_sender  # noqa: E402
 from shared.broker import set_broker  # noqa: E402
@@ -201,10 +202,6 @@ def sender_chunk() -> int:
 
 def queue_depth(broker, queue: str) -> int:
     return broker.channel.queue_declare(queue, passive=True).method.message_count
-
-
-def load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def rss_kib(pid: int) -> int:

@@ -244,8 +244,15 @@ class CallPlanView(Base):
     __table_args__ = (
         CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
         CheckConstraint("state IN ('planned','due','removed')", name="state"),
-        # The calls panel: one manager's or one status's calls in due order.
-        Index("ix_call_plans_responsible", "responsible_id", "next_call_at"),
+        # The calls panel: one manager's live calls in its order (counted from the index
+        # alone) or one status's calls in due order.
+        Index(
+            "ix_call_plans_live_responsible",
+            "responsible_id",
+            "next_call_at",
+            "plan_id",
+            postgresql_where=text("state IN ('planned', 'due')"),
+        ),
         Index("ix_call_plans_status", "status_id", "next_call_at"),
         Index("ix_call_plans_next_call_at", "next_call_at"),
         Index("ix_call_plans_subject", "subject_kind", "subject_id"),

@@ -22,7 +22,7 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import CompoundSelect, Select, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -120,24 +120,13 @@ def list_plans(
     """
     now = now or utcnow()
     responsible_id = plans_scope(actor, responsible_id)
-    assignee = (
-        select(Task.assignee_id)
-        .where(Task.plan_id == CallPlanView.plan_id, Task.state == "open", Task.kind == "call")
-        .order_by(Task.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     base = select(CallPlanView).where(
         CallPlanView.state.in_(ACTIVE_STATES),
         or_(
             ownership.covered(actor, CallPlanView.responsible_id),
-            ownership.covered(actor, assignee),
+            ownership.covered(actor, _assignee()),
         ),
     )
-    if responsible_id is not None:
-        base = base.where(
-            or_(CallPlanView.responsible_id == responsible_id, assignee == responsible_id)
-        )
     base = _customer(base, CallPlanView, subject_kind, subject_id)
     base = _within(
         base, CallPlanView.next_call_at, _window(session, actor, day, date_from, date_to, now)
@@ -152,17 +141,78 @@ def list_plans(
         base = base.where(
             or_(CallPlanView.next_call_at >= now, CallPlanView.next_call_at.is_(None))
         )
-    named = (
-        with_subject(base, CallPlanView.subject_kind, CallPlanView.subject_id)
-        .add_columns(InteractionStatus.name, assignee)
-        .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
-        .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
-    )
-    rows, total = paginate(session, named, page, page_size, rows=True)
+    if responsible_id is None:
+        rows, total = paginate(session, _named(base), page, page_size, rows=True)
+    else:
+        rows, total = _page_of_manager(session, base, responsible_id, page, page_size)
     return [
         {**_item(plan, subject_name, status_name, now), "assignee_id": given_to}
         for plan, subject_name, _, status_name, given_to in rows
     ], total
+
+
+def _named(stmt: Select) -> Select:
+    """Plans with their subject's name, status name and assignee, in due order."""
+    return (
+        with_subject(stmt, CallPlanView.subject_kind, CallPlanView.subject_id)
+        .add_columns(InteractionStatus.name, _assignee())
+        .outerjoin(InteractionStatus, InteractionStatus.id == CallPlanView.status_id)
+        .order_by(CallPlanView.next_call_at.asc().nulls_last(), CallPlanView.plan_id)
+    )
+
+
+def _page_of_manager(
+    session: Session, base: Select, manager_id: int, page: int, page_size: int
+) -> tuple[list[Any], int]:
+    """One manager's page: the plans' keys counted and paged first, from the index alone
+    (ix_call_plans_live_responsible), then the page's rows with names and assignees."""
+    keys = _held_or_given(
+        base.with_only_columns(CallPlanView.plan_id, CallPlanView.next_call_at), manager_id
+    ).subquery("keys")
+    ordered = select(keys.c.plan_id).order_by(
+        keys.c.next_call_at.asc().nulls_last(), keys.c.plan_id
+    )
+    ids, total = paginate(session, ordered, page, page_size)
+    if not ids:
+        return [], total
+    return list(
+        session.execute(_named(select(CallPlanView).where(CallPlanView.plan_id.in_(ids))))
+    ), total
+
+
+def _assignee() -> Any:
+    """SQL: who was given the plan's due call (the assignee of its open call task), if anyone."""
+    return (
+        select(Task.assignee_id)
+        .where(Task.plan_id == CallPlanView.plan_id, Task.state == "open", Task.kind == "call")
+        .order_by(Task.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _held_or_given(base: Select, manager_id: int) -> CompoundSelect:
+    """One manager's calls in two disjoint parts: the plans they are responsible for, then
+    others' plans whose due call was given to them.
+
+    One condition (responsible OR given) cannot use an index: among a million plans the
+    database would look for the open task of each. Apart, the first part reads the
+    manager's entries of ix_call_plans_live_responsible, the second their open call tasks.
+    """
+    given = select(Task.plan_id).where(
+        Task.assignee_id == manager_id,
+        Task.state == "open",
+        Task.kind == "call",
+        Task.plan_id.is_not(None),
+    )
+    return union_all(
+        base.where(CallPlanView.responsible_id == manager_id),
+        base.where(
+            CallPlanView.responsible_id.is_distinct_from(manager_id),
+            CallPlanView.plan_id.in_(given),
+            _assignee() == manager_id,
+        ),
+    )
 
 
 def _customer(stmt: Select, model: Any, kind: str | None, subject_id: int | None) -> Select:

@@ -285,6 +285,9 @@ def test_a_due_call_given_in_turn_shows_in_that_managers_list(panel, sessions):
         ("Umbrella", None),
         ("Acme", bob.id),
     ]
+    # Paged in the same order, counted with the call given in turn.
+    second = bob.get("/api/call-plans?page=2&page_size=1")
+    assert names(second) == ["Acme"] and json.loads(second.headers["X-Pagination"])["total"] == 2
     assert "Acme" in names(alice.get("/api/call-plans"))  # still the responsible's too
 
 
