@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import make_url
 
+from shared.broker import reconnect
 from shared.containment import is_transient
 from shared.db import libpq_dsn
 from tests.e2e.calling_loop import Loop
@@ -100,7 +101,7 @@ def test_lost_connections_lose_and_duplicate_nothing(
         faults.append(time.monotonic())
         INJECT[dependency](settings)
     producer.join()
-    del broker.connection  # this test's own connection was closed with the others
+    reconnect(broker)  # this test's own connection was closed with the others
 
     loop.assert_each_once(
         system,
