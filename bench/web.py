@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.figures import percentile  # noqa: E402
+from bench.figures import machine_line, percentile  # noqa: E402
 from shared.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.e2e.conftest import ALL, Service, free_port  # noqa: E402
@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--reminders", type=int, default=10)
     args = parser.parse_args()
+    print(f"before: {machine_line()}", flush=True)
 
     with sandbox("crm_bench") as settings, tempfile.TemporaryDirectory() as logs:
         sessions = make_session_factory(make_engine(settings.database_url))
@@ -200,6 +201,7 @@ def main() -> None:
         finally:
             for service in services:
                 service.stop()
+    print(f"after: {machine_line()}")
 
 
 def _up(url: str) -> bool:
