@@ -57,8 +57,11 @@ class Service:
 
     def start(self) -> Service:
         log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
+        # The checkout's own code first: the console scripts would otherwise import the
+        # package wherever the virtualenv installed it from (another worktree, say).
+        env = {**self.env, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+            self.argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
         )
         return self
 
