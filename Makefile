@@ -57,7 +57,7 @@ run: services-up migrate ## Start the services if stopped, migrate, load demo da
 	$(VENV)/bin/honcho start -f Procfile
 
 test: install ## Unit, integration and end-to-end tests (real PostgreSQL, RabbitMQ, Redis)
-	$(PY) -m pytest -n auto --dist loadfile tests
+	$(PY) -m pytest -n auto --dist worksteal tests
 
 test-unit: install ## Unit tests only
 	$(PY) -m pytest tests/unit
