@@ -94,10 +94,11 @@ def _figures(found: Iterable[Any]) -> dict[str, Any]:
     late = sum(b.late for b in found)
     bands = [(b.band, b.stays, b.max_seconds) for b in found]
     longest = max((b.max_seconds for b in found), default=0)
+    median, p90 = rules.percentiles(bands, (0.5, 0.9))
     return {
         "stays": stays,
-        "median_days": rules.percentile(bands, 0.5),
-        "p90_days": rules.percentile(bands, 0.9),
+        "median_days": median,
+        "p90_days": p90,
         "max_days": round(longest / DAY, 2) if stays else None,
         "late": late,
         "late_share": share(late, stays),
