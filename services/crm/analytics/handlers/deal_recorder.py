@@ -113,10 +113,18 @@ def restand(session: Session, was: dict[str, Any] | None, deal: Deal) -> None:
     now = standing(deal)
     if now == was:
         return
-    if was is not None:
-        _leave(session, was)
-    if now is not None:
-        _bump(session, OpenDealDay, now, {"deals": 1})
+    changes = [(was, -1), (now, 1)]
+    # In key order: two deals crossing between the same two rows lock them in the same order.
+    for key, step in sorted((c for c in changes if c[0] is not None), key=_row_order):
+        if step > 0:
+            _bump(session, OpenDealDay, key, {"deals": 1})
+        else:
+            _leave(session, key)
+
+
+def _row_order(change: tuple[dict[str, Any], int]) -> tuple:
+    key = change[0]
+    return key["stage_id"], key["day"], key["manager_id"]
 
 
 def _leave(session: Session, key: dict[str, Any]) -> None:
