@@ -104,6 +104,15 @@ class Deal(Base):
             postgresql_include=["responsible_id", "kind_id"],
             postgresql_where=text("state = 'in_progress'"),
         ),
+        # The same per manager and stage: the stalled deals of a department or a manager.
+        Index(
+            "ix_deals_open_by_manager",
+            "responsible_id",
+            "stage_id",
+            "stage_entered_at",
+            "id",
+            postgresql_where=text("state = 'in_progress'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

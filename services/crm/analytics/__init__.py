@@ -25,8 +25,9 @@ the funnel and the managers' deal columns read analytics_deal_days and
 analytics_deal_stage_days, keyed by the day the deal was opened (a cohort: a deal counts in
 the period it was opened, through to its end); the bottlenecks read analytics_deal_stays,
 stays in 10 % length bands per month, so medians and 90th percentiles need no scan of the
-stage history. What stands open now (the pipeline, the deals stalled now) is read from the
-open deals. Win probability (``domain/win_model.py``) is fitted by the scheduler's
+stage history. What stands open now is read from the open deals (the pipeline), or from
+analytics_open_deal_days, the open deals by stage, manager and day entered, which follows each
+deal's moves, closing and change of hands (the deals stalled now; handlers/bottlenecks.py). Win probability (``domain/win_model.py``) is fitted by the scheduler's
 ``refit_win_probability`` routine. A deal's figures stay with the manager responsible at
 each change; ``analytics-rebuild`` gives everything to the manager responsible now.
 

@@ -138,6 +138,7 @@ def _enter(
     """Write the history row, move the deal, publish, and re-plan stall timers and stage tasks."""
     now = utcnow()
     from_stage_id = deal.stage_id
+    stood = deal_recorder.standing(deal)
     spent = rules.time_spent(deal.stage_entered_at, now)
     change = DealStageChange(
         deal_id=deal.id,
@@ -160,6 +161,7 @@ def _enter(
     deal.stall_reminded_at = deal.stall_escalated_at = None
     session.flush()
     deal_recorder.moved(session, deal, change)
+    deal_recorder.restand(session, stood, deal)
     common = {
         "deal_id": deal.id,
         "kind_id": deal.kind_id,

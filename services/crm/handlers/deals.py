@@ -23,6 +23,7 @@ from services.crm.adapters.deals import (
 from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Lead, Partner
 from services.crm.adapters.sales import Item, ProcessInstance
 from services.crm.adapters.work import Interaction
+from services.crm.analytics.handlers import deal_recorder
 from services.crm.analytics.handlers.win_probability import win_probability
 from services.crm.domain import deals as rules
 from services.crm.domain.access import SALES, may_read_deal, require_change, require_read
@@ -146,10 +147,12 @@ def update_deal(session: Session, actor: Actor, deal_id: int, changes: dict[str,
         _replace_parties(session, deal, changes.pop("parties"))
     if "demand" in changes:
         _replace_lines(session, deal, changes.pop("demand"))
+    stood = deal_recorder.standing(deal)
     for name, value in changes.items():
         setattr(deal, name, value)
     _follow_lines(session, deal)
     session.flush()
+    deal_recorder.restand(session, stood, deal)  # given to another manager: the open deals follow
     return deal
 
 

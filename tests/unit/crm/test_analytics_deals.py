@@ -32,6 +32,8 @@ def test_length_bands_grow_by_ten_percent_and_percentiles_take_the_rank_band():
     assert bottlenecks.percentile(bands, 0.5) == 2.0
     assert bottlenecks.percentile(bands, 0.9) == 3.0
     assert bottlenecks.percentile([], 0.5) is None
+    assert bottlenecks.percentiles(bands, (0.5, 0.9)) == [2.0, 3.0]  # the bands merged once
+    assert bottlenecks.percentiles([], (0.5, 0.9)) == [None, None]
     assert not bottlenecks.late(10 * day, 0) and bottlenecks.late(1.5 * day, 1)
 
 

@@ -94,3 +94,20 @@ class DealStay(Base):
     late: Mapped[int] = Count()
     seconds: Mapped[float] = mapped_column(Double, server_default="0")
     max_seconds: Mapped[float] = mapped_column(Double, server_default="0")
+
+
+class OpenDealDay(Base):
+    """The deals open now, by the stage they stand in, their manager now and the UTC day they
+    entered it: the deals stalled now without counting every open deal (handlers/bottlenecks.py).
+
+    A row holds the deals standing, not facts that happened: a deal leaves its row when it
+    moves on, closes or changes hands, and a row left with none is deleted.
+    """
+
+    __tablename__ = "analytics_open_deal_days"
+
+    stage_id: Mapped[int] = Id()
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = Id()
+    kind_id: Mapped[int] = mapped_column(Integer)
+    deals: Mapped[int] = Count()

@@ -33,6 +33,8 @@ TABLES = (
 )
 # The deals' aggregates (migration 0014), kept by handlers/deal_recorder.py.
 DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days", "analytics_deal_stays")
+# The open deals where they stand now (migration 0017), kept by deal_recorder.restand.
+OPEN_DEAL_TABLES = ("analytics_open_deal_days",)
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -219,11 +221,19 @@ JOIN crm.deal_stages s ON s.id = h.from_stage_id
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# The open deals by stage, manager now and the UTC day they entered it (deal_recorder.standing).
+OPEN_DEAL_DAYS = """
+SELECT stage_id, (stage_entered_at AT TIME ZONE 'UTC')::date AS day,
+       responsible_id AS manager_id, kind_id, count(*) AS deals
+FROM crm.deals WHERE state = 'in_progress' AND stage_id IS NOT NULL
+GROUP BY 1, 2, 3, 4
+"""
+
 # Per aggregate table, the query that computes its rows from the history (the benchmark
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
     zip(
-        TABLES + DEAL_TABLES,
+        TABLES + DEAL_TABLES + OPEN_DEAL_TABLES,
         (
             MANAGER_DAYS,
             LOSSES,
@@ -234,6 +244,7 @@ HISTORY = dict(
             DEAL_DAYS,
             DEAL_STAGE_DAYS,
             DEAL_STAYS,
+            OPEN_DEAL_DAYS,
         ),
         strict=True,
     )
@@ -250,7 +261,8 @@ def params() -> dict[str, Any]:
 
 
 def rebuild(
-    connection: Connection | Session, tables: Sequence[str] = TABLES + DEAL_TABLES
+    connection: Connection | Session,
+    tables: Sequence[str] = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES,
 ) -> dict[str, int]:
     """Empty the read model's ``tables`` and fill them from the history; rows per table."""
     connection.execute(

@@ -9,7 +9,7 @@ holding its rank (nearest rank), so it is exact when that band holds one length 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from services.crm.analytics.domain.funnel import DAY
 
@@ -28,8 +28,9 @@ def late(seconds: float, duration_days: int) -> bool:
     return duration_days > 0 and seconds > duration_days * DAY
 
 
-def percentile(bands: Iterable[tuple[int, int, float]], q: float) -> float | None:
-    """The ``q`` percentile in days of stays given as ``(band, stays, longest seconds)``."""
+def percentiles(bands: Iterable[tuple[int, int, float]], qs: Sequence[float]) -> list[float | None]:
+    """The ``qs`` percentiles in days of stays given as ``(band, stays, longest seconds)``,
+    the bands merged once for all of them."""
     merged: dict[int, list[float]] = {}
     for number, stays, longest in bands:
         cell = merged.setdefault(number, [0, 0.0])
@@ -37,12 +38,20 @@ def percentile(bands: Iterable[tuple[int, int, float]], q: float) -> float | Non
         cell[1] = max(cell[1], longest)
     total = sum(stays for stays, _ in merged.values())
     if not total:
-        return None
-    rank = max(1, math.ceil(q * total))
+        return [None for _ in qs]
+    ordered = [merged[number] for number in sorted(merged)]
+    return [_at_rank(ordered, max(1, math.ceil(q * total))) for q in qs]
+
+
+def _at_rank(ordered: list[list[float]], rank: int) -> float:
     seen: float = 0
-    for number in sorted(merged):
-        count, longest = merged[number]
+    for count, longest in ordered:
         seen += count
         if seen >= rank:
             return round(longest / DAY, 2)
     raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def percentile(bands: Iterable[tuple[int, int, float]], q: float) -> float | None:
+    """The ``q`` percentile in days of stays given as ``(band, stays, longest seconds)``."""
+    return percentiles(bands, (q,))[0]

@@ -2,13 +2,23 @@
 the months the period touches and its trend by month, the stages where deals stall most, the
 deals stalled right now; per stage, or per manager and stage (``by=manager``).
 
-Stays come from the length bands of analytics_deal_stays (handlers/deal_recorder.py); the
-deals stalled now are the open deals standing in a stage longer than its standard duration,
-read from the open deals themselves: whether a deal is stalled changes with the clock, not
-with an event, so no aggregate kept from the events could hold it. The partial index
-ix_deals_open_in_stage (open deals by stage and stage-entry time, with the manager and kind)
-makes each stage's stalled deals one index range read without the table: the oldest ones for
-the list, all of them counted.
+Stays come from the length bands of analytics_deal_stays (handlers/deal_recorder.py). The
+deals stalled now are the open deals standing in a stage longer than its standard duration.
+Whether a deal is stalled changes with the clock, not with an event; but the day it entered
+its stage changes only with an event, and the clock only moves the cut-off over those days.
+So analytics_open_deal_days keeps the open deals by stage, manager and UTC day entered
+(through moves, going back, closing and changes of hands): the whole days before the
+cut-off's day are summed from it, and only the deals that entered on that day are counted one
+by one, from the partial index ix_deals_open_in_stage (open deals by stage and entry time).
+The count reads a few rows per stage and day, not every stalled deal. The same index, and
+ix_deals_open_by_manager for a department's or a manager's report, give the oldest stalled
+deals of each stage for the list, without the table.
+
+A table kept in the writing transaction, not a materialized view: a view refreshed by a
+routine lags by the routine's period (the report may lag 5 s at most) and recounts every open
+deal at each refresh, the very cost avoided here; the table changes when, and only if, a
+deal's move commits (services/crm/analytics/__init__.py says the same of the other
+aggregates).
 """
 
 from __future__ import annotations
@@ -17,12 +27,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Date, DateTime, cast, false, func, select, true, union_all
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import Deal, DealStage
 from services.crm.adapters.orm import Employee
-from services.crm.analytics.adapters.deal_tables import DealStay
+from services.crm.analytics.adapters.deal_tables import DealStay, OpenDealDay
 from services.crm.analytics.domain import bottlenecks as rules
 from services.crm.analytics.domain.funnel import DAY
 from services.crm.analytics.domain.ranking import share
@@ -49,9 +59,12 @@ COLUMNS = (
 STALLED_LISTED = 100
 
 
+def _whose(stmt, column, filters: Filters):
+    return stmt if filters.manager_ids is None else stmt.where(column.in_(filters.manager_ids))
+
+
 def _manager_filter(stmt, column, filters: Filters, kind_id: int | None, kind_column):
-    if filters.manager_ids is not None:
-        stmt = stmt.where(column.in_(filters.manager_ids))
+    stmt = _whose(stmt, column, filters)
     if kind_id is not None:
         stmt = stmt.where(kind_column == kind_id)
     return stmt if applies(filters) else stmt.where(False)
@@ -81,73 +94,111 @@ def _figures(found: Iterable[Any]) -> dict[str, Any]:
     late = sum(b.late for b in found)
     bands = [(b.band, b.stays, b.max_seconds) for b in found]
     longest = max((b.max_seconds for b in found), default=0)
+    median, p90 = rules.percentiles(bands, (0.5, 0.9))
     return {
         "stays": stays,
-        "median_days": rules.percentile(bands, 0.5),
-        "p90_days": rules.percentile(bands, 0.9),
+        "median_days": median,
+        "p90_days": p90,
         "max_days": round(longest / DAY, 2) if stays else None,
         "late": late,
         "late_share": share(late, stays),
     }
 
 
-def _stalled_now(filters: Filters, kind_id: int | None, *columns: Any):
-    """Open deals standing in their stage past its standard duration."""
-    stmt = (
-        select(*columns)
-        .select_from(Deal)
-        .join(DealStage, DealStage.id == Deal.stage_id)
+def _stages(filters: Filters, kind_id: int | None):
+    """The stages with a standard duration (of the kind asked), each with its cut-off now, the
+    UTC day of the cut-off and that day's start: open deals entered before the cut-off stall."""
+    cutoff = func.now() - DealStage.duration_days * timedelta(days=1)
+    cutoff_day = cast(func.timezone("UTC", cutoff), Date)
+    stmt = select(
+        DealStage.id,
+        DealStage.code,
+        DealStage.duration_days,
+        cutoff.label("cutoff"),
+        cutoff_day.label("day"),
+        func.timezone("UTC", cast(cutoff_day, DateTime)).label("day_start"),
+    ).where(DealStage.duration_days > 0)
+    if kind_id is not None:
+        stmt = stmt.where(DealStage.kind_id == kind_id)
+    return (stmt if applies(filters) else stmt.where(false())).subquery("stage")
+
+
+def _stalled_now(filters: Filters, kind_id: int | None, per_manager: bool):
+    """How many open deals stand in their stage past its standard duration, per stage (and
+    manager): whole days before the cut-off's UTC day from the open deals' rows, that day's
+    deals entered before the cut-off from the index. One statement, so one snapshot."""
+    stage = _stages(filters, kind_id)
+    whole_days = _whose(
+        select(OpenDealDay.stage_id, OpenDealDay.manager_id, func.sum(OpenDealDay.deals).label("n"))
+        .join(stage, stage.c.id == OpenDealDay.stage_id)
+        .where(OpenDealDay.day < stage.c.day)
+        .group_by(OpenDealDay.stage_id, OpenDealDay.manager_id),
+        OpenDealDay.manager_id,
+        filters,
+    )
+    cutoff_day = _whose(
+        select(Deal.stage_id, Deal.responsible_id, func.count().label("n"))
+        .join(stage, stage.c.id == Deal.stage_id)
         .where(
             Deal.state == deal_rules.IN_PROGRESS,
-            DealStage.duration_days > 0,
-            Deal.stage_entered_at < func.now() - DealStage.duration_days * timedelta(days=1),
+            Deal.stage_entered_at >= stage.c.day_start,
+            Deal.stage_entered_at < stage.c.cutoff,
         )
+        .group_by(Deal.stage_id, Deal.responsible_id),
+        Deal.responsible_id,
+        filters,
     )
-    return _manager_filter(stmt, Deal.responsible_id, filters, kind_id, Deal.kind_id)
+    both = union_all(whole_days, cutoff_day).subquery()
+    key = (both.c.stage_id, both.c.manager_id) if per_manager else (both.c.stage_id,)
+    return select(*key, func.sum(both.c.n).label("n")).group_by(*key)
 
 
 def stalled(session: Session, filters: Filters, kind_id: int | None) -> list[dict[str, Any]]:
     """The deals stalled now, the longest standing first (the first STALLED_LISTED).
 
-    Per stage the first STALLED_LISTED of its index range (a lateral join), then merged: the
-    same list as sorting every stalled deal, without reading them all.
+    The first STALLED_LISTED of each stage's index range (a lateral join), or of each stage and
+    manager's when the report is someone's (ix_deals_open_by_manager: a department's managers
+    need not read the whole stage), then merged: the same list as sorting every stalled deal,
+    without reading them all. Names are read for the merged list only.
     """
     now = utcnow()
-    stage = (
-        select(DealStage.id, DealStage.code, DealStage.duration_days)
-        .where(DealStage.duration_days > 0)
-        .subquery()
-    )
-    oldest = _manager_filter(
-        select(Deal.id, Deal.name, Deal.responsible_id, Deal.stage_entered_at)
+    stage = _stages(filters, kind_id)
+    source: Any = stage
+    oldest = (
+        select(Deal.id, Deal.responsible_id, Deal.stage_entered_at)
         .where(
             Deal.state == deal_rules.IN_PROGRESS,
             Deal.stage_id == stage.c.id,
-            Deal.stage_entered_at < func.now() - stage.c.duration_days * timedelta(days=1),
+            Deal.stage_entered_at < stage.c.cutoff,
         )
         .order_by(Deal.stage_entered_at, Deal.id)
-        .limit(STALLED_LISTED),
-        Deal.responsible_id,
-        filters,
-        kind_id,
-        Deal.kind_id,
-    ).lateral()
-    stmt = (
+        .limit(STALLED_LISTED)
+    )
+    if filters.manager_ids is not None:
+        managers = select(Employee.id).where(Employee.id.in_(filters.manager_ids)).subquery()
+        source = stage.join(managers, true())
+        oldest = oldest.where(Deal.responsible_id == managers.c.id)
+    found = oldest.lateral()
+    first = (
         select(
-            oldest.c.id,
-            oldest.c.name,
+            found.c.id,
             stage.c.id.label("stage_id"),
             stage.c.code,
-            oldest.c.responsible_id,
-            Employee.name.label("manager"),
-            oldest.c.stage_entered_at,
             stage.c.duration_days,
+            found.c.responsible_id,
+            found.c.stage_entered_at,
         )
-        .select_from(stage)
-        .join(oldest, true())
-        .join(Employee, Employee.id == oldest.c.responsible_id)
-        .order_by(oldest.c.stage_entered_at, oldest.c.id)
+        .select_from(source)
+        .join(found, true())
+        .order_by(found.c.stage_entered_at, found.c.id)
         .limit(STALLED_LISTED)
+        .subquery()
+    )
+    stmt = (
+        select(first, Deal.name, Employee.name.label("manager"))
+        .join(Deal, Deal.id == first.c.id)
+        .join(Employee, Employee.id == first.c.responsible_id)
+        .order_by(first.c.stage_entered_at, first.c.id)
     )
     return [
         {
@@ -179,14 +230,9 @@ def report(
     groups: dict[tuple, list[Any]] = {}
     for b in found:
         groups.setdefault((b.stage_id, b.manager_id if per_manager else None), []).append(b)
-    counted = (Deal.responsible_id,) if per_manager else ()
     stalled_now = {
-        (row.stage_id, row.responsible_id if per_manager else None): row.n
-        for row in session.execute(
-            _stalled_now(
-                filters, kind_id, Deal.stage_id, *counted, func.count().label("n")
-            ).group_by(Deal.stage_id, *counted)
-        )
+        (row.stage_id, row.manager_id if per_manager else None): int(row.n)
+        for row in session.execute(_stalled_now(filters, kind_id, per_manager))
     }
     for key in stalled_now:  # a stage with stalled deals but no stay ended yet shows too
         groups.setdefault(key, [])

@@ -14,11 +14,16 @@ from services.crm.analytics.handlers.scope import Filters
 READ_MODEL = "crm.analytics_customer_months"
 
 
-def customers_cte(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict[str, Any]]:
+def customers_cte(
+    filters: Filters, source: str = READ_MODEL, *, by_month: bool = True
+) -> tuple[str, dict[str, Any]]:
     """``monthly`` (per customer and month) and ``customers`` (per customer) CTEs.
 
     ``source`` is where the months of orders come from: the read model, or (the benchmark's
-    comparison) the same rows computed from the history.
+    comparison) the same rows computed from the history. ``by_month=False`` leaves out
+    ``monthly`` and ``customers.squares`` (only the variation of monthly amounts needs them):
+    the customers are then summed straight from the months, one aggregation instead of two,
+    with the same figures and types.
     """
     first, last = filters.period.months
     params: dict[str, Any] = {"first_month": first, "last_month": last}
@@ -32,12 +37,21 @@ def customers_cte(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict
     if filters.process_kind is not None:
         kind = "AND m.process_kind = :process_kind"
         params["process_kind"] = filters.process_kind
+    months = f"FROM {source} m {scope} WHERE m.month BETWEEN :first_month AND :last_month {kind}"
+    if not by_month:
+        sql = f"""
+    WITH customers AS (
+        SELECT m.counterparty_id, sum(m.revenue) AS revenue, sum(m.orders)::numeric AS orders,
+               max(m.last_order_at) AS last_order_at
+        {months}
+        GROUP BY m.counterparty_id
+    )"""
+        return sql, params
     sql = f"""
     WITH monthly AS (
         SELECT m.counterparty_id, m.month, sum(m.revenue) AS revenue, sum(m.orders) AS orders,
                max(m.last_order_at) AS last_order_at
-        FROM {source} m {scope}
-        WHERE m.month BETWEEN :first_month AND :last_month {kind}
+        {months}
         GROUP BY m.counterparty_id, m.month
     ), customers AS (
         SELECT counterparty_id, sum(revenue) AS revenue, sum(orders) AS orders,

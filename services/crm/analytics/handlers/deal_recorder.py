@@ -3,6 +3,8 @@ in the transaction that writes it (services/crm/analytics/__init__.py says why t
 
 ``adapters/rebuild.py`` (DEAL_STAGE_DAYS, DEAL_DAYS) computes the same rows from the stage
 history; the two must agree. Rows are keyed by the deal's opening day, kind and manager.
+The open deals' rows (OPEN_DEAL_DAYS there) follow where each deal stands now: ``standing``
+before a change, ``restand`` after it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.deals import Deal, DealStage, DealStageChange
-from services.crm.analytics.adapters.deal_tables import DealDay, DealStageDay, DealStay
+from services.crm.analytics.adapters.deal_tables import (
+    DealDay,
+    DealStageDay,
+    DealStay,
+    OpenDealDay,
+)
 from services.crm.analytics.domain import bottlenecks
 from services.crm.analytics.domain.periods import local_day, month_of
 from services.crm.analytics.handlers.recorder import _bump, _timezone
@@ -86,3 +93,54 @@ def _closed(session: Session, deal: Deal, change: DealStageChange) -> None:
     if change.to_state == rules.WON:
         add["won_amount"] = deal.amount
     _bump(session, DealDay, _key(session, deal), add)
+
+
+def standing(deal: Deal) -> dict[str, Any] | None:
+    """The key of the open deals' row ``deal`` counts in now; None when closed or not posted."""
+    if deal.state != rules.IN_PROGRESS or deal.stage_id is None:
+        return None
+    return {
+        "stage_id": deal.stage_id,
+        "day": deal.stage_entered_at.astimezone(UTC).date(),
+        "manager_id": deal.responsible_id,
+        "kind_id": deal.kind_id,
+    }
+
+
+def restand(session: Session, was: dict[str, Any] | None, deal: Deal) -> None:
+    """``deal`` stood at ``was`` (``standing`` before a change): it leaves that row for the
+    one it stands in now (moved, gone back a stage, closed, reopened, given to another)."""
+    now = standing(deal)
+    if now == was:
+        return
+    changes = [(was, -1), (now, 1)]
+    # In key order: two deals crossing between the same two rows lock them in the same order.
+    for key, step in sorted((c for c in changes if c[0] is not None), key=_row_order):
+        if step > 0:
+            _bump(session, OpenDealDay, key, {"deals": 1})
+        else:
+            _leave(session, key)
+
+
+def _row_order(change: tuple[dict[str, Any], int]) -> tuple:
+    key = change[0]
+    return key["stage_id"], key["day"], key["manager_id"]
+
+
+def _leave(session: Session, key: dict[str, Any]) -> None:
+    """One deal fewer in the row of ``key``; a row left empty goes (the table stays as small
+    as the open deals' distinct days). The row stays locked from the update to the delete."""
+    where = [getattr(OpenDealDay, name) == key[name] for name in ("stage_id", "day", "manager_id")]
+    left = session.scalar(
+        update(OpenDealDay)
+        .where(*where)
+        .values(deals=OpenDealDay.deals - 1)
+        .returning(OpenDealDay.deals)
+        .execution_options(synchronize_session=False)
+    )
+    if left == 0:
+        session.execute(
+            delete(OpenDealDay)
+            .where(*where, OpenDealDay.deals == 0)
+            .execution_options(synchronize_session=False)
+        )

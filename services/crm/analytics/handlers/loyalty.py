@@ -53,7 +53,7 @@ CARD_COLUMNS = (
 
 def _scored(filters: Filters, source: str) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
-    sql, params = customers_cte(filters, source)
+    sql, params = customers_cte(filters, source, by_month=False)
     params["as_of"] = min(utcnow(), filters.period.end_instant)
     whens = []
     for n, (name, (r_low, r_high), (f_low, f_high)) in enumerate(RFM_SEGMENTS):

@@ -23,6 +23,7 @@ READ_MODEL = (
     deal_tables.DealDay,
     deal_tables.DealStageDay,
     deal_tables.DealStay,
+    deal_tables.OpenDealDay,
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from services.crm.adapters.deals import Deal
+from services.crm.analytics.handlers import deal_recorder
 from shared.db import transaction, utcnow
 from tests.integration.crm.analytics.support import read_model, rebuilt, report
 from tests.integration.crm.support import created
@@ -23,13 +24,13 @@ STAGES = [
 
 
 def backdate_stage(sessions, deal_id: int, days: float) -> None:
-    """As if the deal had entered its current stage ``days`` ago."""
+    """As if the deal had entered its current stage ``days`` ago (its open deals' row too)."""
     with transaction(sessions) as session:
-        session.execute(
-            update(Deal)
-            .where(Deal.id == deal_id)
-            .values(stage_entered_at=utcnow() - timedelta(days=days))
-        )
+        deal = session.get(Deal, deal_id, with_for_update=True)
+        stood = deal_recorder.standing(deal)
+        deal.stage_entered_at = utcnow() - timedelta(days=days)
+        session.flush()
+        deal_recorder.restand(session, stood, deal)
 
 
 def walk(client, deal_id: int, *targets: str, **closing) -> None:
