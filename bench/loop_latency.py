@@ -209,7 +209,7 @@ def run(rate: int, seconds: int, reminder_every: int) -> Result:
                 f"  set-up took {time.monotonic() - setup:.1f} s and was over {margin:.1f} s "
                 f"before the first due time" + ("" if margin > 0 else "  (LATE: figures inflated)")
             )
-            task_lag, reminder_lag, achieved, depths, cpu = observe(
+            task_lag, reminder_lag, achieved, depths, cpu, deadlocks = observe(
                 settings, sessions, start, total, expected_reminders, seconds, services
             )
         finally:
@@ -227,6 +227,7 @@ def run(rate: int, seconds: int, reminder_every: int) -> Result:
     print(f"  CPU per due call from the first due time (all {len(task_lag):,} tasks):")
     for name, seconds in cpu.items():
         print(f"    {name:<28} {seconds * 1000 / max(len(task_lag), 1):7.2f} ms")
+    print(f"  deadlocks in the database: {deadlocks}")
     print(f"  load average after: {load_average()}", flush=True)
     return Result(rate, task_lag, reminder_lag, achieved)
 
@@ -268,6 +269,10 @@ def observe(settings, sessions, start, total, expected_reminders, seconds, servi
             rows = session.execute(
                 select(Task.created_at, Task.planned_at).where(Task.kind == "call")
             ).all()
+            # A deadlock costs its transaction a second's wait and a second try.
+            deadlocks = session.scalar(
+                text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            )
             reminder_lag = [
                 (c - r).total_seconds() * 1000
                 for c, r in session.execute(
@@ -281,7 +286,7 @@ def observe(settings, sessions, start, total, expected_reminders, seconds, servi
     task_lag = [(c - p).total_seconds() * 1000 for c, p in rows]
     span = (max(c for c, _ in rows) - start).total_seconds() if rows else 0.0
     achieved = len(rows) / span if span > 0 else 0.0
-    return task_lag, reminder_lag, achieved, depths, cpu.totals()
+    return task_lag, reminder_lag, achieved, depths, cpu.totals(), deadlocks
 
 
 def crossing(results: list[Result]) -> str:

@@ -18,6 +18,7 @@ What a message alone guarantees still holds:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import logs
+from shared.containment import describe
 from shared.db import transaction
+
+log = logging.getLogger(__name__)
 
 # What a message does in a transaction: its inbox entry, then its handler.
 Work = Callable[[Session], None]
@@ -108,9 +112,13 @@ class GroupCommit:
                         _work(session, entry)
                 for entry in batch:
                     entry.finish()
-            except Exception:
+            except Exception as exc:
                 # Which work failed, and whether it would alone, only a transaction of its
                 # own tells: the others must not share its fate.
+                log.info(
+                    "batch rolled back, applied one by one",
+                    extra={"size": len(batch), "error": describe(exc)},
+                )
                 for entry in batch:
                     try:
                         with transaction(self.sessions) as session:
