@@ -15,6 +15,9 @@ It prints, so that a figure can be trusted or thrown away:
   first due call to the last task);
 - each queue's and outbox's depth at its highest and at the end: a stage that cannot keep
   up is the one whose depth grows;
+- the CPU each process and its database sessions spent per due call (``PGAPPNAME`` names
+  the sessions): on a machine of 2 cores shared with other work, the stage that costs the
+  most CPU is the one to make cheaper, whatever the queues say;
 - with several rates (``--rate 100,250,500``), where p99 crosses 2 s.
 
     .venv/bin/python bench/loop_latency.py [--rate 100] [--seconds 60]
@@ -39,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import pika  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench.cpu import CpuAccount  # noqa: E402
 from bench.figures import latency_line, load_average, percentile  # noqa: E402
 from services.crm.adapters.work import Notification, Reminder, Task  # noqa: E402
 from services.crm.handlers import reminders  # noqa: E402
@@ -93,7 +97,11 @@ def ready(service: Service) -> bool:
 
 
 def start_services(env: dict[str, str], logs: Path) -> list[Service]:
-    services = [Service(name, env, logs).start() for name in ALL if name not in ("api", "mail")]
+    services = [
+        Service(name, {**env, "PGAPPNAME": name}, logs).start()
+        for name in ALL
+        if name not in ("api", "mail")
+    ]
     deadline = time.monotonic() + 120
     while not all(ready(s) for s in services):
         if time.monotonic() > deadline:
@@ -201,8 +209,8 @@ def run(rate: int, seconds: int, reminder_every: int) -> Result:
                 f"  set-up took {time.monotonic() - setup:.1f} s and was over {margin:.1f} s "
                 f"before the first due time" + ("" if margin > 0 else "  (LATE: figures inflated)")
             )
-            task_lag, reminder_lag, achieved, depths = observe(
-                settings, sessions, start, total, expected_reminders, seconds
+            task_lag, reminder_lag, achieved, depths, cpu, deadlocks = observe(
+                settings, sessions, start, total, expected_reminders, seconds, services
             )
         finally:
             for service in services:
@@ -216,13 +224,31 @@ def run(rate: int, seconds: int, reminder_every: int) -> Result:
     print(f"  rate achieved: {achieved:,.0f} tasks/s (offered {rate}/s)")
     print("  depths, sampled every second:")
     print("\n".join(depths.lines()))
+    print(f"  CPU per due call from the first due time (all {len(task_lag):,} tasks):")
+    for name, seconds in cpu.items():
+        print(f"    {name:<28} {seconds * 1000 / max(len(task_lag), 1):7.2f} ms")
+    print(f"  deadlocks in the database: {deadlocks}")
     print(f"  load average after: {load_average()}", flush=True)
     return Result(rate, task_lag, reminder_lag, achieved)
 
 
-def observe(settings, sessions, start, total, expected_reminders, seconds):
+def sample_cpu(cpu: CpuAccount, services: list[Service], session) -> None:
+    """The services' processes, and the database sessions each opened, by name."""
+    backends = session.execute(
+        text(
+            "SELECT pid, application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ).all()
+    cpu.sample(
+        {s.proc.pid: s.name for s in services if s.proc},
+        {pid: f"{app or '?'}: database" for pid, app in backends},
+    )
+
+
+def observe(settings, sessions, start, total, expected_reminders, seconds, services):
     """Sample the depths until every task and notification is there (or a deadline)."""
-    depths = Depths()
+    depths, cpu = Depths(), CpuAccount()
     connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
     channel = connection.channel()
     began = time.monotonic()
@@ -231,15 +257,22 @@ def observe(settings, sessions, start, total, expected_reminders, seconds):
         with sessions() as session:
             while time.monotonic() < deadline:
                 sample_depths(depths, channel, session, time.monotonic() - began)
+                if utcnow() >= start:
+                    sample_cpu(cpu, services, session)
                 tasks, notes = counts(session)
                 session.rollback()  # a fresh snapshot each second
                 if tasks >= total and notes >= expected_reminders:
                     break
                 time.sleep(1)
             sample_depths(depths, channel, session, time.monotonic() - began)
+            sample_cpu(cpu, services, session)
             rows = session.execute(
                 select(Task.created_at, Task.planned_at).where(Task.kind == "call")
             ).all()
+            # A deadlock costs its transaction a second's wait and a second try.
+            deadlocks = session.scalar(
+                text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            )
             reminder_lag = [
                 (c - r).total_seconds() * 1000
                 for c, r in session.execute(
@@ -253,7 +286,7 @@ def observe(settings, sessions, start, total, expected_reminders, seconds):
     task_lag = [(c - p).total_seconds() * 1000 for c, p in rows]
     span = (max(c for c, _ in rows) - start).total_seconds() if rows else 0.0
     achieved = len(rows) / span if span > 0 else 0.0
-    return task_lag, reminder_lag, achieved, depths
+    return task_lag, reminder_lag, achieved, depths, cpu.totals(), deadlocks
 
 
 def crossing(results: list[Result]) -> str:

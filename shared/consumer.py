@@ -13,6 +13,7 @@ from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
 from shared.db import InboxColumns, first_delivery, transaction
 from shared.deadletter import checked, reject
+from shared.group_commit import GroupCommit
 from shared.messages import Message, as_message
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def consume(
     sessions: sessionmaker[Session],
     inbox: type[InboxColumns],
     permanent: tuple[type[Exception], ...] = (),
+    group: GroupCommit | None = None,
 ) -> None:
     """Apply a received envelope exactly once.
 
@@ -43,6 +45,8 @@ def consume(
       permanent: errors that retrying cannot fix; the message is dead-lettered with
         the error as its reason instead of being retried. Errors of the data itself
         (:func:`shared.containment.never_succeeds`) are always dead-lettered at once.
+      group: when given, the transaction is shared with the messages the worker's other
+        threads hold (:mod:`shared.group_commit`); the outcome is this message's alone.
     """
     env, data = checked(message) or parse(message)
     token = logs.correlation_id.set(str(env["message_id"]))
@@ -52,12 +56,19 @@ def consume(
             reject(f"type: {env['type']} is not handled by this service")
             return
         typed = as_message(env, data)
+
+        def apply(session: Session) -> None:
+            if first_delivery(session, inbox, env["message_id"]):
+                handler(session, env, typed)
+            else:
+                log.info("duplicate ignored", extra={"type": env["type"]})
+
         try:
-            with transaction(sessions) as session:
-                if first_delivery(session, inbox, env["message_id"]):
-                    handler(session, env, typed)
-                else:
-                    log.info("duplicate ignored", extra={"type": env["type"]})
+            if group is None:
+                with transaction(sessions) as session:
+                    apply(session)
+            else:
+                group.run(apply)
         except permanent as exc:
             reject(f"{type(exc).__name__}: {exc}")
         except Exception as exc:

@@ -13,6 +13,7 @@ from shared import config, logs
 from shared.broker import ensure_broker
 from shared.consumer import Handler, actor_options, consume
 from shared.db import InboxColumns, make_engine, make_session_factory
+from shared.group_commit import GroupCommit
 
 SessionsHook = Callable[[sessionmaker[Session], config.Settings], None]
 
@@ -37,6 +38,7 @@ class Worker:
         logs.configure(name, self.settings.log_level)
         self._on_sessions = on_sessions
         self._sessions: sessionmaker[Session] | None = None
+        self._group: GroupCommit | None = None
         self._lock = threading.Lock()
 
     def sessions(self) -> sessionmaker[Session]:
@@ -47,13 +49,21 @@ class Worker:
                 if self._on_sessions is not None:
                     self._on_sessions(factory, self.settings)
                 self._sessions = factory
+                self._group = GroupCommit(factory)
             return self._sessions
+
+    def group(self) -> GroupCommit:
+        """The process's shared transactions (:mod:`shared.group_commit`)."""
+        self.sessions()
+        assert self._group is not None
+        return self._group
 
     def consumer(
         self,
         handlers: dict[str, Handler],
         inbox: type[InboxColumns],
         permanent: tuple[type[Exception], ...] = (),
+        grouped: frozenset[str] = frozenset(),
     ) -> dramatiq.Actor[[dict[str, Any]], None]:
         """Declare the service's one actor, which applies each message with :func:`consume`.
 
@@ -61,12 +71,16 @@ class Worker:
           handlers: message type -> ``handler(session, envelope, data)``.
           inbox: the service's ``InboxMessage`` class.
           permanent: errors that retrying cannot fix, dead-lettered at once.
+          grouped: message types that share their transaction with the messages the
+            process's other threads hold (:mod:`shared.group_commit`): the many small ones
+            of a busy hour. A long one (a routine) keeps a transaction of its own.
 
         Returns:
           dramatiq.Actor: the actor, bound to :attr:`broker`.
         """
 
         def handle_message(message: dict[str, Any]) -> None:
-            consume(message, handlers, self.sessions(), inbox, permanent=permanent)
+            group = self.group() if message.get("type") in grouped else None
+            consume(message, handlers, self.sessions(), inbox, permanent=permanent, group=group)
 
         return dramatiq.actor(broker=self.broker, **actor_options(self.queue))(handle_message)

@@ -62,12 +62,13 @@ def clean_broker(broker) -> None:
 
 
 @contextmanager
-def running_worker(broker, queue: str) -> Iterator[dramatiq.Worker]:
-    """A dramatiq worker in this process consuming one service's queue, a message at a time."""
+def running_worker(broker, queue: str, threads: int = 1) -> Iterator[dramatiq.Worker]:
+    """A dramatiq worker in this process consuming one service's queue, a message at a time
+    unless given more ``threads``."""
     actors = importlib.import_module(ACTORS[queue])
     assert actors.handle_message.broker is broker
     broker.flush(queue)  # what an earlier test module left is not this one's
-    worker = dramatiq.Worker(broker, queues={queue}, worker_threads=1, worker_timeout=100)
+    worker = dramatiq.Worker(broker, queues={queue}, worker_threads=threads, worker_timeout=100)
     worker.start()
     try:
         yield worker

@@ -47,5 +47,9 @@ HANDLERS: dict[str, Handler] = {
     "DeliverInApp": inbox.deliver_in_app,
 }
 
+# The messages of the calling loop, a task or a notification each, come by the hundred a
+# second at the top of the hour: they share transactions (shared/group_commit.py).
+GROUPED = frozenset({"CreateTask", "DeliverInApp", "CallPlanned"})
+
 # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
-handle_message = worker.consumer(HANDLERS, InboxMessage, permanent=(DomainError,))
+handle_message = worker.consumer(HANDLERS, InboxMessage, permanent=(DomainError,), grouped=GROUPED)

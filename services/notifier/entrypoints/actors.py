@@ -30,4 +30,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # NoAssignee is retried on purpose: the employee directory may still be arriving.
-handle_message = worker.consumer(HANDLERS, InboxMessage, permanent=(routines.UnknownRoutine,))
+# Due calls come by the hundred a second: they share transactions (shared/group_commit.py).
+handle_message = worker.consumer(
+    HANDLERS,
+    InboxMessage,
+    permanent=(routines.UnknownRoutine,),
+    grouped=frozenset({"CallDue"}),
+)

@@ -1,0 +1,60 @@
+"""CPU time a benchmark's processes spent, read from /proc: on a machine shared with other
+work, seconds of CPU per unit of work say which stage costs the most where wall-clock
+latency only says that the machine was busy."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user + system CPU seconds) of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+class CpuAccount:
+    """CPU seconds by owner from the first sample on, sampled now and then: what a process
+    spent before the first sample (starting up) is left out, and a process started and
+    stopped between two samples is missed (sample often)."""
+
+    def __init__(self) -> None:
+        self._base: dict[int, float] | None = None
+        self._last: dict[int, tuple[str, float]] = {}
+
+    def sample(self, roots: dict[int, str], extra: dict[int, str] | None = None) -> None:
+        """Note the CPU of each root process and its descendants under the root's name, and of
+        each ``extra`` pid (a database session) under its own name."""
+        children: dict[int, list[int]] = defaultdict(list)
+        stats = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+                stats[int(entry)] = stat
+                children[stat[0]].append(int(entry))
+        for root, name in roots.items():
+            pending = [root]
+            while pending:
+                pid = pending.pop()
+                if pid in stats:
+                    self._last[pid] = (name, stats[pid][1])
+                pending.extend(children.get(pid, ()))
+        for pid, name in (extra or {}).items():
+            if pid in stats:
+                self._last[pid] = (name, stats[pid][1])
+        if self._base is None:
+            self._base = {pid: seconds for pid, (_, seconds) in self._last.items()}
+
+    def totals(self) -> dict[str, float]:
+        """CPU seconds by name, most first."""
+        sums: dict[str, float] = defaultdict(float)
+        base = self._base or {}
+        for pid, (name, seconds) in self._last.items():
+            sums[name] += seconds - base.get(pid, 0.0)
+        return dict(sorted(sums.items(), key=lambda item: -item[1]))

@@ -1,0 +1,147 @@
+"""Group commit: the messages a worker's threads hold at one moment, applied in one transaction.
+
+A dramatiq worker gives each thread one message. Applied alone, every message pays a
+connection check-out, its own transaction and a commit that waits for the disk, and its
+session loads again the rows the previous message loaded (the assignee, the status). Here
+the thread that finds no transaction running leads: it applies its own message and those
+the other threads handed in meanwhile, in one transaction, and commits once; the others
+wait for the outcome of their message and return (then dramatiq acks) or raise it in their
+own thread, where the consumer dead-letters or retries it as if it had been alone.
+
+What a message alone guarantees still holds:
+- idempotent by message id: each message's id enters the inbox in the batch's transaction,
+  so a duplicate of the batch, or of another batch, changes nothing;
+- acknowledged only after commit: a thread returns only once its batch has committed;
+- a message that fails does not fail the others: on any error the batch is rolled back
+  and each of its messages applied alone, so the error is raised for its own message only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import logs
+from shared.containment import describe
+from shared.db import transaction
+
+log = logging.getLogger(__name__)
+
+# What a message does in a transaction: its inbox entry, then its handler.
+Work = Callable[[Session], None]
+
+# session.info key of the rows a batch loaded, held so that the next message's
+# ``session.get`` of the same row (its assignee, its status) finds it without a query: the
+# session's identity map holds rows weakly, and a message's rows are dropped at its end.
+LOADED = "group_commit.loaded"
+
+# Messages a batch takes at most: a batch is as long as its slowest message, and the rows
+# it locks (an assignee's day in the reports) wait for its commit.
+MOST = 32
+
+
+class Interrupted(Exception):
+    """The batch's thread was stopped (a time limit, a shutdown) before this message's
+    outcome was known: retried, and the inbox tells whether it had been committed."""
+
+
+@dataclass
+class _Entry:
+    work: Work
+    correlation_id: str | None
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self.done.set()
+
+
+class GroupCommit:
+    """The transactions of a worker process's messages, shared by the messages waiting."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        event.listen(sessions, "loaded_as_persistent", _keep)
+        self._lock = threading.Lock()
+        self._led = threading.Condition(self._lock)
+        self._waiting: list[_Entry] = []
+        self._leading = False
+
+    def waiting(self) -> int:
+        """How much work waits for the running batch to end."""
+        with self._lock:
+            return len(self._waiting)
+
+    def run(self, work: Work) -> None:
+        """Run ``work`` once, in a transaction shared with the work waiting beside it.
+
+        Raises:
+          Exception: what ``work`` raised in a transaction of its own.
+        """
+        entry = _Entry(work, logs.correlation_id.get())
+        with self._lock:
+            self._waiting.append(entry)
+            while self._leading and not entry.done.is_set():
+                self._led.wait()
+            lead = not entry.done.is_set()
+            if lead:
+                self._leading = True
+                batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
+        if lead:
+            try:
+                self._run(batch)
+            finally:
+                with self._lock:
+                    self._leading = False
+                    self._led.notify_all()
+        if entry.error is not None:
+            raise entry.error
+
+    def _run(self, batch: list[_Entry]) -> None:
+        try:
+            try:
+                with transaction(self.sessions) as session:
+                    session.info[LOADED] = []
+                    for entry in batch:
+                        _work(session, entry)
+                for entry in batch:
+                    entry.finish()
+            except Exception as exc:
+                # Which work failed, and whether it would alone, only a transaction of its
+                # own tells: the others must not share its fate.
+                log.info(
+                    "batch rolled back, applied one by one",
+                    extra={"size": len(batch), "error": describe(exc)},
+                )
+                for entry in batch:
+                    try:
+                        with transaction(self.sessions) as session:
+                            _work(session, entry)
+                    except Exception as exc:
+                        entry.finish(exc)
+                    else:
+                        entry.finish()
+        finally:
+            for entry in batch:
+                if not entry.done.is_set():
+                    entry.finish(Interrupted("the batch was stopped before its commit"))
+
+
+def _keep(session: Session, instance: object) -> None:
+    loaded = session.info.get(LOADED)
+    if loaded is not None:
+        loaded.append(instance)
+
+
+def _work(session: Session, entry: _Entry) -> None:
+    token = logs.correlation_id.set(entry.correlation_id)
+    try:
+        entry.work(session)
+    finally:
+        logs.correlation_id.reset(token)
