@@ -188,16 +188,10 @@ def emission_rate(engine, sessions, broker, settings, total: int, count: int) ->
     )
     print(
         f"  ratio: {rate / raw:.2f} due calls per raw message; each call is 2 messages "
-        f"(CallDue to crm.events and the notifier) in batches of {sender_chunk()} "
-        f"calls confirmed as a whole; queued: {queued}"
+        f"(CallDue to crm.events and the notifier) in batches of up to {BATCH} calls (a claim), "
+        f"written at once and confirmed as a whole; queued: {queued}"
     )
     print(f"  load average after: {load_average()}")
-
-
-def sender_chunk() -> int:
-    from services.scheduler.adapters.confirmed_sender import CHUNK
-
-    return CHUNK
 
 
 def queue_depth(broker, queue: str) -> int:
