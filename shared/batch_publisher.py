@@ -200,9 +200,11 @@ class _Link:
         )
 
     def _publish(self, batch: Pending) -> None:
-        if self.closed or self.channel is None or not self.channel.is_open:
+        open_ = self.connection.is_open and self.channel is not None and self.channel.is_open
+        if self.closed or not open_:
             batch.fail(f"connection lost: {self.closed}")
             return
+        assert self.channel is not None  # open, checked above
         self.inflight.append(batch)
         channel = self.channel.channel_number
         wire = b"".join(message.frames(channel) for message in batch.messages)
