@@ -200,14 +200,12 @@ class _Link:
         )
 
     def _publish(self, batch: Pending) -> None:
-        open_ = self.connection.is_open and self.channel is not None and self.channel.is_open
-        if self.closed or not open_:
+        channel = self.channel
+        if self.closed or channel is None or not channel.is_open or not self.connection.is_open:
             batch.fail(f"connection lost: {self.closed}")
             return
-        assert self.channel is not None  # open, checked above
         self.inflight.append(batch)
-        channel = self.channel.channel_number
-        wire = b"".join(message.frames(channel) for message in batch.messages)
+        wire = b"".join(message.frames(channel.channel_number) for message in batch.messages)
         # One write for the whole batch. pika has no public call for frames marshalled
         # outside it; this is what its basic_publish ends in (pika is pinned, 1.4.4), and it
         # keeps the byte count its heartbeats go by.

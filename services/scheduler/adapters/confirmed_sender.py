@@ -57,14 +57,13 @@ class ConfirmedSender:
         """
         deadline = time.monotonic() + budget
         messages: list[Outgoing] = []
-        taken = len(items)
         for start in range(0, len(items), self.chunk):
             for item in items[start : start + self.chunk]:
                 messages.extend(messages_of(item))
             if time.monotonic() > deadline:
-                taken = min(taken, start + self.chunk)
+                items = items[: start + self.chunk]
                 break
-        return Submitted(items[:taken], self.publisher.submit(messages))
+        return Submitted(items, self.publisher.submit(messages))
 
     def close(self) -> None:
         self.publisher.close()

@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import text
 
+from services.scheduler.adapters import due_batches
 from services.scheduler.adapters.ticker import Ticker
 from shared.batch_publisher import BatchPublisher, NotConfirmed, Pending
 from shared.publisher import queued
@@ -76,6 +77,21 @@ def test_a_batch_the_broker_refuses_is_not_marked_and_goes_out_again_under_its_i
     assert sorted(ids) == list(range(1, CALLS + 1))
     assert all(len(set(sent)) == 1 for sent in ids.values())
     assert any(len(sent) == 2 for sent in ids.values())
+
+
+def test_rows_left_over_by_the_time_budget_are_not_marked_and_go_out_with_a_later_batch(
+    ticker, due_plans, engine, queues, monkeypatch
+):
+    # No time to build more than one chunk of a claim: the rest stay planned until the next.
+    monkeypatch.setattr(due_batches, "BATCH_BUDGET", 0.0)
+    ticker.sender.chunk = 10
+
+    ticker.tick(now=DUE_AT)
+
+    assert states(engine) == {"due": CALLS}
+    ids = ids_by_plan(queues, "notifier")
+    assert sorted(ids) == list(range(1, CALLS + 1))
+    assert all(len(sent) == 1 for sent in ids.values())
 
 
 class DiesBeforeConfirms(BatchPublisher):
