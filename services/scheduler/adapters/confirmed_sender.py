@@ -1,12 +1,12 @@
-"""Sending the messages of claimed rows as one batch, confirmed by the broker as a whole.
+"""Sending the messages of claimed rows in chunks, confirmed by the broker as a whole.
 
 The emitters claim rows, hand them here with the function that builds each row's messages,
-and mark exactly the rows of the batch, committing only once the broker confirmed every one
-of its messages. The messages are all built first, then handed to the publisher's I/O
-thread at once: building them while that thread sends the ones before made both threads
-fight for the GIL on every socket write (a wait of up to 5 ms each), which cost more than
-the overlap won. Building stops when the time budget is spent; the rows left over stay
-claimed only until the emitter's commit, and the next batch takes them.
+and mark exactly the rows returned, committing only once the broker confirmed every one of
+their messages. Each chunk is handed to the publisher's I/O thread as soon as it is built,
+so the broker writes one while the next is built (the publisher writes a chunk with one
+socket write, so the two threads hardly contend for the GIL). Building stops when the time
+budget is spent; the rows left over stay claimed only until the emitter's commit, and the
+next batch takes them.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from typing import Generic, TypeVar
 from shared.batch_publisher import BatchPublisher, Outgoing, Pending
 
 T = TypeVar("T")
-# Rows built between two looks at the clock.
+# Rows whose messages go to the broker together: enough that its disk write is shared by
+# many messages, few enough that it starts writing early and the budget is checked often.
 CHUNK = 50
 
 
 class Submitted(Generic[T]):
     """The rows whose messages are with the broker, and their confirms to wait for."""
 
-    def __init__(self, items: Sequence[T], pending: Pending):
+    def __init__(self, items: Sequence[T], pending: list[Pending]):
         self.items = items
         self.pending = pending
 
@@ -36,7 +37,8 @@ class Submitted(Generic[T]):
           NotConfirmed: as :meth:`Pending.wait`; none of the rows may then be marked, and
           they are sent again under the same message ids.
         """
-        self.pending.wait()
+        for chunk in self.pending:
+            chunk.wait()
 
 
 class ConfirmedSender:
@@ -49,21 +51,21 @@ class ConfirmedSender:
     def submit(
         self, items: Sequence[T], messages_of: Callable[[T], list[Outgoing]], budget: float
     ) -> Submitted[T]:
-        """Build the messages of ``items`` for at most about ``budget`` seconds and hand
-        them to the broker as one batch; returns the rows that went, to mark and wait for.
+        """Build the messages of ``items`` chunk by chunk, handing each to the broker, for at
+        most about ``budget`` seconds; returns the rows that went, to mark and wait for.
 
         Raises:
           NotConfirmed: the broker cannot be reached.
         """
         deadline = time.monotonic() + budget
-        messages: list[Outgoing] = []
+        pending = []
         for start in range(0, len(items), self.chunk):
-            for item in items[start : start + self.chunk]:
-                messages.extend(messages_of(item))
+            chunk = items[start : start + self.chunk]
+            pending.append(self.publisher.submit([m for item in chunk for m in messages_of(item)]))
             if time.monotonic() > deadline:
                 items = items[: start + self.chunk]
                 break
-        return Submitted(items, self.publisher.submit(messages))
+        return Submitted(items, pending)
 
     def close(self) -> None:
         self.publisher.close()
