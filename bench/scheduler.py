@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import load_average  # noqa: E402
+from services.scheduler.adapters.confirmed_sender import CHUNK  # noqa: E402
 from services.scheduler.adapters.plan_emitter import PlanEmitter  # noqa: E402
 from services.scheduler.adapters.ticker import Ticker, confirmed_sender  # noqa: E402
 from shared.broker import set_broker  # noqa: E402
@@ -188,16 +189,10 @@ def emission_rate(engine, sessions, broker, settings, total: int, count: int) ->
     )
     print(
         f"  ratio: {rate / raw:.2f} due calls per raw message; each call is 2 messages "
-        f"(CallDue to crm.events and the notifier) in batches of {sender_chunk()} "
-        f"calls confirmed as a whole; queued: {queued}"
+        f"(CallDue to crm.events and the notifier); a claim of up to {BATCH} calls goes out "
+        f"{CHUNK} calls a socket write and is confirmed as a whole; queued: {queued}"
     )
     print(f"  load average after: {load_average()}")
-
-
-def sender_chunk() -> int:
-    from services.scheduler.adapters.confirmed_sender import CHUNK
-
-    return CHUNK
 
 
 def queue_depth(broker, queue: str) -> int:

@@ -6,6 +6,10 @@ a thousand persistent messages a second. Here one connection, run by pika's Sele
 in a thread of its own, sends every message of a batch back to back, and the caller waits
 once, until RabbitMQ has acked each of them (it writes them to disk together).
 
+A batch goes out as one write of its frames, marshalled here: pika's ``basic_publish``
+would cost a socket write per frame (three a message), each handing the GIL to the caller's
+thread and waiting to get it back, and more CPU a message than building it.
+
 The guarantee is the one of a confirmed publish, for the batch as a whole: :meth:`send`
 returns only when every message is confirmed, and raises :class:`NotConfirmed` when any is
 nacked, returned as unroutable, or left unconfirmed by a lost connection or the timeout.
@@ -15,11 +19,12 @@ ids, which consumers deduplicate.
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pika
 import pika.channel
@@ -46,14 +51,56 @@ class Outgoing:
     body: bytes
     properties: pika.BasicProperties
     queue: str | None = None
+    encoded_properties: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Encoded here, in the thread that built the message, so that a value AMQP cannot
-        # carry (a timestamp before 1970) fails that message's row, not the I/O thread.
+        # carry (a timestamp before 1970, a name over 255 octets) fails that message's row,
+        # not the I/O thread.
         try:
-            self.properties.encode()
-        except (struct.error, TypeError, ValueError) as exc:
+            _publish_method(self.exchange, self.routing_key, self.queue is not None)
+            encoded = b"".join(self.properties.encode())
+        except (struct.error, TypeError, ValueError, pika.exceptions.ShortStringTooLong) as exc:
             raise ValueError(f"message properties cannot be sent: {exc}") from exc
+        object.__setattr__(self, "encoded_properties", encoded)
+
+    def frames(self, channel: int) -> bytes:
+        """The message as written on ``channel``: Basic.Publish, content header, body, the
+        bytes pika's ``basic_publish`` writes."""
+        method = _publish_method(self.exchange, self.routing_key, self.queue is not None)
+        header = _HEADER_START.pack(pika.spec.BasicProperties.INDEX, len(self.body))
+        parts = [
+            _frame(pika.spec.FRAME_METHOD, channel, method),
+            _frame(pika.spec.FRAME_HEADER, channel, header + self.encoded_properties),
+        ]
+        for start in range(0, len(self.body), _BODY_PART):
+            parts.append(
+                _frame(pika.spec.FRAME_BODY, channel, self.body[start : start + _BODY_PART])
+            )
+        return b"".join(parts)
+
+
+# A frame's type, channel and payload size before its payload, the end octet after it.
+_FRAME_START = struct.Struct(">BHI")
+_FRAME_END = b"\xce"
+# A content header's class, weight and body size before the properties.
+_HEADER_START = struct.Struct(">HxxQ")
+# Bodies go in parts that fit the smallest frame every broker takes (4,096 octets, the frame's
+# 8 of framing included), whatever frame size the connection negotiated.
+_BODY_PART = 4096 - 8
+
+
+def _frame(kind: int, channel: int, payload: bytes) -> bytes:
+    return _FRAME_START.pack(kind, channel, len(payload)) + payload + _FRAME_END
+
+
+@functools.lru_cache(maxsize=256)
+def _publish_method(exchange: str, routing_key: str, mandatory: bool) -> bytes:
+    """Basic.Publish's payload; a batch's messages share a few destinations."""
+    method = pika.spec.Basic.Publish(
+        exchange=exchange, routing_key=routing_key, mandatory=mandatory
+    )
+    return struct.pack(">I", method.INDEX) + b"".join(method.encode())
 
 
 class NotConfirmed(Exception):
@@ -153,23 +200,18 @@ class _Link:
         )
 
     def _publish(self, batch: Pending) -> None:
-        if self.closed or self.channel is None or not self.channel.is_open:
+        channel = self.channel
+        if self.closed or channel is None or not channel.is_open or not self.connection.is_open:
             batch.fail(f"connection lost: {self.closed}")
             return
         self.inflight.append(batch)
-        try:
-            for message in batch.messages:
-                self.channel.basic_publish(
-                    message.exchange,
-                    message.routing_key,
-                    message.body,
-                    message.properties,
-                    mandatory=message.queue is not None,
-                )
-                self.tag += 1
-                batch.unsettled.add(self.tag)
-        except pika.exceptions.AMQPError as exc:  # the channel closed under the loop
-            batch.fail(f"publish failed: {exc!r}")
+        wire = b"".join(message.frames(channel.channel_number) for message in batch.messages)
+        # One write for the whole batch. pika has no public call for frames marshalled
+        # outside it; this is what its basic_publish ends in (pika is pinned, 1.4.4), and it
+        # keeps the byte count its heartbeats go by.
+        self.connection._output_marshaled_frames([wire])
+        batch.unsettled.update(range(self.tag + 1, self.tag + 1 + len(batch.messages)))
+        self.tag += len(batch.messages)
 
     def _confirmed(self, frame: pika.frame.Method) -> None:
         method = frame.method

@@ -1,24 +1,44 @@
-"""Sending the messages of claimed rows in batches, each confirmed by the broker as a whole.
+"""Sending the messages of claimed rows in chunks, confirmed by the broker as a whole.
 
 The emitters claim rows, hand them here with the function that builds each row's messages,
-and mark exactly the rows returned: those whose every message the broker confirmed. The
-rows go out in chunks, each built while the broker writes the one before, until the time
-budget is spent; what is left stays claimed only until the emitter's commit, and the next
-batch takes it.
+and mark exactly the rows returned, committing only once the broker confirmed every one of
+their messages. Each chunk is handed to the publisher's I/O thread as soon as it is built,
+so the broker writes one while the next is built (the publisher writes a chunk with one
+socket write, so the two threads hardly contend for the GIL). Building stops when the time
+budget is spent; the rows left over stay claimed only until the emitter's commit, and the
+next batch takes them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from shared.batch_publisher import BatchPublisher, Outgoing
+from shared.batch_publisher import BatchPublisher, Outgoing, Pending
 
 T = TypeVar("T")
-# Rows whose messages go out as one confirmed batch: enough that the broker's disk write is
-# shared by many messages, few enough to check the budget often.
+# Rows whose messages go to the broker together: enough that its disk write is shared by
+# many messages, few enough that it starts writing early and the budget is checked often.
 CHUNK = 50
+
+
+class Submitted(Generic[T]):
+    """The rows whose messages are with the broker, and their confirms to wait for."""
+
+    def __init__(self, items: Sequence[T], pending: list[Pending]):
+        self.items = items
+        self.pending = pending
+
+    def wait(self) -> None:
+        """Return once the broker confirmed every message of :attr:`items`.
+
+        Raises:
+          NotConfirmed: as :meth:`Pending.wait`; none of the rows may then be marked, and
+          they are sent again under the same message ids.
+        """
+        for chunk in self.pending:
+            chunk.wait()
 
 
 class ConfirmedSender:
@@ -28,28 +48,24 @@ class ConfirmedSender:
         self.publisher = publisher
         self.chunk = chunk
 
-    def publish(
+    def submit(
         self, items: Sequence[T], messages_of: Callable[[T], list[Outgoing]], budget: float
-    ) -> list[T]:
-        """Send the messages of ``items``; returns the items confirmed within ``budget``.
+    ) -> Submitted[T]:
+        """Build the messages of ``items`` chunk by chunk, handing each to the broker, for at
+        most about ``budget`` seconds; returns the rows that went, to mark and wait for.
 
         Raises:
-          NotConfirmed: a chunk was not confirmed; nothing of the batch may then be marked
-          (the chunks confirmed before it are sent again with the rest, under their ids).
+          NotConfirmed: the broker cannot be reached.
         """
         deadline = time.monotonic() + budget
-        submitted = []
+        pending = []
         for start in range(0, len(items), self.chunk):
             chunk = items[start : start + self.chunk]
-            messages = [m for item in chunk for m in messages_of(item)]
-            submitted.append((chunk, self.publisher.submit(messages)))
+            pending.append(self.publisher.submit([m for item in chunk for m in messages_of(item)]))
             if time.monotonic() > deadline:
+                items = items[: start + self.chunk]
                 break
-        confirmed: list[T] = []
-        for chunk, pending in submitted:
-            pending.wait()
-            confirmed.extend(chunk)
-        return confirmed
+        return Submitted(items, pending)
 
     def close(self) -> None:
         self.publisher.close()

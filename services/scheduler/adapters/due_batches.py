@@ -1,9 +1,11 @@
 """Claim, publish, mark: how the tick emits the due rows of a table, one batch a transaction.
 
 Claim rows with ``FOR UPDATE SKIP LOCKED`` (instances side by side share the rows and never
-take the same one), publish them with publisher confirms, mark those the broker confirmed,
-commit. A crash before the commit leaves the rows as they were; the next claim publishes
-them again under the same deterministic message ids.
+take the same one), publish them with publisher confirms, mark those published while the
+broker writes them, and commit once it confirmed every one: the mark is part of the
+transaction, so no other reader sees it and no crash keeps it before the confirms. A
+refused batch or a crash before the commit leaves the rows as they were; the next claim
+publishes them again under the same deterministic message ids.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, Integer, any_, cast, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.scheduler.adapters.confirmed_sender import ConfirmedSender
+from services.scheduler.adapters.confirmed_sender import ConfirmedSender, Submitted
 from shared import containment
 from shared.batch_publisher import Outgoing
 
-# Longest a batch spends publishing; the rest of its rows go in the next batch, so a flood of
-# due calls never holds up a timer for longer than this.
+# Longest a batch spends building its messages; the rest of its rows go in the next batch,
+# so a flood of due calls never holds up a timer for much longer than this.
 BATCH_BUDGET = 0.1
 MIN_CLAIM = 10
 
@@ -66,9 +68,11 @@ class DueBatches:
     def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
         model, limit = self.model, self.claim_size
         with self.sessions() as session, session.begin():
+            # Plain rows, read by column name as the model's attributes: loading them as
+            # mapped objects cost more CPU than building their messages.
             rows: list[Any] = list(
-                session.scalars(
-                    select(model)
+                session.execute(
+                    select(*model.__table__.columns)
                     .where(*where)
                     .order_by(order_by)
                     .limit(limit)
@@ -76,25 +80,30 @@ class DueBatches:
                 )
             )
             claimed = len(rows)
-            rows = self._publish(rows, publish_one)
-            if rows:
+            sent = self._submit(rows, publish_one)
+            if sent.items:
+                # Marked while the broker writes the messages; committed only after the
+                # wait below, which raises (rolling the mark back) unless all were confirmed.
                 session.execute(
                     update(model)
-                    .where(model.id.in_([r.id for r in rows]))
+                    # One array parameter: a list of ids would be a parameter each, parsed
+                    # and converted one by one.
+                    .where(model.id == any_(cast([r.id for r in sent.items], ARRAY(Integer))))
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-        return len(rows), claimed == limit or len(rows) < claimed
+            sent.wait()
+        return len(sent.items), claimed == limit or len(sent.items) < claimed
 
-    def _publish(self, rows: list, publish_one: Callable[[Any], list[Outgoing]]) -> list:
-        """Publish rows until the time budget is spent; returns those confirmed.
+    def _submit(self, rows: list, publish_one: Callable[[Any], list[Outgoing]]) -> Submitted:
+        """Publish rows until the time budget is spent; returns those sent.
 
         The rest stay claimed only until the commit, then the next batch takes them. The next
         claim is sized to what fitted, so rows are not locked in vain.
         """
-        published = self.sender.publish(rows, publish_one, BATCH_BUDGET)
-        if len(published) < len(rows):
-            self.claim_size = max(MIN_CLAIM, len(published))
+        sent = self.sender.submit(rows, publish_one, BATCH_BUDGET)
+        if len(sent.items) < len(rows):
+            self.claim_size = max(MIN_CLAIM, len(sent.items))
         else:
             self.claim_size = min(self.batch_size, self.claim_size * 2)
-        return published
+        return sent

@@ -34,6 +34,10 @@ STOP_CHECK = 0.5  # longest a SIGTERM waits for the loop to notice it
 # Longest one tick works before handing back to the loop (a re-plan of a million subjects
 # or a flood of due calls is worked off over many ticks).
 TICK_SLICE = 1.0
+# While one kind of work has more, the kinds that had none are asked again this often, not
+# before each of its batches: asking costs a transaction, which a flood of due calls would
+# pay three times a batch for nothing.
+IDLE_RECHECK = 0.1
 
 
 def confirmed_sender(broker: RabbitmqBroker, settings: config.Settings) -> ConfirmedSender:
@@ -63,6 +67,14 @@ class Ticker:
         self.routines = RoutineRunner(sessions, broker)
         self.pause = containment.Pause()
         self.routines.install_defaults(parse_routines(settings.scheduler_routines))
+        # What a tick works off, batch by batch, and how each says more is waiting. A status's
+        # re-plan goes a batch at a time, so what falls due meanwhile still goes out soon.
+        self.work: list[tuple[Callable[[datetime], int], Callable[[], bool]]] = [
+            (self.timers.fire_due, lambda: self.timers.more),
+            (self.plans.emit_due, lambda: self.plans.more_due),
+            (lambda _at: self.plans.publish_revisions(), lambda: self.plans.more_revisions),
+            (lambda _at: self.replans.run_batch(), lambda: self.replans.more),
+        ]
         metrics.scheduler().backlog.source = lambda: controls.due_backlog(sessions)
 
     def close(self) -> None:
@@ -78,16 +90,24 @@ class Ticker:
                 return 0
         started = time.perf_counter()
         total = 0
+        idle_since: dict[int, float] = {}  # the kinds of work found without more, and when
         while True:
             at = clock()
-            total += self.timers.fire_due(at) + self.plans.emit_due(at)
-            total += self.plans.publish_revisions()
-            # A status's re-plan goes a batch at a time, so what falls due meanwhile still
-            # goes out within a batch's time.
-            total += self.replans.run_batch()
-            more = self.timers.more or self.plans.more_due or self.plans.more_revisions
-            if not (more or self.replans.more):
-                break
+            asked_all = True
+            for kind, (run, more_waiting) in enumerate(self.work):
+                if time.perf_counter() - idle_since.get(kind, -IDLE_RECHECK) < IDLE_RECHECK:
+                    asked_all = False
+                    continue
+                total += run(at)
+                if more_waiting():
+                    idle_since.pop(kind, None)
+                else:
+                    idle_since[kind] = time.perf_counter()
+            if len(idle_since) == len(self.work):
+                if asked_all:
+                    break
+                # A last round asks every kind: a re-plan may have made calls due meanwhile.
+                idle_since.clear()
             if slice_seconds is not None and time.perf_counter() - started > slice_seconds:
                 break  # more is pending, so the loop ticks again at once, having seen a stop
         total += self.routines.run_due(clock())

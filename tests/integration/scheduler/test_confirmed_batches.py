@@ -8,8 +8,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import text
 
+from services.scheduler.adapters import due_batches
 from services.scheduler.adapters.ticker import Ticker
-from shared.batch_publisher import BatchPublisher, NotConfirmed
+from shared.batch_publisher import BatchPublisher, NotConfirmed, Pending
 from shared.publisher import queued
 from tests.integration.scheduler.support import dramatiq_envelopes, utc
 
@@ -78,6 +79,21 @@ def test_a_batch_the_broker_refuses_is_not_marked_and_goes_out_again_under_its_i
     assert any(len(sent) == 2 for sent in ids.values())
 
 
+def test_rows_left_over_by_the_time_budget_are_not_marked_and_go_out_with_a_later_batch(
+    ticker, due_plans, engine, queues, monkeypatch
+):
+    # No time to build more than one chunk of a claim: the rest stay planned until the next.
+    monkeypatch.setattr(due_batches, "BATCH_BUDGET", 0.0)
+    ticker.sender.chunk = 10
+
+    ticker.tick(now=DUE_AT)
+
+    assert states(engine) == {"due": CALLS}
+    ids = ids_by_plan(queues, "notifier")
+    assert sorted(ids) == list(range(1, CALLS + 1))
+    assert all(len(sent) == 1 for sent in ids.values())
+
+
 class DiesBeforeConfirms(BatchPublisher):
     """Hands its first batch to the broker, then the process 'dies' before any confirm."""
 
@@ -108,6 +124,62 @@ def test_a_tick_killed_between_publish_and_confirm_marks_nothing_and_resends_the
     ids = ids_by_plan(queues, "notifier")
     assert sorted(ids) == list(range(1, CALLS + 1))
     assert all(len(set(sent)) == 1 for sent in ids.values())
+
+
+class DiesWaiting(Pending):
+    def wait(self) -> None:
+        raise SystemExit("killed while waiting for confirms")
+
+
+class DiesWaitingForConfirms(BatchPublisher):
+    """Sends its batches; the process 'dies' while waiting for the first one's confirms,
+    after the emitter has written the rows' mark in its open transaction."""
+
+    def submit(self, messages):
+        super().submit(messages)
+        return DiesWaiting(messages, self.timeout)
+
+
+def test_a_tick_killed_after_writing_the_mark_but_before_the_confirms_marks_nothing(
+    sessions, broker, scheduler_settings, due_plans, engine, queues
+):
+    dying = Ticker(sessions, broker, scheduler_settings)
+    published = dying.sender.publisher
+    dying.sender.publisher = DiesWaitingForConfirms(
+        scheduler_settings.broker_url, declare_queue=published.declare_queue
+    )
+    with pytest.raises(SystemExit):
+        dying.tick(now=DUE_AT)
+    dying.close()
+    assert states(engine) == {"planned": CALLS}
+
+    restarted = Ticker(sessions, broker, scheduler_settings)
+    try:
+        restarted.tick(now=DUE_AT)
+    finally:
+        restarted.close()
+    assert states(engine) == {"due": CALLS}
+    ids = ids_by_plan(queues, "notifier")
+    assert sorted(ids) == list(range(1, CALLS + 1))
+    assert all(len(set(sent)) == 1 for sent in ids.values())
+
+
+def test_a_message_larger_than_a_frame_arrives_whole(settings, broker, queues):
+    """Bodies go in frames of at most 4 KiB; a long one is cut and put together again."""
+    publisher = BatchPublisher(
+        settings.broker_url, declare_queue=lambda queue: broker.declare_queue(queue, ensure=True)
+    )
+    note = "".join(f"{n:05d}" for n in range(3000))  # 15,000 characters
+    env = {
+        "message_id": "5d0c1c55-9f1e-4d4e-8a9a-4c1f1b1e0a02",
+        "type": "CallDue",
+        "data": {"note": note},
+    }
+    try:
+        publisher.send([queued("notifier", env)])
+    finally:
+        publisher.close()
+    assert dramatiq_envelopes(queues, "notifier") == [env]
 
 
 def test_a_message_no_queue_takes_fails_its_batch(settings):
