@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     DateTime,
     Index,
     Integer,
     String,
     Uuid,
+    any_,
+    cast,
     delete,
     func,
     select,
@@ -178,14 +181,15 @@ class Relay:
 
     def claim(self, session: Session, where: tuple[Any, ...] = ()) -> list[Any]:
         """The oldest pending rows (``where`` narrows them), locked for this transaction."""
+        # Plain rows: what a row is sent as needs no ORM object of it.
         stmt = (
-            select(self.model)
+            select(self.model.__table__)
             .where(self.model.published_at.is_(None), *where)
             .order_by(self.model.id)
             .limit(self.batch_size)
             .with_for_update()
         )
-        return list(session.scalars(stmt))
+        return list(session.execute(stmt))
 
     def publish(self, rows: list[Any]) -> None:
         """Publish the rows in order as one batch; returns only when the broker confirmed all.
@@ -221,42 +225,47 @@ class Relay:
             self._publisher = None
 
     def mark(self, session: Session, rows: list[Any]) -> None:
+        # One array parameter, not an IN list of as many: the statement is the same each batch.
         session.execute(
             update(self.model)
-            .where(self.model.id.in_([r.id for r in rows]))
+            .where(self.model.id == any_(cast([r.id for r in rows], ARRAY(BigInteger))))
             .values(published_at=utcnow())
         )
 
-    def relay_batch(self) -> int:
-        """Claim, publish and mark one batch; returns how many rows were sent.
+    def relay_batch(self) -> tuple[int, bool]:
+        """Claim, publish and mark one batch; returns how many rows were sent and whether
+        more may be pending (the batch was full, or its rows were tried one by one).
 
         A row that can never be published (its payload breaks its contract, cannot be
         encoded...) is set aside with its reason and the others are sent; the rows after it
         of the same aggregate are sent too, as holding them would hold every later event.
         """
-        sent: int = containment.contain_batch(
+        result: tuple[int, bool] = containment.contain_batch(
             self.sessions,
             self.model,
             (self.model.published_at.is_(None),),
             self.model.id,
             self.batch_size,
             self._relay_claimed,
-            lambda counts: sum(counts),
+            containment.sent_and_more,
         )
-        return sent
+        return result
 
-    def _relay_claimed(self, where: tuple[Any, ...]) -> int:
+    def _relay_claimed(self, where: tuple[Any, ...]) -> tuple[int, bool]:
         with self.sessions() as session, session.begin():
             rows = self.claim(session, where)
             if rows:
                 self.publish(rows)
                 self.mark(session, rows)
-        return len(rows)
+        return len(rows), len(rows) == self.batch_size
 
     def drain(self) -> int:
-        """Send batches until nothing is pending."""
-        total = 0
-        while sent := self.relay_batch():
+        """Send batches until one finds the rest: a batch that was not full took every row
+        pending when it claimed, and a row committed after it wakes the relay by NOTIFY, so
+        no empty claim (a transaction) follows each wake-up."""
+        total, more = 0, True
+        while more:
+            sent, more = self.relay_batch()
             total += sent
         return total
 

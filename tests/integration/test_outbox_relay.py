@@ -120,3 +120,20 @@ def test_subscribed_internal_queue_gets_a_dramatiq_message_with_the_same_id(
     [message] = status_messages
     assert message["actor_name"] == "handle_scheduler_message"
     assert message["message_id"] == message["args"][0]["message_id"]
+
+
+def test_one_drain_sends_more_than_a_batch_in_order(
+    relay, sessions, amqp, settings, lead_and_manager
+):
+    lead_id, actor = lead_and_manager
+    queue = bind_events(amqp, settings.events_exchange, "lead.status_assigned")
+    statuses = [1, 2] * 65  # 130 assignments: two full batches of 50 and a part
+    for status_id in statuses:
+        assign(sessions, actor, lead_id, status_id)
+
+    assert relay.drain() >= len(statuses)
+
+    received = [body["data"]["status_id"] for _, _, body in drain_queue(amqp, queue)]
+    assert received == statuses
+    with sessions() as session:
+        assert pending_count(session) == 0

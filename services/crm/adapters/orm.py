@@ -218,6 +218,8 @@ class StatusAssignment(Base):
         CheckConstraint("subject_kind IN ('lead','counterparty')", name="subject_kind"),
         Index("ix_status_assignments_subject", "subject_kind", "subject_id", "id"),
     )
+    # The insert returns the database's assigned_at with the id: the handler needs it at once.
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_kind: Mapped[str] = mapped_column(String(16))

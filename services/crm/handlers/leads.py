@@ -10,7 +10,7 @@ from services.crm.adapters import outbox
 from services.crm.adapters.orm import Counterparty, InteractionStatus, Lead, Partner
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import check_carried_over
-from services.crm.handlers import deals, ownership, phones, subjects
+from services.crm.handlers import deals, phones, subjects
 from services.crm.handlers.common import referenced, responsible
 from services.crm.handlers.counterparties import check_tax_id_free
 from shared.config import Settings
@@ -59,8 +59,7 @@ def convert_lead(
     marked converted, and points to the counterparty.
     """
     actor.require(Permission.EDIT_CUSTOMERS)
-    ownership.require_change_of(session, actor, "lead", lead_id)
-    lead = subjects.load_for_change(session, "lead", lead_id)
+    lead = subjects.load_for_change(session, "lead", lead_id, actor)
     if lead.status_id is not None:
         check_carried_over(subjects.rule_of(session.get_one(InteractionStatus, lead.status_id)))
     check_tax_id_free(session, fields.get("tax_id"))

@@ -60,12 +60,22 @@ def load(
 
 
 @overload
-def load_for_change(session: Session, kind: Literal["lead"], subject_id: int) -> Lead: ...
+def load_for_change(
+    session: Session, kind: Literal["lead"], subject_id: int, actor: Actor | None = None
+) -> Lead: ...
 @overload
-def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty: ...
-def load_for_change(session: Session, kind: str, subject_id: int) -> Lead | Counterparty:
-    """Load and lock a subject about to change; a converted lead no longer does."""
+def load_for_change(
+    session: Session, kind: str, subject_id: int, actor: Actor | None = None
+) -> Lead | Counterparty: ...
+def load_for_change(
+    session: Session, kind: str, subject_id: int, actor: Actor | None = None
+) -> Lead | Counterparty:
+    """Load and lock a subject about to change, refused unless ``actor`` may change it (None:
+    another system, or a caller that applied the rule); a converted lead no longer changes.
+
+    Locked first, so the ownership rule reads the row already loaded instead of again."""
     subject = load(session, kind, subject_id, lock=True)
+    ownership.require_change_of(session, actor, kind, subject.id)
     check_not_converted(getattr(subject, "counterparty_id", None) is not None, subject.id)
     return subject
 
@@ -137,8 +147,7 @@ def update(
 ) -> Lead | Counterparty:
     """Edit a subject; a new responsible manager and archiving are events the scheduler needs."""
     actor.require(Permission.EDIT_CUSTOMERS)
-    ownership.require_change_of(session, actor, kind, subject_id)
-    subject = load_for_change(session, kind, subject_id)
+    subject = load_for_change(session, kind, subject_id, actor)
     if "responsible_id" in changes:
         manager = responsible(session, changes["responsible_id"])
         if changes["responsible_id"] != subject.responsible_id:
@@ -237,9 +246,7 @@ def assign_status(
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
-    if not owner_checked:
-        ownership.require_change_of(session, actor, kind, subject_id)
-    subject = load_for_change(session, kind, subject_id)
+    subject = load_for_change(session, kind, subject_id, None if owner_checked else actor)
     status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
     check_assignable(rule_of(status), kind)
     if is_reassignment(subject.status_id, status.id):
@@ -254,7 +261,6 @@ def assign_status(
     )
     session.add(entry)
     session.flush()
-    session.refresh(entry, ["assigned_at"])
     subject.status_id = status.id
     subject.status_assigned_at = entry.assigned_at
     manager = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
