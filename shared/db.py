@@ -8,7 +8,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Table, Uuid, create_engine, func, make_url
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Table,
+    Uuid,
+    any_,
+    create_engine,
+    func,
+    make_url,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import URL, CursorResult, Engine, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -122,3 +134,9 @@ def table_of(model: type[Any]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+def one_of(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column = ANY(:ids)`` with the ids as one array parameter: an IN list would be a
+    parameter each, parsed and converted one by one on every batch."""
+    return cast(ColumnElement[bool], column == any_(sql_cast(ids, ARRAY(column.type))))

@@ -17,15 +17,12 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     DateTime,
     Index,
     Integer,
     String,
     Uuid,
-    any_,
-    cast,
     delete,
     func,
     select,
@@ -39,7 +36,7 @@ from shared import containment
 from shared.batch_publisher import BatchPublisher
 from shared.broker import reconnect
 from shared.contracts import envelope
-from shared.db import InboxColumns, rowcount, stamped, utcnow
+from shared.db import InboxColumns, one_of, rowcount, stamped, utcnow
 from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
@@ -225,10 +222,9 @@ class Relay:
             self._publisher = None
 
     def mark(self, session: Session, rows: list[Any]) -> None:
-        # One array parameter, not an IN list of as many: the statement is the same each batch.
         session.execute(
             update(self.model)
-            .where(self.model.id == any_(cast([r.id for r in rows], ARRAY(BigInteger))))
+            .where(one_of(self.model.id, [r.id for r in rows]))
             .values(published_at=utcnow())
         )
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, cast, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender, Submitted
 from shared import containment
 from shared.batch_publisher import Outgoing
+from shared.db import one_of
 
 # Longest a batch spends building its messages; the rest of its rows go in the next batch,
 # so a flood of due calls never holds up a timer for much longer than this.
@@ -86,9 +87,7 @@ class DueBatches:
                 # wait below, which raises (rolling the mark back) unless all were confirmed.
                 session.execute(
                     update(model)
-                    # One array parameter: a list of ids would be a parameter each, parsed
-                    # and converted one by one.
-                    .where(model.id == any_(cast([r.id for r in sent.items], ARRAY(Integer))))
+                    .where(one_of(model.id, [r.id for r in sent.items]))
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )

@@ -102,12 +102,12 @@ class DiesBeforeConfirms(BatchPublisher):
         raise SystemExit("killed between publish and confirm")
 
 
-def test_a_tick_killed_between_publish_and_confirm_marks_nothing_and_resends_the_same_ids(
-    sessions, broker, scheduler_settings, due_plans, engine, queues
-):
+def killed_then_restarted(dying_publisher, sessions, broker, scheduler_settings, engine, queues):
+    """A tick whose publisher 'dies' at some point marks nothing; a restarted tick sends
+    every call once, each under the one message id it had."""
     dying = Ticker(sessions, broker, scheduler_settings)
     published = dying.sender.publisher
-    dying.sender.publisher = DiesBeforeConfirms(
+    dying.sender.publisher = dying_publisher(
         scheduler_settings.broker_url, declare_queue=published.declare_queue
     )
     with pytest.raises(SystemExit):
@@ -124,6 +124,12 @@ def test_a_tick_killed_between_publish_and_confirm_marks_nothing_and_resends_the
     ids = ids_by_plan(queues, "notifier")
     assert sorted(ids) == list(range(1, CALLS + 1))
     assert all(len(set(sent)) == 1 for sent in ids.values())
+
+
+def test_a_tick_killed_between_publish_and_confirm_marks_nothing_and_resends_the_same_ids(
+    sessions, broker, scheduler_settings, due_plans, engine, queues
+):
+    killed_then_restarted(DiesBeforeConfirms, sessions, broker, scheduler_settings, engine, queues)
 
 
 class DiesWaiting(Pending):
@@ -143,25 +149,9 @@ class DiesWaitingForConfirms(BatchPublisher):
 def test_a_tick_killed_after_writing_the_mark_but_before_the_confirms_marks_nothing(
     sessions, broker, scheduler_settings, due_plans, engine, queues
 ):
-    dying = Ticker(sessions, broker, scheduler_settings)
-    published = dying.sender.publisher
-    dying.sender.publisher = DiesWaitingForConfirms(
-        scheduler_settings.broker_url, declare_queue=published.declare_queue
+    killed_then_restarted(
+        DiesWaitingForConfirms, sessions, broker, scheduler_settings, engine, queues
     )
-    with pytest.raises(SystemExit):
-        dying.tick(now=DUE_AT)
-    dying.close()
-    assert states(engine) == {"planned": CALLS}
-
-    restarted = Ticker(sessions, broker, scheduler_settings)
-    try:
-        restarted.tick(now=DUE_AT)
-    finally:
-        restarted.close()
-    assert states(engine) == {"due": CALLS}
-    ids = ids_by_plan(queues, "notifier")
-    assert sorted(ids) == list(range(1, CALLS + 1))
-    assert all(len(set(sent)) == 1 for sent in ids.values())
 
 
 def test_a_message_larger_than_a_frame_arrives_whole(settings, broker, queues):
