@@ -108,11 +108,15 @@ def test_two_schedulers_on_the_same_due_rows_emit_each_call_once(processes, engi
     assert min(eventually(shares)) > 0
 
 
+# Enough due calls that a scheduler emitting thousands a second is still at it when killed.
+KILLED_MID_BATCH = 20_000
+
+
 def test_a_scheduler_killed_mid_batch_reemits_the_same_ids_after_restart(
     processes, engine, amqp, settings
 ):
     calls = Collector(amqp, settings.events_exchange)
-    insert_due_plans(engine, 3000)
+    insert_due_plans(engine, KILLED_MID_BATCH)
     scheduler = processes("scheduler")
 
     eventually(lambda: calls.collect() >= 300, timeout=60, interval=0.01)
@@ -124,9 +128,9 @@ def test_a_scheduler_killed_mid_batch_reemits_the_same_ids_after_restart(
     assert left > 0, "the kill came too late to interrupt anything"
     scheduler.start()
 
-    eventually(calls.all_of(3000), timeout=90)
+    eventually(calls.all_of(KILLED_MID_BATCH), timeout=90)
     calls.collect()
-    assert sorted(calls.ids_by_plan) == list(range(1, 3001))
+    assert sorted(calls.ids_by_plan) == list(range(1, KILLED_MID_BATCH + 1))
     # A call published before the kill and again after it carries the same message id,
     # so consumers that record ids act on it once.
     assert all(len(set(ids)) == 1 for ids in calls.ids_by_plan.values())
@@ -137,7 +141,7 @@ def test_a_scheduler_killed_mid_batch_reemits_the_same_ids_after_restart(
             rows = conn.execute(text("SELECT state, count(*) FROM scheduler.call_plans GROUP BY 1"))
             return dict(rows.all())
 
-    eventually(lambda: states() == {"due": 3000}, timeout=30)
+    eventually(lambda: states() == {"due": KILLED_MID_BATCH}, timeout=30)
     resent = sum(len(ids) - 1 for ids in calls.ids_by_plan.values())
     print(f"calls re-sent after the kill, under their first message id: {resent}")
 
