@@ -53,7 +53,15 @@ def serve(port: int, health: Callable[[], dict[str, str]]) -> ThreadingHTTPServe
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/metrics":
-                self._answer(200, CONTENT_TYPE_LATEST, exposition())
+                try:
+                    metrics = exposition()
+                except Exception as exc:
+                    # A worker process creating its file of samples at this moment (still
+                    # empty) cannot be read; the next scrape can. Answer, never drop the link.
+                    log.warning("metrics not readable now", extra={"error": repr(exc)})
+                    self._answer(503, "text/plain", b"metrics not readable now, retry\n")
+                    return
+                self._answer(200, CONTENT_TYPE_LATEST, metrics)
             elif self.path == "/health":
                 checks = health()
                 ok = healthy(checks)

@@ -114,7 +114,10 @@ def healthy(base: str) -> bool:
 
 def samples(base: str) -> dict[tuple[str, frozenset], float]:
     """Every sample the endpoint serves: (name, labels) -> value."""
-    text = requests.get(f"{base}/metrics", timeout=5).text
+    response = requests.get(f"{base}/metrics", timeout=5)
+    if response.status_code != 200:
+        return {}  # not readable at this moment (a process creating its file): ask again
+    text = response.text
     return {
         (s.name, frozenset(s.labels.items())): s.value
         for family in text_string_to_metric_families(text)
