@@ -114,13 +114,13 @@ def _stage_times(session, filters: Filters) -> Any:
     """Time in stage straight from the stage history: exact percentiles of the stays ended in
     the months of the period."""
     first, last = filters.period.months
-    scope = "AND d.responsible_id = ANY(:ids)" if filters.manager_ids is not None else ""
+    scope = "AND h.responsible_id = ANY(:ids)" if filters.manager_ids is not None else ""
     sql = f"""
         SELECT h.from_stage_id, count(*),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY h.seconds_spent),
                percentile_cont(0.9) WITHIN GROUP (ORDER BY h.seconds_spent),
                max(h.seconds_spent)
-        FROM crm.deal_stage_history h JOIN crm.deals d ON d.id = h.deal_id
+        FROM crm.deal_stage_history h
         WHERE h.from_stage_id IS NOT NULL AND h.changed_at >= :first
           AND h.changed_at < CAST(:last AS date) + interval '1 month' {scope}
         GROUP BY h.from_stage_id"""

@@ -82,16 +82,16 @@ DEAL_STEPS = (
        JOIN crm.deal_stages s
          ON s.kind_id = (SELECT max(id) FROM crm.deal_kinds) AND s.position = b.reached""",
     """INSERT INTO crm.deal_stage_history (deal_id, from_stage_id, to_stage_id, to_state,
-           changed_at, seconds_spent)
+           changed_at, seconds_spent, responsible_id)
        SELECT b.id, p.id, s.id, 'in_progress', b.t + (w.ord - 1) * b.step,
-              CASE WHEN w.ord = 1 THEN 0 ELSE extract(epoch FROM b.step)::int END
+              CASE WHEN w.ord = 1 THEN 0 ELSE extract(epoch FROM b.step)::int END, b.m
        FROM bench_walks w JOIN bench_deals b ON b.n = w.n
        JOIN crm.deal_stages s ON s.kind_id = (SELECT max(id) FROM crm.deal_kinds)
             AND s.position = w.s
        LEFT JOIN bench_walks pw ON pw.n = w.n AND pw.ord = w.ord - 1
        LEFT JOIN crm.deal_stages p ON p.kind_id = s.kind_id AND p.position = pw.s
        UNION ALL
-       SELECT d.id, s.id, NULL, d.state, d.closed_at, extract(epoch FROM b.step)::int
+       SELECT d.id, s.id, NULL, d.state, d.closed_at, extract(epoch FROM b.step)::int, b.m
        FROM crm.deals d JOIN bench_deals b ON b.id = d.id
        JOIN crm.deal_stages s ON s.kind_id = d.kind_id AND s.position = b.reached
        WHERE d.state <> 'in_progress'

@@ -107,8 +107,9 @@ def build(sessions, owner, settings, deals: int, entries: int) -> dict:
         conn.execute(
             text(
                 "INSERT INTO crm.deal_stage_history (deal_id, from_stage_id, to_stage_id, to_state, "
-                "changed_at, changed_by_id, seconds_spent) SELECT :d, :a, :b, 'in_progress', "
-                "now() - g * interval '2 minutes', :m, 60 FROM generate_series(1, :n) g"
+                "changed_at, changed_by_id, responsible_id, seconds_spent) SELECT :d, :a, :b, "
+                "'in_progress', now() - g * interval '2 minutes', :m, :m, 60 "
+                "FROM generate_series(1, :n) g"
             ),
             {"d": deal_id, "a": stage_ids[0], "b": stage_ids[1], "m": manager_id, "n": quarter},
         )

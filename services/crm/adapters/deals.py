@@ -209,6 +209,9 @@ class DealStageChange(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    # The deal's manager at the move: the figures of the move are theirs, and stay theirs when
+    # the deal changes hands (services/crm/analytics/adapters/rebuild.py reads them so).
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     # Seconds spent in the stage left (0 when the deal enters its first stage).
     seconds_spent: Mapped[int] = mapped_column(Integer)
 

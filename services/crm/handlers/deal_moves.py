@@ -138,7 +138,7 @@ def _enter(
     """Write the history row, move the deal, publish, and re-plan stall timers and stage tasks."""
     now = utcnow()
     from_stage_id = deal.stage_id
-    stood = deal_recorder.standing(deal)
+    stood = deal_recorder.standing(session, deal)
     spent = rules.time_spent(deal.stage_entered_at, now)
     change = DealStageChange(
         deal_id=deal.id,
@@ -147,6 +147,7 @@ def _enter(
         to_state=state,
         changed_at=now,
         changed_by_id=actor.id if actor else None,
+        responsible_id=deal.responsible_id,
         seconds_spent=spent,
     )
     session.add(change)

@@ -136,6 +136,7 @@ def update_deal(session: Session, actor: Actor, deal_id: int, changes: dict[str,
     deal = load_for_change(session, actor, deal_id)
     if deal.state != rules.IN_PROGRESS:
         raise Conflict(_("the deal is closed"))
+    stood = deal_recorder.standing(session, deal)
     if "responsible_id" in changes:
         responsible(session, changes["responsible_id"])
     _check_refs(session, changes)
@@ -147,12 +148,12 @@ def update_deal(session: Session, actor: Actor, deal_id: int, changes: dict[str,
         _replace_parties(session, deal, changes.pop("parties"))
     if "demand" in changes:
         _replace_lines(session, deal, changes.pop("demand"))
-    stood = deal_recorder.standing(deal)
     for name, value in changes.items():
         setattr(deal, name, value)
     _follow_lines(session, deal)
     session.flush()
-    deal_recorder.restand(session, stood, deal)  # given to another manager: the open deals follow
+    # Given to another manager, another amount or month: the open deals' rows follow.
+    deal_recorder.restand(session, stood, deal)
     return deal
 
 

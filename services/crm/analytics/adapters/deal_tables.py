@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Double, Integer
+from sqlalchemy import BigInteger, Date, DateTime, Double, Integer, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -111,3 +111,34 @@ class OpenDealDay(Base):
     manager_id: Mapped[int] = Id()
     kind_id: Mapped[int] = mapped_column(Integer)
     deals: Mapped[int] = Count()
+
+
+class OpenPipeline(Base):
+    """The open deals by kind, manager now and expected close month (none: not given), with
+    their amount and the amount weighted by each deal's chance (a fitted win probability, else
+    its stage's default): the funnel's pipeline and forecast without reading every open deal.
+
+    Like the open deals' days, a row holds the deals standing: a deal leaves its row when it
+    closes, changes hands, amount, chance or expected month, and the win-probability re-fit
+    rebuilds the table with the chances it gives. The weights are exact decimals (an amount in
+    cents times a chance of four places), so what a deal adds it takes away to the last place.
+    """
+
+    __tablename__ = "analytics_open_pipeline"
+    __table_args__ = (
+        UniqueConstraint(
+            "kind_id",
+            "manager_id",
+            "month",
+            name="uq_analytics_open_pipeline_key",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind_id: Mapped[int] = mapped_column(Integer)
+    manager_id: Mapped[int] = mapped_column(Integer)
+    month: Mapped[date | None] = mapped_column(Date)
+    deals: Mapped[int] = Count()
+    amount: Mapped[Decimal] = Money()
+    weighted: Mapped[Decimal] = mapped_column(Numeric(24, 6), server_default="0")

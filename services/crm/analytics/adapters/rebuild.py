@@ -35,6 +35,8 @@ TABLES = (
 DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days", "analytics_deal_stays")
 # The open deals where they stand now (migration 0017), kept by deal_recorder.restand.
 OPEN_DEAL_TABLES = ("analytics_open_deal_days",)
+# The open deals' pipeline (migration 0018): kept by restand, rebuilt by each re-fit.
+PIPELINE_TABLES = ("analytics_open_pipeline",)
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -103,10 +105,10 @@ GROUP BY day, process_kind, stage, reason_id, competitor_id, manager_id
 
 DEAL_LOSSES = f"""  UNION ALL
     SELECT (h.changed_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date, '{kinds.DEALS}',
-           s.code, d.lost_reason_id, d.responsible_id, d.competitor_id, d.amount
+           s.code, d.lost_reason_id, h.responsible_id, d.competitor_id, d.amount
     FROM crm.deal_stage_history h JOIN crm.deals d ON d.id = h.deal_id
     LEFT JOIN crm.deal_stages s ON s.id = h.from_stage_id
-    LEFT JOIN crm.employees e ON e.id = d.responsible_id
+    LEFT JOIN crm.employees e ON e.id = h.responsible_id
     WHERE h.to_state = 'lost'
 """
 LOSSES = _LOSSES.format(deals=DEAL_LOSSES)
@@ -155,19 +157,25 @@ FROM ({ROUTED}) o JOIN crm.loyalty_cards c ON c.id = o.loyalty_card_id
 GROUP BY o.loyalty_card_id, o.month
 """
 
-# A deal's opening day where its manager works, as deal_recorder._key takes it.
+# Each move's figures are its manager's then (the history row's responsible, as the recorder
+# counts them at the move): the deal's opening day where that manager works (deal_recorder._key).
 _DEAL_DAY = "(d.created_at AT TIME ZONE coalesce(e.timezone, 'UTC'))::date"
 
+# Opened: the deal's first move; won, lost or cancelled: its closing move.
 DEAL_DAYS = f"""
-SELECT {_DEAL_DAY} AS day, d.kind_id, d.responsible_id AS manager_id, count(*) AS opened,
-       count(*) FILTER (WHERE d.state = 'won') AS won,
-       count(*) FILTER (WHERE d.state = 'lost') AS lost,
-       count(*) FILTER (WHERE d.state = 'cancelled') AS cancelled,
-       coalesce(sum(d.amount) FILTER (WHERE d.state = 'won'), 0) AS won_amount,
-       coalesce(sum(extract(epoch FROM d.closed_at - d.created_at)::float8)
-                FILTER (WHERE d.state IN ('won', 'lost')), 0) AS cycle_seconds
-FROM crm.deals d LEFT JOIN crm.employees e ON e.id = d.responsible_id
-WHERE EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.deal_id = d.id)
+SELECT {_DEAL_DAY} AS day, d.kind_id, h.responsible_id AS manager_id,
+       count(*) FILTER (WHERE h.first) AS opened,
+       count(*) FILTER (WHERE h.to_state = 'won') AS won,
+       count(*) FILTER (WHERE h.to_state = 'lost') AS lost,
+       count(*) FILTER (WHERE h.to_state = 'cancelled') AS cancelled,
+       coalesce(sum(d.amount) FILTER (WHERE h.to_state = 'won'), 0) AS won_amount,
+       coalesce(sum(extract(epoch FROM h.changed_at - d.created_at)::float8)
+                FILTER (WHERE h.to_state IN ('won', 'lost')), 0) AS cycle_seconds
+FROM (SELECT h.*, h.id = min(h.id) OVER (PARTITION BY h.deal_id) AS first
+      FROM crm.deal_stage_history h) h
+JOIN crm.deals d ON d.id = h.deal_id
+LEFT JOIN crm.employees e ON e.id = h.responsible_id
+WHERE h.first OR h.to_state IN ('won', 'lost', 'cancelled')
 GROUP BY 1, 2, 3
 """
 
@@ -175,32 +183,34 @@ GROUP BY 1, 2, 3
 # the kind had been reached by then (a deal that skipped one, or went back, is not).
 DEAL_STAGE_DAYS = f"""
 WITH firsts AS (
-    SELECT h.deal_id, h.to_stage_id AS stage_id, min(h.id) AS first_id
-    FROM crm.deal_stage_history h WHERE h.to_stage_id IS NOT NULL GROUP BY 1, 2
+    SELECT DISTINCT ON (h.deal_id, h.to_stage_id) h.deal_id, h.to_stage_id AS stage_id,
+           h.id AS first_id, h.responsible_id
+    FROM crm.deal_stage_history h WHERE h.to_stage_id IS NOT NULL
+    ORDER BY h.deal_id, h.to_stage_id, h.id
 ), ranked AS (
     SELECT id, (SELECT count(*) FROM crm.deal_stages e
                 WHERE e.kind_id = s.kind_id AND e.position < s.position) AS earlier, position
     FROM crm.deal_stages s
 ), placed AS (
-    SELECT f.deal_id, f.stage_id, f.first_id, r.earlier, r.position
+    SELECT f.deal_id, f.stage_id, f.first_id, f.responsible_id, r.earlier, r.position
     FROM firsts f JOIN ranked r ON r.id = f.stage_id
 ), facts AS (
-    SELECT p.deal_id, p.stage_id, 1 AS reached,
+    SELECT p.deal_id, p.stage_id, p.responsible_id, 1 AS reached,
            (count(q.stage_id) = p.earlier)::int AS in_order,
            0 AS dropped, 0 AS stays, 0.0::float8 AS seconds
     FROM placed p LEFT JOIN placed q
       ON q.deal_id = p.deal_id AND q.first_id < p.first_id AND q.position < p.position
-    GROUP BY p.deal_id, p.stage_id, p.earlier
+    GROUP BY p.deal_id, p.stage_id, p.responsible_id, p.earlier
   UNION ALL
-    SELECT h.deal_id, h.from_stage_id, 0, 0, (h.to_state IN ('lost', 'cancelled'))::int, 1,
-           h.seconds_spent::float8
+    SELECT h.deal_id, h.from_stage_id, h.responsible_id, 0, 0,
+           (h.to_state IN ('lost', 'cancelled'))::int, 1, h.seconds_spent::float8
     FROM crm.deal_stage_history h WHERE h.from_stage_id IS NOT NULL
 )
-SELECT {_DEAL_DAY} AS day, d.kind_id, f.stage_id, d.responsible_id AS manager_id,
+SELECT {_DEAL_DAY} AS day, d.kind_id, f.stage_id, f.responsible_id AS manager_id,
        sum(f.reached) AS reached, sum(f.in_order) AS reached_in_order,
        sum(f.dropped) AS dropped, sum(f.stays) AS stays, sum(f.seconds) AS stay_seconds
 FROM facts f JOIN crm.deals d ON d.id = f.deal_id
-LEFT JOIN crm.employees e ON e.id = d.responsible_id
+LEFT JOIN crm.employees e ON e.id = f.responsible_id
 GROUP BY 1, 2, 3, 4
 """
 
@@ -211,7 +221,7 @@ _BAND = (
 )
 DEAL_STAYS = f"""
 SELECT date_trunc('month', h.changed_at AT TIME ZONE 'UTC')::date AS month, d.kind_id,
-       h.from_stage_id AS stage_id, d.responsible_id AS manager_id, {_BAND} AS band,
+       h.from_stage_id AS stage_id, h.responsible_id AS manager_id, {_BAND} AS band,
        count(*) AS stays,
        count(*) FILTER (WHERE s.duration_days > 0
                         AND h.seconds_spent > s.duration_days * 86400) AS late,
@@ -229,11 +239,24 @@ FROM crm.deals WHERE state = 'in_progress' AND stage_id IS NOT NULL
 GROUP BY 1, 2, 3, 4
 """
 
+# The open deals by kind, manager now and expected close month, weighted by their chance
+# (deal_recorder.standing): the fitted one as four places, else the stage's default.
+OPEN_PIPELINE = """
+SELECT d.kind_id, d.responsible_id AS manager_id,
+       date_trunc('month', d.expected_close_date::timestamp)::date AS month,
+       count(*) AS deals, sum(d.amount) AS amount,
+       sum(d.amount * coalesce(round(w.probability::numeric, 4), d.probability / 100.0))
+           AS weighted
+FROM crm.deals d LEFT JOIN crm.analytics_win_chances w ON w.deal_id = d.id
+WHERE d.state = 'in_progress' AND d.stage_id IS NOT NULL
+GROUP BY 1, 2, 3
+"""
+
 # Per aggregate table, the query that computes its rows from the history (the benchmark
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
     zip(
-        TABLES + DEAL_TABLES + OPEN_DEAL_TABLES,
+        TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES,
         (
             MANAGER_DAYS,
             LOSSES,
@@ -245,6 +268,7 @@ HISTORY = dict(
             DEAL_STAGE_DAYS,
             DEAL_STAYS,
             OPEN_DEAL_DAYS,
+            OPEN_PIPELINE,
         ),
         strict=True,
     )
@@ -262,7 +286,7 @@ def params() -> dict[str, Any]:
 
 def rebuild(
     connection: Connection | Session,
-    tables: Sequence[str] = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES,
+    tables: Sequence[str] = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES,
 ) -> dict[str, int]:
     """Empty the read model's ``tables`` and fill them from the history; rows per table."""
     connection.execute(

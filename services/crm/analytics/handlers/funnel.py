@@ -1,9 +1,9 @@
 """The sales funnel: deals opened in the period followed through their stages (the read model
 of handlers/deal_recorder.py), with the open pipeline and the forecast of won amounts.
 
-The pipeline is what stands open now, so it is read from the open deals themselves (an index
-range on ``state``) joined with their fitted win chances, not from an aggregate that every
-re-fit would have to rewrite.
+The pipeline is what stands open now: the open deals by kind, manager and expected close month
+with their amounts and weights (analytics_open_pipeline), moved by each deal's change and
+rebuilt by each re-fit of the chances, so it costs the same at 1,000 open deals or 200,000.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.crm.adapters.deals import Deal, DealKind, DealStage
-from services.crm.analytics.adapters.deal_tables import DealDay, DealStageDay, WinChance
+from services.crm.adapters.deals import DealKind, DealStage
+from services.crm.analytics.adapters.deal_tables import DealDay, DealStageDay, OpenPipeline
 from services.crm.analytics.domain import funnel as rules
 from services.crm.analytics.domain import kinds
 from services.crm.analytics.handlers.scope import Filters
-from services.crm.domain import deals as deal_rules
 
 COLUMNS = (
     "kind_id",
@@ -119,25 +118,18 @@ def outcomes(session: Session, filters: Filters, kind_id: int | None) -> dict[st
     }
 
 
-def chance():
-    """An open deal's chance: its fitted win probability, else its stage's default."""
-    return func.coalesce(WinChance.probability, Deal.probability / 100.0)
-
-
 def pipeline(session: Session, filters: Filters, kind_id: int | None) -> dict[str, Any]:
     """Open deals now: their amount, weighted by their chance, and by expected close month."""
-    # Truncated as a timestamp without time zone: the same first of the month, without
-    # converting every open deal's date through the session's time zone (a quarter of the time).
-    day = cast(Deal.expected_close_date, DateTime)
-    month = cast(func.date_trunc("month", day), Date).label("month")
-    weighted = func.sum(Deal.amount * chance()).label("weighted")
     stmt = _where(
-        select(month, func.count().label("deals"), func.sum(Deal.amount).label("amount"), weighted)
-        .outerjoin(WinChance, WinChance.deal_id == Deal.id)
-        .where(Deal.state == deal_rules.IN_PROGRESS, Deal.stage_id.is_not(None))
-        .group_by(month)
-        .order_by(month.nulls_last()),
-        Deal,
+        select(
+            OpenPipeline.month,
+            func.sum(OpenPipeline.deals).label("deals"),
+            func.sum(OpenPipeline.amount).label("amount"),
+            func.sum(OpenPipeline.weighted).label("weighted"),
+        )
+        .group_by(OpenPipeline.month)
+        .order_by(OpenPipeline.month.nulls_last()),
+        OpenPipeline,
         filters,
         kind_id,
         day=False,
@@ -145,11 +137,12 @@ def pipeline(session: Session, filters: Filters, kind_id: int | None) -> dict[st
     months = [
         {
             "month": row.month,
-            "deals": row.deals,
+            "deals": int(row.deals),
             "amount": Decimal(row.amount).quantize(CENT),
             "expected_won_amount": Decimal(row.weighted).quantize(CENT),
         }
         for row in session.execute(stmt)
+        if row.deals
     ]
     return {
         "open_deals": sum(m["deals"] for m in months),

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.deals import Deal
 from services.crm.adapters.work import Interaction
 from services.crm.analytics.adapters.deal_tables import WinChance, WinModel
+from services.crm.analytics.adapters.rebuild import PIPELINE_TABLES, rebuild
 from services.crm.analytics.domain import win_model as wm
+from services.crm.analytics.handlers.deal_recorder import PIPELINE
 from services.crm.domain import deals as rules
 from shared.db import table_of, utcnow
 
@@ -95,7 +97,6 @@ def refit(session: Session) -> dict[str, Any]:
     model = fit(session)
     session.add(WinModel(fitted_at=now, examples=model.examples, tables=model.to_json()))
     session.execute(delete(WinModel).where(WinModel.fitted_at < now))
-    session.execute(delete(WinChance))
     open_deals = session.scalars(
         select(Deal).where(Deal.state == rules.IN_PROGRESS, Deal.stage_id.is_not(None))
     )
@@ -103,6 +104,11 @@ def refit(session: Session) -> dict[str, Any]:
         {"deal_id": d.id, "probability": chance(session, d, model, now), "scored_at": now}
         for d in open_deals
     ]
+    # The chances and the pipeline they weigh change together, under the pipeline's lock
+    # (deal_recorder.standing): a deal changing meanwhile waits, and takes away its new weight.
+    session.execute(text(f"LOCK TABLE {PIPELINE} IN EXCLUSIVE MODE"))
+    session.execute(delete(WinChance))
     if scored:
         session.execute(table_of(WinChance).insert(), scored)
+    rebuild(session, PIPELINE_TABLES)
     return {"examples": model.examples, "scored": len(scored)}

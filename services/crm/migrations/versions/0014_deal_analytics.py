@@ -12,8 +12,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from services.crm.analytics.adapters.rebuild import DEAL_TABLES, rebuild
-
 # revision identifiers, used by Alembic.
 revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
@@ -81,8 +79,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("deal_id"),
         schema="crm",
     )
-    # Deals already in the history join the funnel at once.
-    rebuild(op.get_bind(), DEAL_TABLES)
+    # Deals already in the history join the funnel in 0019, once its moves name their managers.
 
 
 def downgrade() -> None:

@@ -24,6 +24,7 @@ READ_MODEL = (
     deal_tables.DealStageDay,
     deal_tables.DealStay,
     deal_tables.OpenDealDay,
+    deal_tables.OpenPipeline,
 )
 
 

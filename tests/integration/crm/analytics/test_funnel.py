@@ -27,7 +27,7 @@ def backdate_stage(sessions, deal_id: int, days: float) -> None:
     """As if the deal had entered its current stage ``days`` ago (its open deals' row too)."""
     with transaction(sessions) as session:
         deal = session.get(Deal, deal_id, with_for_update=True)
-        stood = deal_recorder.standing(deal)
+        stood = deal_recorder.standing(session, deal)
         deal.stage_entered_at = utcnow() - timedelta(days=days)
         session.flush()
         deal_recorder.restand(session, stood, deal)
