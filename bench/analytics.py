@@ -45,6 +45,7 @@ from services.crm.analytics.api.reports import PATHS  # noqa: E402
 from services.crm.analytics.domain.periods import Period, add_months, month_of  # noqa: E402
 from services.crm.analytics.domain.scope import Scope  # noqa: E402
 from services.crm.analytics.handlers import customers, loyalty  # noqa: E402
+from services.crm.analytics.handlers.customer_sql import Sources  # noqa: E402
 from services.crm.analytics.handlers.scope import Filters  # noqa: E402
 from services.crm.domain.roles import Actor, Role  # noqa: E402
 from services.crm.domain.tasks import Completion  # noqa: E402
@@ -65,6 +66,7 @@ def raw(table: str) -> str:
     return f"({HISTORY[table]})"
 
 
+RAW_MONTHS = Sources(raw("analytics_customer_months"), raw("analytics_customer_month_totals"))
 HOLDERS = (
     "card_id IN (SELECT lc.id FROM crm.loyalty_cards lc JOIN crm.counterparties c "
     "ON c.id = lc.counterparty_id WHERE c.responsible_id = ANY(:ids))"
@@ -136,10 +138,10 @@ RAW: dict[str, Callable] = {
         "sum(first_contacts), sum(first_contacts_in_time), sum(first_contact_seconds)",
     ),
     "lost": _sums("analytics_losses", "reason_id", "sum(count)"),
-    "abc-xyz": lambda s, f: customers.abc_xyz(s, f, source=raw("analytics_customer_months")),
+    "abc-xyz": lambda s, f: customers.abc_xyz(s, f, source=RAW_MONTHS),
     "dormant-customers": lambda s, f: customers.dormant(s, f, source=raw("analytics_customers")),
-    "loyalty": lambda s, f: loyalty.loyalty(s, f, source=raw("analytics_customer_months")),
-    "rfm": lambda s, f: loyalty.rfm(s, f, source=raw("analytics_customer_months")),
+    "loyalty": lambda s, f: loyalty.loyalty(s, f, source=RAW_MONTHS),
+    "rfm": lambda s, f: loyalty.rfm(s, f, source=RAW_MONTHS),
     "bcg": _bcg,
     "loyalty-cards": _sums(
         "analytics_card_months", "card_id", "sum(orders), sum(amount)", month=True, whose=HOLDERS

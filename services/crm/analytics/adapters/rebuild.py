@@ -37,6 +37,9 @@ DEAL_TABLES = ("analytics_deal_days", "analytics_deal_stage_days", "analytics_de
 OPEN_DEAL_TABLES = ("analytics_open_deal_days",)
 # The open deals' pipeline (migration 0018): kept by restand, rebuilt by each re-fit.
 PIPELINE_TABLES = ("analytics_open_pipeline",)
+# Each customer's months over every kind (migration 0021).
+TOTAL_TABLES = ("analytics_customer_month_totals",)
+ALL_TABLES = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES + TOTAL_TABLES
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -131,6 +134,13 @@ SELECT counterparty_id, month, process_kind, count(*) AS orders, sum(total) AS r
        max(routed_at) AS last_order_at
 FROM ({ROUTED}) o WHERE counterparty_id IS NOT NULL
 GROUP BY counterparty_id, month, process_kind
+"""
+
+CUSTOMER_MONTH_TOTALS = f"""
+SELECT counterparty_id, month, count(*) AS orders, sum(total) AS revenue,
+       max(routed_at) AS last_order_at
+FROM ({ROUTED}) o WHERE counterparty_id IS NOT NULL
+GROUP BY counterparty_id, month
 """
 
 CUSTOMERS = f"""
@@ -256,7 +266,7 @@ GROUP BY 1, 2, 3
 # times the reports over these as "computed from the raw history").
 HISTORY = dict(
     zip(
-        TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES,
+        ALL_TABLES,
         (
             MANAGER_DAYS,
             LOSSES,
@@ -269,6 +279,7 @@ HISTORY = dict(
             DEAL_STAYS,
             OPEN_DEAL_DAYS,
             OPEN_PIPELINE,
+            CUSTOMER_MONTH_TOTALS,
         ),
         strict=True,
     )
@@ -286,7 +297,7 @@ def params() -> dict[str, Any]:
 
 def rebuild(
     connection: Connection | Session,
-    tables: Sequence[str] = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES,
+    tables: Sequence[str] = ALL_TABLES,
 ) -> dict[str, int]:
     """Empty the read model's ``tables`` and fill them from the history; rows per table."""
     connection.execute(

@@ -93,6 +93,21 @@ class CustomerMonth(Base):
     last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CustomerMonthTotal(Base):
+    """One counterparty's orders in one UTC month whatever their process kind: a report on every
+    kind sums one row per customer and month (the variation of monthly amounts squares these
+    totals), instead of first adding up the kinds of each month."""
+
+    __tablename__ = "analytics_customer_month_totals"
+    __table_args__ = (Index("ix_analytics_customer_month_totals_month", "month"),)
+
+    counterparty_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = Count()
+    revenue: Mapped[Decimal] = Money()
+    last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Customer(Base):
     """A counterparty's orders over all time: loyalty and dormancy read this."""
 

@@ -7,24 +7,29 @@ the class thresholds are bound from ``domain/classes.py``, never copied into the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from services.crm.analytics.handlers.scope import Filters
 
-READ_MODEL = "crm.analytics_customer_months"
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a customer's months come from: of one kind (a report filtered by kind) and over
+    every kind; the read model's tables, or (the benchmark's comparison) the same rows computed
+    from the history."""
+
+    of_kind: str
+    totals: str
 
 
-def customers_cte(
-    filters: Filters, source: str = READ_MODEL, *, by_month: bool = True
-) -> tuple[str, dict[str, Any]]:
-    """``monthly`` (per customer and month) and ``customers`` (per customer) CTEs.
+READ_MODEL = Sources("crm.analytics_customer_months", "crm.analytics_customer_month_totals")
 
-    ``source`` is where the months of orders come from: the read model, or (the benchmark's
-    comparison) the same rows computed from the history. ``by_month=False`` leaves out
-    ``monthly`` and ``customers.squares`` (only the variation of monthly amounts needs them):
-    the customers are then summed straight from the months, one aggregation instead of two,
-    with the same figures and types.
-    """
+
+def customers_cte(filters: Filters, sources: Sources = READ_MODEL) -> tuple[str, dict[str, Any]]:
+    """A ``customers`` CTE: each customer's revenue, orders (numeric), sum of squared monthly
+    revenues and last order over the report's months and scope, one aggregation over one row
+    per customer and month."""
     first, last = filters.period.months
     params: dict[str, Any] = {"first_month": first, "last_month": last}
     scope = kind = ""
@@ -34,30 +39,18 @@ def customers_cte(
             "AND cp.responsible_id = ANY(:manager_ids)"
         )
         params["manager_ids"] = filters.manager_ids
+    source = sources.totals
     if filters.process_kind is not None:
-        kind = "AND m.process_kind = :process_kind"
+        source, kind = sources.of_kind, "AND m.process_kind = :process_kind"
         params["process_kind"] = filters.process_kind
-    months = f"FROM {source} m {scope} WHERE m.month BETWEEN :first_month AND :last_month {kind}"
-    if not by_month:
-        sql = f"""
+    sql = f"""
     WITH customers AS (
         SELECT m.counterparty_id, sum(m.revenue) AS revenue, sum(m.orders)::numeric AS orders,
+               sum(m.revenue::float8 * m.revenue::float8) AS squares,
                max(m.last_order_at) AS last_order_at
-        {months}
+        FROM {source} m {scope}
+        WHERE m.month BETWEEN :first_month AND :last_month {kind}
         GROUP BY m.counterparty_id
-    )"""
-        return sql, params
-    sql = f"""
-    WITH monthly AS (
-        SELECT m.counterparty_id, m.month, sum(m.revenue) AS revenue, sum(m.orders) AS orders,
-               max(m.last_order_at) AS last_order_at
-        {months}
-        GROUP BY m.counterparty_id, m.month
-    ), customers AS (
-        SELECT counterparty_id, sum(revenue) AS revenue, sum(orders) AS orders,
-               sum(revenue::float8 * revenue::float8) AS squares,
-               max(last_order_at) AS last_order_at
-        FROM monthly GROUP BY counterparty_id
     )"""
     return sql, params
 

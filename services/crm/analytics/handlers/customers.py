@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.crm.analytics.domain.classes import ABC, DORMANT_FACTOR, DORMANT_MIN_DAYS, XYZ
 from services.crm.analytics.handlers.customer_sql import (
     READ_MODEL,
+    Sources,
     counted,
     customers_cte,
     page_params,
@@ -34,7 +35,7 @@ ABC_COLUMNS = (
 )
 
 
-def classified(filters: Filters, source: str = READ_MODEL) -> tuple[str, dict[str, Any]]:
+def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``final``: every customer with revenue, its shares, classes and cv."""
     sql, params = customers_cte(filters, source)
     params["months"] = filters.period.month_count
@@ -64,7 +65,7 @@ def abc_xyz(
     xyz: str | None = None,
     page: int | None = 1,
     page_size: int = 50,
-    source: str = READ_MODEL,
+    source: Sources = READ_MODEL,
 ) -> dict[str, Any]:
     """The matrix of classes and one page of customers (all of them for an export)."""
     sql, params = classified(filters, source)

@@ -15,6 +15,7 @@ from services.crm.analytics.domain.classes import DORMANT_MIN_DAYS, RFM_SEGMENTS
 from services.crm.analytics.domain.ranking import share
 from services.crm.analytics.handlers.customer_sql import (
     READ_MODEL,
+    Sources,
     counted,
     customers_cte,
     page_params,
@@ -51,9 +52,9 @@ CARD_COLUMNS = (
 )
 
 
-def _scored(filters: Filters, source: str) -> tuple[str, dict[str, Any]]:
+def _scored(filters: Filters, source: Sources) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
-    sql, params = customers_cte(filters, source, by_month=False)
+    sql, params = customers_cte(filters, source)
     params["as_of"] = min(utcnow(), filters.period.end_instant)
     whens = []
     for n, (name, (r_low, r_high), (f_low, f_high)) in enumerate(RFM_SEGMENTS):
@@ -77,7 +78,7 @@ def loyalty(
     filters: Filters,
     *,
     min_days: int = DORMANT_MIN_DAYS,
-    source: str = READ_MODEL,
+    source: Sources = READ_MODEL,
 ) -> dict:
     """Buyers, repeat buyers and their rate, RFM segments, dormant buyers, card use."""
     sql, params = _scored(filters, source)
@@ -120,7 +121,7 @@ def rfm(
     segment: str | None = None,
     page: int | None = 1,
     page_size: int = 50,
-    source: str = READ_MODEL,
+    source: Sources = READ_MODEL,
 ) -> dict:
     """Buyers with their recency, frequency and monetary scores, largest first."""
     sql, params = _scored(filters, source)

@@ -23,6 +23,7 @@ from services.crm.analytics.adapters.tables import (
     CardMonth,
     Customer,
     CustomerMonth,
+    CustomerMonthTotal,
     GroupMonth,
     Loss,
     ManagerDay,
@@ -182,14 +183,10 @@ def order_routed(session: Session, order: Order) -> None:
     kind = kinds.of_process(instance.kind if instance else None)
     total = sum((line_amount(li.quantity, li.price) for li in order.lines), Decimal("0.00"))
     if order.counterparty_id is not None:
-        key = {"counterparty_id": order.counterparty_id, "month": month, "process_kind": kind}
-        _bump(
-            session,
-            CustomerMonth,
-            key,
-            {"orders": 1, "revenue": total},
-            latest={"last_order_at": at},
-        )
+        key = {"counterparty_id": order.counterparty_id, "month": month}
+        for model, of_kind in ((CustomerMonth, {"process_kind": kind}), (CustomerMonthTotal, {})):
+            add = {"orders": 1, "revenue": total}
+            _bump(session, model, key | of_kind, add, latest={"last_order_at": at})
         _bump(
             session,
             Customer,

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("deals", sa.Integer(), server_default="0", nullable=False),
         sa.Column("amount", sa.Numeric(16, 2), server_default="0", nullable=False),
         sa.Column("weighted", sa.Numeric(24, 6), server_default="0", nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_open_pipeline")),
         sa.UniqueConstraint(
             "kind_id",
             "manager_id",

@@ -17,6 +17,7 @@ READ_MODEL = (
     tables.ManagerDay,
     tables.Loss,
     tables.CustomerMonth,
+    tables.CustomerMonthTotal,
     tables.Customer,
     tables.GroupMonth,
     tables.CardMonth,
