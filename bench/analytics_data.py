@@ -39,8 +39,9 @@ class Sizes:
 
 
 # Deals of one kind of four stages: 30 % won, 40 % lost, 10 % cancelled, 20 % open; each
-# walks from the first stage as far as it got (every eleventh skips the second, every
-# thirteenth goes back from the second to the first once), staying 1-7 days in a stage; then the closing row.
+# walks from the first stage as far as it got (every eleventh skips the second; the others that
+# get past the second go back from it to the first once, as most deals do), staying 1-7 days
+# in a stage; then the closing row. About five stage changes a deal.
 DEAL_STEPS = (
     """INSERT INTO crm.deal_kinds (name, mode) VALUES ('Bench sale', 'manual')""",
     """INSERT INTO crm.deal_stages (kind_id, position, code, name, duration_days, probability)
@@ -63,7 +64,7 @@ DEAL_STEPS = (
            SELECT 10 * s AS k, s FROM generate_series(1, b.reached) s
            WHERE NOT (s = 2 AND b.n % 11 = 0)
            UNION ALL SELECT k, s FROM (VALUES (25, 1), (26, 2)) v(k, s)
-           WHERE b.n % 13 = 0 AND b.reached > 2 AND b.n % 11 <> 0
+           WHERE b.reached > 2 AND b.n % 11 <> 0
        ) x) w""",
     """CREATE INDEX ON bench_walks (n, ord)""",
     """INSERT INTO crm.deals (id, name, responsible_id, kind_id, stage_id, stage_entered_at, state,
