@@ -6,7 +6,8 @@ How the figures stay fresh and cheap (the choice the issue asks to explain):
   taken up, a refusal, an order reaching execution) adds to small aggregate tables
   (``adapters/tables.py``) in the same transaction as the fact itself
   (``handlers/recorder.py``). A report sums a few thousand aggregate rows instead of
-  scanning millions of tasks, interactions and order lines.
+  scanning millions of tasks, interactions and order lines. A customer's months are kept
+  per process kind and over every kind, so a report reads one row per customer and month.
 - Not materialized views refreshed by a routine: a refresh re-reads the whole history
   (10M interactions, 1M orders) and the scheduler's routines run by the minute, so the
   figures would lag by a minute or more, and each refresh costs the full scan again. The
@@ -25,11 +26,14 @@ the funnel and the managers' deal columns read analytics_deal_days and
 analytics_deal_stage_days, keyed by the day the deal was opened (a cohort: a deal counts in
 the period it was opened, through to its end); the bottlenecks read analytics_deal_stays,
 stays in 10 % length bands per month, so medians and 90th percentiles need no scan of the
-stage history. What stands open now is read from the open deals (the pipeline), or from
-analytics_open_deal_days, the open deals by stage, manager and day entered, which follows each
-deal's moves, closing and change of hands (the deals stalled now; handlers/bottlenecks.py). Win probability (``domain/win_model.py``) is fitted by the scheduler's
-``refit_win_probability`` routine. A deal's figures stay with the manager responsible at
-each change; ``analytics-rebuild`` gives everything to the manager responsible now.
+stage history. What stands open now follows each deal's moves, closing, change of hands,
+amount and expected month: analytics_open_deal_days (the open deals by stage, manager and day
+entered: the deals stalled now, handlers/bottlenecks.py) and analytics_open_pipeline (by
+kind, manager and expected close month with amounts and weights: the funnel's pipeline and
+forecast). Win probability (``domain/win_model.py``) is fitted by the scheduler's
+``refit_win_probability`` routine, which rebuilds the pipeline with the chances it gives. A
+deal's figures stay with the manager responsible at each change: the stage history records
+them, and ``analytics-rebuild`` counts each move for its manager, as the recorder did.
 
 Deal-based reports plug in through the registries here: ``domain/kinds.register`` (their
 process kinds), ``handlers/managers.register_source`` (deal columns of the managers'
