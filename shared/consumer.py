@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import logs
 from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
-from shared.db import InboxColumns, first_delivery, transaction
+from shared.db import InboxColumns, first_deliveries, first_delivery, transaction
 from shared.deadletter import checked, reject
-from shared.group_commit import GroupCommit
+from shared.group_commit import Batch, GroupCommit
 from shared.messages import Message, as_message
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,9 @@ log = logging.getLogger(__name__)
 # handler(session, envelope, message): the typed message of the version that arrived.
 # What a handler returns is not used (a command's handler may return what it made).
 Handler = Callable[[Session, dict[str, Any], Message], object]
+# many(session, messages): the typed messages of one type, each delivered for the first time,
+# applied together as their handler would apply them one by one (shared/group_commit.py).
+BatchHandler = Callable[[Session, list[Any]], object]
 
 
 def consume(
@@ -30,6 +35,7 @@ def consume(
     inbox: type[InboxColumns],
     permanent: tuple[type[Exception], ...] = (),
     group: GroupCommit | None = None,
+    batches: dict[str, BatchHandler] | None = None,
 ) -> None:
     """Apply a received envelope exactly once.
 
@@ -47,6 +53,8 @@ def consume(
         (:func:`shared.containment.never_succeeds`) are always dead-lettered at once.
       group: when given, the transaction is shared with the messages the worker's other
         threads hold (:mod:`shared.group_commit`); the outcome is this message's alone.
+      batches: message type -> the batch form of its handler, which the group applies to
+        the messages of that type it holds, when it commits them as a whole.
     """
     env, data = checked(message) or parse(message)
     token = logs.correlation_id.set(str(env["message_id"]))
@@ -68,7 +76,8 @@ def consume(
                 with transaction(sessions) as session:
                     apply(session)
             else:
-                group.run(apply)
+                many = (batches or {}).get(env["type"])
+                group.run(apply, _batch(many, inbox, env, typed) if many else None)
         except permanent as exc:
             reject(f"{type(exc).__name__}: {exc}")
         except Exception as exc:
@@ -78,6 +87,35 @@ def consume(
             reject(describe(exc))
     finally:
         logs.correlation_id.reset(token)
+
+
+def _batch(
+    many: BatchHandler, inbox: type[InboxColumns], env: dict[str, Any], typed: Message
+) -> Batch:
+    return Batch(env["type"], (env, typed), partial(_apply_many, many, inbox))
+
+
+def _apply_many(
+    many: BatchHandler,
+    inbox: type[InboxColumns],
+    session: Session,
+    items: list[tuple[dict[str, Any], Message]],
+) -> None:
+    """The inbox entries of a group of messages, then the batch handler for the first
+    deliveries among them: a message redelivered, or twice in the group, changes nothing."""
+    first = first_deliveries(session, inbox, [env["message_id"] for env, _ in items])
+    fresh = []
+    for env, typed in items:
+        message_id = uuid.UUID(str(env["message_id"]))
+        if message_id in first:
+            first.discard(message_id)
+            fresh.append(typed)
+        else:
+            token = logs.correlation_id.set(str(env["message_id"]))
+            log.info("duplicate ignored", extra={"type": env["type"]})
+            logs.correlation_id.reset(token)
+    if fresh:
+        many(session, fresh)
 
 
 # Transient failures (a database restart, a directory entry still on its way) are retried

@@ -12,13 +12,16 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     DateTime,
+    Executable,
     MetaData,
     Table,
     Uuid,
     any_,
+    bindparam,
     create_engine,
     func,
     make_url,
+    select,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
@@ -117,6 +120,40 @@ def first_delivery(
     return session.execute(stmt).first() is not None
 
 
+def first_deliveries(
+    session: Session, inbox: type[InboxColumns], message_ids: list[uuid.UUID | str]
+) -> set[uuid.UUID]:
+    """Record message ids in the inbox within the caller's transaction, in one statement.
+
+    The batch form of :func:`first_delivery`: the caller applies the effect of the messages
+    whose ids this returns, and of no other (an id given twice is returned once).
+
+    Parameters:
+      session: the session whose transaction holds the consumers' effect.
+      inbox: the service's ``InboxMessage`` class.
+      message_ids: the ids of the messages being consumed.
+
+    Returns:
+      set: the ids not processed before.
+    """
+    ids = [uuid.UUID(str(m)) for m in message_ids]
+    stmt = _RECORD_IDS.get(inbox)
+    if stmt is None:
+        # Built once an inbox: one array parameter, the same statement for any number of ids.
+        table = table_of(inbox)
+        source = select(func.unnest(bindparam("ids", type_=ARRAY(Uuid))))
+        stmt = _RECORD_IDS[inbox] = (
+            insert(table)
+            .from_select(["message_id"], source)
+            .on_conflict_do_nothing()
+            .returning(table.c.message_id)
+        )
+    return set(session.scalars(stmt, {"ids": ids}))
+
+
+_RECORD_IDS: dict[type[InboxColumns], Executable] = {}
+
+
 def libpq_dsn(url: str) -> str:
     """psycopg's own DSN (for LISTEN and raw connections) of a SQLAlchemy URL, which names
     the driver."""
@@ -136,7 +173,14 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
-def one_of(column: Any, ids: list[int]) -> ColumnElement[bool]:
+def any_of(column: Any, name: str) -> ColumnElement[bool]:
+    """``column = ANY(:name)``: :func:`one_of` with the array given at execution, under
+    ``name``, for a statement built once (its construction, not the query, is what costs
+    on a hot path)."""
+    return cast(ColumnElement[bool], column == any_(bindparam(name, type_=ARRAY(column.type))))
+
+
+def one_of(column: Any, ids: list[int] | list[str]) -> ColumnElement[bool]:
     """``column = ANY(:ids)`` with the ids as one array parameter: an IN list would be a
     parameter each, parsed and converted one by one on every batch."""
     return cast(ColumnElement[bool], column == any_(sql_cast(ids, ARRAY(column.type))))

@@ -14,14 +14,19 @@ What a message alone guarantees still holds:
 - acknowledged only after commit: a thread returns only once its batch has committed;
 - a message that fails does not fail the others: on any error the batch is rolled back
   and each of its messages applied alone, so the error is raised for its own message only.
+
+Work of one kind may also come with its batch form (:class:`Batch`): the messages of that
+kind in a batch are then applied by one call, which writes each table once for all of them
+instead of once per message; the fallback above applies each alone in its plain form.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +50,16 @@ LOADED = "group_commit.loaded"
 MOST = 32
 
 
+@dataclass(frozen=True)
+class Batch:
+    """The batch form of a message's work: ``many(session, items)`` applies the ``item`` of
+    every message of the same ``kind`` in the batch, as their plain works would one by one."""
+
+    kind: Hashable
+    item: Any
+    many: Callable[[Session, list[Any]], None]
+
+
 class Interrupted(Exception):
     """The batch's thread was stopped (a time limit, a shutdown) before this message's
     outcome was known: retried, and the inbox tells whether it had been committed."""
@@ -54,6 +69,7 @@ class Interrupted(Exception):
 class _Entry:
     work: Work
     correlation_id: str | None
+    batch: Batch | None = None
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
@@ -78,13 +94,17 @@ class GroupCommit:
         with self._lock:
             return len(self._waiting)
 
-    def run(self, work: Work) -> None:
+    def run(self, work: Work, batched: Batch | None = None) -> None:
         """Run ``work`` once, in a transaction shared with the work waiting beside it.
+
+        Parameters:
+          work: what the message does in a transaction, alone.
+          batched: the same in its batch form, used when the batch commits as a whole.
 
         Raises:
           Exception: what ``work`` raised in a transaction of its own.
         """
-        entry = _Entry(work, logs.correlation_id.get())
+        entry = _Entry(work, logs.correlation_id.get(), batched)
         with self._lock:
             self._waiting.append(entry)
             while self._leading and not entry.done.is_set():
@@ -108,8 +128,7 @@ class GroupCommit:
             try:
                 with transaction(self.sessions) as session:
                     session.info[LOADED] = []
-                    for entry in batch:
-                        _work(session, entry)
+                    _apply(session, batch)
                 for entry in batch:
                     entry.finish()
             except Exception as exc:
@@ -137,6 +156,23 @@ def _keep(session: Session, instance: object) -> None:
     loaded = session.info.get(LOADED)
     if loaded is not None:
         loaded.append(instance)
+
+
+def _apply(session: Session, batch: list[_Entry]) -> None:
+    """Each entry's work; the entries of a kind with a batch form, by one call of it."""
+    kinds: dict[Hashable, list[_Entry]] = {}
+    for entry in batch:
+        if entry.batch is None:
+            _work(session, entry)
+        else:
+            kinds.setdefault(entry.batch.kind, []).append(entry)
+    for entries in kinds.values():
+        # Many messages' work: no one message's correlation id labels its logs.
+        token = logs.correlation_id.set(None)
+        try:
+            entries[0].batch.many(session, [e.batch.item for e in entries])  # type: ignore[union-attr]
+        finally:
+            logs.correlation_id.reset(token)
 
 
 def _work(session: Session, entry: _Entry) -> None:

@@ -12,7 +12,7 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import psycopg
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
@@ -20,11 +20,13 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Index,
+    Insert,
     Integer,
     String,
     Uuid,
     delete,
     func,
+    insert,
     select,
     text,
     update,
@@ -36,7 +38,7 @@ from shared import containment
 from shared.batch_publisher import BatchPublisher
 from shared.broker import reconnect
 from shared.contracts import envelope
-from shared.db import InboxColumns, one_of, rowcount, stamped, utcnow
+from shared.db import InboxColumns, one_of, rowcount, stamped, table_of, utcnow
 from shared.publisher import outgoing, queued
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,14 @@ def notify_trigger_sql(schema: str) -> tuple[str, str]:
     return create, drop
 
 
+class RowOptions(TypedDict, total=False):
+    """How a message is recorded: see :func:`record`."""
+
+    occurred_at: datetime | None
+    message_id: uuid.UUID | None
+    queue: str | None
+
+
 def record(
     session: Session,
     model: type[OutboxColumns],
@@ -96,10 +106,7 @@ def record(
     aggregate_id: int | str,
     type_: Any,
     data: dict[str, Any] | None = None,
-    *,
-    occurred_at: datetime | None = None,
-    message_id: uuid.UUID | None = None,
-    queue: str | None = None,
+    **options: Unpack[RowOptions],
 ) -> Any:
     """Add one message to the outbox; it is published after the transaction commits.
 
@@ -118,20 +125,61 @@ def record(
     Raises:
       ContractError: ``data`` does not match the contract.
     """
-    occurred_at = occurred_at or utcnow()
-    env = envelope(type_, data, message_id=message_id or uuid.uuid4(), occurred_at=occurred_at)
-    row = model(
-        message_id=uuid.UUID(env["message_id"]),
-        aggregate=aggregate,
-        aggregate_id=str(aggregate_id),
-        type=env["type"],
-        version=env["version"],
-        occurred_at=occurred_at,
-        data=env["data"],
-        queue=queue,
-    )
+    row = model(**row_values(aggregate, aggregate_id, type_, data, **options))
     session.add(row)
     return row
+
+
+def row_values(
+    aggregate: str,
+    aggregate_id: int | str,
+    type_: Any,
+    data: dict[str, Any] | None = None,
+    **options: Unpack[RowOptions],
+) -> dict[str, Any]:
+    """The columns of one outbox row, for :func:`record_many`; parameters as :func:`record`.
+
+    Raises:
+      ContractError: ``data`` does not match the contract.
+    """
+    occurred_at = options.get("occurred_at") or utcnow()
+    message_id = options.get("message_id") or uuid.uuid4()
+    env = envelope(type_, data, message_id=message_id, occurred_at=occurred_at)
+    return {
+        "message_id": uuid.UUID(env["message_id"]),
+        "aggregate": aggregate,
+        "aggregate_id": str(aggregate_id),
+        "type": env["type"],
+        "version": env["version"],
+        "occurred_at": occurred_at,
+        "data": env["data"],
+        "queue": options.get("queue"),
+    }
+
+
+def record_many(session: Session, model: type[OutboxColumns], rows: list[dict[str, Any]]) -> None:
+    """Add messages to the outbox in one statement; published after the transaction commits.
+
+    Parameters:
+      session: the session whose transaction holds the state change.
+      model: the service's ``OutboxMessage`` class.
+      rows: the messages, each as :func:`row_values` makes it, in the order to publish them.
+    """
+    if not rows:
+        return
+    if session.new:
+        # Rows the session still holds were recorded first: they take the lower ids, so
+        # the relay publishes them first.
+        session.flush()
+    stmt = _INSERTS.get(model)
+    if stmt is None:
+        # Built once a model: on a hot path, a statement's construction costs more than its
+        # execution.
+        stmt = _INSERTS[model] = insert(table_of(model))
+    session.execute(stmt, rows)
+
+
+_INSERTS: dict[type[OutboxColumns], Insert] = {}
 
 
 def to_envelope(row: Any) -> dict[str, Any]:

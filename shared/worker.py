@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import config, logs
 from shared.broker import ensure_broker
-from shared.consumer import Handler, actor_options, consume
+from shared.consumer import BatchHandler, Handler, actor_options, consume
 from shared.db import InboxColumns, make_engine, make_session_factory
 from shared.group_commit import GroupCommit
 
@@ -64,6 +64,7 @@ class Worker:
         inbox: type[InboxColumns],
         permanent: tuple[type[Exception], ...] = (),
         grouped: frozenset[str] = frozenset(),
+        batches: dict[str, BatchHandler] | None = None,
     ) -> dramatiq.Actor[[dict[str, Any]], None]:
         """Declare the service's one actor, which applies each message with :func:`consume`.
 
@@ -74,6 +75,8 @@ class Worker:
           grouped: message types that share their transaction with the messages the
             process's other threads hold (:mod:`shared.group_commit`): the many small ones
             of a busy hour. A long one (a routine) keeps a transaction of its own.
+          batches: grouped message type -> its handler's batch form, which applies the
+            messages of that type a shared transaction holds in a statement per table.
 
         Returns:
           dramatiq.Actor: the actor, bound to :attr:`broker`.
@@ -81,6 +84,14 @@ class Worker:
 
         def handle_message(message: dict[str, Any]) -> None:
             group = self.group() if message.get("type") in grouped else None
-            consume(message, handlers, self.sessions(), inbox, permanent=permanent, group=group)
+            consume(
+                message,
+                handlers,
+                self.sessions(),
+                inbox,
+                permanent=permanent,
+                group=group,
+                batches=batches,
+            )
 
         return dramatiq.actor(broker=self.broker, **actor_options(self.queue))(handle_message)

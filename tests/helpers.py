@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,3 +75,48 @@ def running_worker(broker, queue: str, threads: int = 1) -> Iterator[dramatiq.Wo
         yield worker
     finally:
         worker.stop()
+
+
+def consumed_in_one_group(
+    sessions, inbox, handlers: dict[str, Any], batches: dict[str, Any], messages: list[dict]
+) -> dict[str, BaseException]:
+    """Consume ``messages`` on threads that share one group commit, as a worker's threads do
+    (shared/group_commit.py): the first alone, held until all the others wait behind it, and
+    the others then together (the first must be a first delivery, whose work runs). Returns
+    what each message raised, by message id."""
+    from shared.consumer import consume
+    from shared.group_commit import GroupCommit
+
+    group = GroupCommit(sessions)
+    first, *others = messages
+    leading = threading.Event()
+
+    def held(apply):
+        def wait_then(*args):
+            leading.set()
+            eventually(lambda: group.waiting() >= len(others))
+            return apply(*args)
+
+        return wait_then
+
+    errors: dict[str, BaseException] = {}
+
+    def deliver(message: dict, handlers: dict[str, Any], batches: dict[str, Any]) -> None:
+        try:
+            consume(message, handlers, sessions, inbox, group=group, batches=batches)
+        except Exception as exc:
+            errors[message["message_id"]] = exc
+
+    if not others:
+        deliver(first, handlers, batches)
+        return errors
+    hold = ({t: held(h) for t, h in handlers.items()}, {t: held(b) for t, b in batches.items()})
+    threads = [threading.Thread(target=deliver, args=(first, *hold))]
+    threads[0].start()
+    eventually(leading.is_set)
+    threads += [threading.Thread(target=deliver, args=(m, handlers, batches)) for m in others]
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

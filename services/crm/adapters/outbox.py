@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import OutboxMessage
 from shared import outbox
 from shared.messages import Message
+from shared.outbox import row_values as row_values  # the rows of record_many
 
 
 def record(
@@ -30,3 +31,9 @@ def record(
         occurred_at=occurred_at,
         **kwargs,
     )
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add messages to the CRM outbox in one statement, in the caller's transaction; each
+    row as :func:`row_values` makes it."""
+    outbox.record_many(session, OutboxMessage, rows)

@@ -14,9 +14,17 @@ from services.crm.adapters import live
 from services.crm.adapters.orm import InboxMessage
 from services.crm.analytics.handlers import classification
 from services.crm.domain.errors import DomainError
-from services.crm.handlers import calls, inbox, reminders, routines, subjects, tasks, timers
+from services.crm.handlers import (
+    calls,
+    inbox,
+    reminders,
+    routines,
+    subjects,
+    task_commands,
+    timers,
+)
 from shared.config import Settings
-from shared.consumer import Handler
+from shared.consumer import BatchHandler, Handler
 from shared.contracts import CRM
 from shared.worker import Worker
 
@@ -41,7 +49,7 @@ HANDLERS: dict[str, Handler] = {
     "RunClassification": partial(classification.on_run_classification, settings=settings),
     "RunRoutine": partial(routines.on_run_routine, settings=settings),
     "ReminderDelivered": reminders.delivered,
-    "CreateTask": lambda session, env, command: tasks.create_from_command(
+    "CreateTask": lambda session, env, command: task_commands.create_from_command(
         session, command, settings
     ),
     "DeliverInApp": inbox.deliver_in_app,
@@ -50,6 +58,14 @@ HANDLERS: dict[str, Handler] = {
 # The messages of the calling loop, a task or a notification each, come by the hundred a
 # second at the top of the hour: they share transactions (shared/group_commit.py).
 GROUPED = frozenset({"CreateTask", "DeliverInApp", "CallPlanned"})
+# Their batch forms: a statement per table for the messages of a type a transaction holds.
+BATCHES: dict[str, BatchHandler] = {
+    "CreateTask": partial(task_commands.create_from_commands, settings=settings),
+    "DeliverInApp": inbox.deliver_many,
+    "CallPlanned": calls.on_calls_planned,
+}
 
 # An unknown subject or status will not appear by retrying: dead-letter it with the reason.
-handle_message = worker.consumer(HANDLERS, InboxMessage, permanent=(DomainError,), grouped=GROUPED)
+handle_message = worker.consumer(
+    HANDLERS, InboxMessage, permanent=(DomainError,), grouped=GROUPED, batches=BATCHES
+)

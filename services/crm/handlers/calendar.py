@@ -87,12 +87,16 @@ _built: dict[tuple, CompanyCalendar] = {}
 
 
 def calendar_of(
-    session: Session, employee: Employee | None, settings: Settings
+    session: Session,
+    employee: Employee | None,
+    settings: Settings,
+    company: CompanyCalendar | None = None,
 ) -> tuple[WorkingCalendar, str]:
-    """The working calendar and time zone an employee's calls land in."""
+    """The working calendar and time zone an employee's calls land in; ``company`` is the
+    calendar in force when the caller has it already (for a group of calls)."""
+    company = company or company_calendar(session, settings)
     if employee is None:
-        return company_calendar(session, settings).default, "UTC"
-    company = company_calendar(session, settings)
+        return company.default, "UTC"
     return company.for_department(employee.department), employee.timezone
 
 

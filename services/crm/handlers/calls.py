@@ -22,7 +22,19 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, func, or_, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    CompoundSelect,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -45,7 +57,7 @@ from services.crm.domain.errors import Conflict, Invalid
 from services.crm.domain.roles import Actor
 from services.crm.handlers import ownership, subjects
 from services.crm.handlers.common import paginate
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.i18n import _
 from shared.messages import CallPlanned, RescheduleCall
 
@@ -65,33 +77,76 @@ PLAN_FIELDS = (
 
 def apply_call_planned(session: Session, plan: CallPlanned) -> bool:
     """Store a plan unless a newer or equal revision is already stored; True if applied."""
-    values = {name: getattr(plan, name) for name in PLAN_FIELDS}
-    stmt = insert(CallPlanView).values(**values, updated_at=func.now())
+    return bool(apply_calls_planned(session, [plan]))
+
+
+def apply_calls_planned(session: Session, plans: list[CallPlanned]) -> set[tuple[int, int]]:
+    """:func:`apply_call_planned` for many plans in one statement; the (plan id, revision)
+    pairs applied."""
+    newest: dict[int, CallPlanned] = {}
+    for plan in plans:
+        # Of two revisions of one plan the newer wins, in whatever order they are applied.
+        if plan.plan_id not in newest or newest[plan.plan_id].revision < plan.revision:
+            newest[plan.plan_id] = plan
+    if not newest:
+        return set()
+    table = table_of(CallPlanView)
+    stmt = insert(table)
     upsert = stmt.on_conflict_do_update(
-        index_elements=[CallPlanView.plan_id],
-        set_={name: stmt.excluded[name] for name in (*PLAN_FIELDS[1:], "updated_at")},
+        index_elements=[table.c.plan_id],
+        set_={
+            **{name: stmt.excluded[name] for name in PLAN_FIELDS[1:]},
+            "updated_at": func.now(),
+        },
         # The row lock of the conflict serialises concurrent revisions of one plan.
-        where=CallPlanView.revision < stmt.excluded.revision,
-    ).returning(CallPlanView.plan_id)
-    return session.execute(upsert).first() is not None
+        where=table.c.revision < stmt.excluded.revision,
+    ).returning(table.c.plan_id, table.c.revision)
+    # updated_at: the column's default, now() of the transaction, as on the update.
+    rows = [{name: getattr(plan, name) for name in PLAN_FIELDS} for plan in newest.values()]
+    return {(row.plan_id, row.revision) for row in session.execute(upsert, rows)}
 
 
 def on_call_planned(session: Session, env: dict[str, Any], message: CallPlanned) -> None:
     """CallPlanned: the scheduler planned, moved, emitted or removed a subject's call."""
-    if not apply_call_planned(session, message):
-        log.info(
-            "stale call plan ignored",
-            extra={"plan_id": message.plan_id, "revision": message.revision},
-        )
+    on_calls_planned(session, [message])
 
 
-def mark_due(session: Session, plan_id: int, revision: int) -> None:
-    """The plan's call fell due and went to a manager as a task: its due revision."""
-    session.execute(
-        update(CallPlanView)
-        .where(CallPlanView.plan_id == plan_id, CallPlanView.revision < revision)
-        .values(state="due", revision=revision, updated_at=func.now())
+def on_calls_planned(session: Session, messages: list[CallPlanned]) -> None:
+    """:func:`on_call_planned` for many messages, in one statement."""
+    applied = apply_calls_planned(session, messages)
+    for message in messages:
+        if (message.plan_id, message.revision) not in applied:
+            log.info(
+                "stale call plan ignored",
+                extra={"plan_id": message.plan_id, "revision": message.revision},
+            )
+
+
+def mark_due(session: Session, revisions: dict[int, int]) -> None:
+    """The plans' calls fell due and went to managers as tasks: plan id -> its due revision.
+
+    One statement for them all; a plan already at that revision or past it is left as it is.
+    """
+    if revisions:
+        params = {"plans": list(revisions), "revisions": list(revisions.values())}
+        session.execute(_MARK_DUE, params)
+
+
+def _mark_due() -> Update:
+    # Built once, with the arrays given at execution (task_commands.py says why).
+    due = select(
+        func.unnest(bindparam("plans", type_=ARRAY(Integer))).label("plan_id"),
+        func.unnest(bindparam("revisions", type_=ARRAY(Integer))).label("revision"),
+    ).subquery("due")
+    plans = table_of(CallPlanView)
+    return (
+        update(plans)
+        .where(plans.c.plan_id == due.c.plan_id, plans.c.revision < due.c.revision)
+        .values(state="due", revision=due.c.revision, updated_at=func.now())
     )
+
+
+_MARK_DUE = _mark_due()
 
 
 def list_plans(

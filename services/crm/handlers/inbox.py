@@ -13,7 +13,7 @@ from services.crm.adapters.work import Notification
 from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Actor
 from services.crm.handlers.common import paginate
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.i18n import translate_for
 from shared.messages import DeliverInApp
 
@@ -32,29 +32,60 @@ def notify(
     reminder_id: int | None = None,
 ) -> bool:
     """Put a notification in the inbox unless one with ``key`` is there; True if added."""
+    note = {
+        "key": key,
+        "recipient_id": recipient_id,
+        "text": text,
+        "task_id": task_id,
+        "reminder_id": reminder_id,
+    }
+    return bool(notify_many(session, [note]))
+
+
+def notify_many(session: Session, notes: list[dict[str, Any]]) -> int:
+    """Put notifications in the inbox in one statement, each unless one with its ``key`` is
+    there; how many were added.
+
+    Each note: ``key``, ``recipient_id``, ``text``, ``task_id``, ``reminder_id``.
+    """
+    if not notes:
+        return 0
+    table = table_of(Notification)
     stmt = (
-        insert(Notification)
-        .values(
-            key=key, recipient_id=recipient_id, text=text, task_id=task_id, reminder_id=reminder_id
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Notification.id)
+        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.recipient_id)
     )
-    added = session.execute(stmt).first() is not None
+    added = session.scalars(stmt, notes).all()
     if added:
-        session.info.setdefault(NOTIFIED, set()).add(recipient_id)
-    return added
+        session.info.setdefault(NOTIFIED, set()).update(added)
+    return len(added)
+
+
+_notes = table_of(Notification)
+# Built once: on the calling loop's path its construction cost more than the insert.
+_NOTIFY = (
+    insert(_notes).on_conflict_do_nothing(index_elements=["key"]).returning(_notes.c.recipient_id)
+)
 
 
 def deliver_in_app(session: Session, env: dict[str, Any], command: DeliverInApp) -> None:
     """DeliverInApp: the notifier puts a reminder or an escalation in the recipient's inbox."""
-    notify(
+    deliver_many(session, [command])
+
+
+def deliver_many(session: Session, commands: list[DeliverInApp]) -> None:
+    """DeliverInApp for many commands at once, in one statement."""
+    notify_many(
         session,
-        command.key,
-        command.recipient_id,
-        command.text,
-        task_id=command.task_id,
-        reminder_id=command.reminder_id,
+        [
+            {
+                "key": c.key,
+                "recipient_id": c.recipient_id,
+                "text": c.text,
+                "task_id": c.task_id,
+                "reminder_id": c.reminder_id,
+            }
+            for c in commands
+        ],
     )
 
 
@@ -104,8 +135,28 @@ def tell(
     **params: object,
 ) -> bool:
     """Notify ``employee`` of ``message`` (marked with ``_``) in their language and zone."""
-    text = translate_for(employee.locale, employee.timezone, message, **params)
-    return notify(session, key, employee.id, text, task_id=task_id)
+    return bool(tell_many(session, [(key, employee, message, task_id, params)]))
+
+
+# One notification of tell_many: key, employee, message (marked with ``_``), task id, params.
+Told = tuple[str, Employee, str, int | None, dict[str, object]]
+
+
+def tell_many(session: Session, notes: list[Told]) -> int:
+    """:func:`tell` for many notifications in one statement; how many were added."""
+    return notify_many(
+        session,
+        [
+            {
+                "key": key,
+                "recipient_id": employee.id,
+                "text": translate_for(employee.locale, employee.timezone, message, **params),
+                "task_id": task_id,
+                "reminder_id": None,
+            }
+            for key, employee, message, task_id, params in notes
+        ],
+    )
 
 
 def list_inbox(

@@ -1,8 +1,10 @@
-"""Tasks for people: created by the notifier's command or by hand, completed with an outcome."""
+"""Tasks for people: created by hand (or by the notifier's command: task_commands.py),
+completed with an outcome."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,79 +12,21 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
-from services.crm.adapters.orm import (
-    Counterparty,
-    Employee,
-    InteractionStatus,
-    Lead,
-)
+from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, Lead
 from services.crm.adapters.work import Interaction, Reminder, Task
 from services.crm.analytics.handlers import recorder
 from services.crm.domain import tasks as rules
 from services.crm.domain.access import HEADS, Owner, covers
 from services.crm.domain.errors import Forbidden, Invalid, NotFound
 from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import calls, inbox, ownership, subjects
-from services.crm.handlers.calendar import calendar_of
+from services.crm.handlers import inbox, ownership, subjects
 from services.crm.handlers.common import get, paginate, responsible
 from services.crm.handlers.partners import list_contacts
-from shared.calendar import end_of_working_day
-from shared.config import Settings
 from shared.db import utcnow
 from shared.i18n import _
-from shared.messages import CreateTask, DocumentClosed, TaskCompleted, TaskCreated, TaskOverdue
+from shared.messages import DocumentClosed, TaskCompleted, TaskCreated, TaskOverdue
 
 log = logging.getLogger(__name__)
-
-
-def create_from_command(session: Session, command: CreateTask, settings: Settings) -> Task | None:
-    """CreateTask from the notifier: once per key; nothing for a subject that moved on."""
-    if session.scalar(select(Task.id).where(Task.key == command.key)) is not None:
-        return None
-    subject = None
-    if command.subject_kind and command.subject_id:
-        subject = subjects.load(session, command.subject_kind, command.subject_id)
-        if subject.archived or _planned_from_another_rule(session, subject, command):
-            # The call was planned from a status the subject no longer holds, or from a call
-            # rule of its status edited since (the scheduler re-plans from the new one).
-            log.info("call due for a changed subject: no task", extra={"key": command.key})
-            return None
-    assignee = responsible(session, command.assignee_id, "assignee_id")
-    due_at, planned_at = command.due_at, None
-    if command.kind == "call":
-        # A call due at 09:00 may be made all that working day: overdue only after it.
-        planned_at = due_at
-        calendar, tz = calendar_of(session, assignee, settings)
-        due_at = end_of_working_day(calendar, planned_at, tz)
-    task = Task(
-        key=command.key,
-        kind=command.kind,
-        title=command.title
-        or rules.title_for(command.kind, subject.name if subject else None, assignee.locale),
-        assignee_id=command.assignee_id,
-        subject_kind=command.subject_kind,
-        subject_id=command.subject_id,
-        plan_id=command.plan_id,
-        planned_at=planned_at,
-        due_at=due_at,
-        details=details(session, subject, command.subject_kind) if subject else {},
-    )
-    if command.plan_revision is not None:
-        calls.mark_due(session, command.plan_id, command.plan_revision)
-    return open_task(session, task)
-
-
-def _planned_from_another_rule(
-    session: Session, subject: Lead | Counterparty, command: CreateTask
-) -> bool:
-    if command.status_id is None:
-        return False
-    if subject.status_id != command.status_id:
-        return True
-    if command.status_version is None:
-        return False
-    status = session.get(InteractionStatus, command.status_id)
-    return status is not None and status.version > command.status_version
 
 
 def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
@@ -114,35 +58,53 @@ def create_task(session: Session, actor: Actor, fields: dict[str, Any]) -> Task:
 
 def open_task(session: Session, task: Task) -> Task:
     """Save a new task, tell its assignee, and publish ``TaskCreated``."""
-    task.title = rules.fitted(task.title)
-    session.add(task)
-    session.flush()
-    recorder.task_opened(session, task)
-    assignee = session.get(Employee, task.assignee_id)
-    inbox.tell(
-        session,
-        f"task:{task.id}",
-        assignee,
-        _("New task: {title}"),
-        task_id=task.id,
-        title=task.title,
-    )
-    outbox.record(
-        session,
-        "task",
-        task.id,
-        TaskCreated(
-            task_id=task.id,
-            kind=task.kind,
-            title=task.title,
-            assignee_id=task.assignee_id,
-            subject_kind=task.subject_kind,
-            subject_id=task.subject_id,
-            due_at=task.due_at,
-            plan_id=task.plan_id,
-        ),
-    )
+    open_tasks(session, [task])
     return task
+
+
+def open_tasks(session: Session, tasks: list[Task]) -> None:
+    """:func:`open_task` for many tasks, with a statement per table for all of them."""
+    for task in tasks:
+        task.title = rules.fitted(task.title)
+    session.add_all(tasks)
+    session.flush()
+    # In the order of the assignees' days: two workers' groups that count calls on the same
+    # days then take those rows in one order, and never wait for each other in a cycle.
+    for task in sorted(tasks, key=lambda t: (t.assignee_id, t.planned_at or t.due_at, t.id)):
+        recorder.task_opened(session, task)
+    inbox.tell_many(
+        session,
+        [
+            (
+                f"task:{task.id}",
+                session.get_one(Employee, task.assignee_id),
+                _("New task: {title}"),
+                task.id,
+                {"title": task.title},
+            )
+            for task in tasks
+        ],
+    )
+    outbox.record_many(
+        session,
+        [
+            outbox.row_values(
+                "task",
+                task.id,
+                TaskCreated(
+                    task_id=task.id,
+                    kind=task.kind,
+                    title=task.title,
+                    assignee_id=task.assignee_id,
+                    subject_kind=task.subject_kind,
+                    subject_id=task.subject_id,
+                    due_at=task.due_at,
+                    plan_id=task.plan_id,
+                ),
+            )
+            for task in tasks
+        ],
+    )
 
 
 def finish(
@@ -171,23 +133,37 @@ def finish(
 
 def details(session: Session, subject: Lead | Counterparty, kind: str) -> dict[str, Any]:
     """The contacts and last interactions a manager needs at hand for the call."""
-    if isinstance(subject, Lead):  # kind "lead"
-        contacts = [
-            {"name": subject.contact_name, "phones": subject.phones, "emails": subject.emails}
-        ]
-    else:
-        contacts = [
-            {"name": c.name, "job_title": c.job_title, "phones": c.phones, "emails": c.emails}
-            for c in list_contacts(session, subject.partner_id)
-        ]
+    contacts = [] if isinstance(subject, Lead) else list_contacts(session, subject.partner_id)
     last = session.scalars(
         select(Interaction)
         .where(Interaction.subject_kind == kind, Interaction.subject_id == subject.id)
         .order_by(Interaction.id.desc())
-        .limit(5)
+        .limit(LAST_INTERACTIONS)
     )
+    return details_of(subject, contacts, last)
+
+
+# How many of a subject's latest interactions a call task shows.
+LAST_INTERACTIONS = 5
+
+
+def details_of(
+    subject: Lead | Counterparty, contacts: Iterable[ContactPerson], last: Iterable[Any]
+) -> dict[str, Any]:
+    """A task's details from the subject, its partner's contact persons (a counterparty's)
+    and its last interactions, newest first (rows with ``kind``, ``topic``, ``outcome``,
+    ``content`` and ``ended_at``)."""
+    if isinstance(subject, Lead):  # kind "lead"
+        people = [
+            {"name": subject.contact_name, "phones": subject.phones, "emails": subject.emails}
+        ]
+    else:
+        people = [
+            {"name": c.name, "job_title": c.job_title, "phones": c.phones, "emails": c.emails}
+            for c in contacts
+        ]
     return {
-        "contacts": contacts,
+        "contacts": people,
         "last_interactions": [
             {
                 "kind": i.kind,

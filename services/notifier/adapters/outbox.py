@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.notifier.adapters.orm import OutboxMessage
 from shared import outbox
 from shared.messages import Message
+from shared.outbox import row_values as row_values  # the rows of record_many
 
 Relay = partial(outbox.Relay, model=OutboxMessage)
 
@@ -28,3 +29,9 @@ def record(
     return outbox.record(
         session, OutboxMessage, aggregate, aggregate_id, message, queue=queue, **kwargs
     )
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add messages to the notifier's outbox in one statement, in the caller's transaction; each
+    row as :func:`row_values` makes it."""
+    outbox.record_many(session, OutboxMessage, rows)

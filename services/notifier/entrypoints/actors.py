@@ -10,7 +10,7 @@ from functools import partial
 
 from services.notifier.adapters.orm import InboxMessage
 from services.notifier.handlers import calls, directory, escalation, reminders, routines
-from shared.consumer import Handler
+from shared.consumer import BatchHandler, Handler
 from shared.contracts import NOTIFIER
 from shared.worker import Worker
 
@@ -29,11 +29,15 @@ HANDLERS: dict[str, Handler] = {
     "RunRoutine": partial(routines.run_routine, settings=settings),
 }
 
+# Due calls come by the hundred a second: they share transactions (shared/group_commit.py),
+# in a statement per table for the due calls a transaction holds.
+BATCHES: dict[str, BatchHandler] = {"CallDue": partial(calls.calls_due, settings=settings)}
+
 # NoAssignee is retried on purpose: the employee directory may still be arriving.
-# Due calls come by the hundred a second: they share transactions (shared/group_commit.py).
 handle_message = worker.consumer(
     HANDLERS,
     InboxMessage,
     permanent=(routines.UnknownRoutine,),
-    grouped=frozenset({"CallDue"}),
+    grouped=frozenset(BATCHES),
+    batches=BATCHES,
 )

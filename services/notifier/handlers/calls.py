@@ -19,9 +19,10 @@ from services.notifier.domain.assignment import (
     rotation_departments,
     takes_calls_directly,
 )
+from services.notifier.domain.directory import Person
 from shared import config
 from shared.contracts import CRM
-from shared.db import utcnow
+from shared.db import any_of, table_of, utcnow
 from shared.messages import CallDue, CreateTask
 from shared.publisher import derived_id
 
@@ -36,6 +37,13 @@ class AssignedConcurrently(Exception):
     """Another delivery of the same due call won the race; retried, the retry finds it done."""
 
 
+# Built once, with the keys given at execution: on the calling loop's path a statement's
+# construction cost more than its execution.
+_ASSIGNED = select(CallAssignment.key).where(any_of(CallAssignment.key, "keys"))
+_assignments = table_of(CallAssignment)
+_ASSIGN = insert(_assignments).on_conflict_do_nothing().returning(_assignments.c.key)
+
+
 def call_key(plan_id: int, due_at) -> str:
     """The idempotency key of one due call: its plan and due time (in UTC)."""
     return f"call:{plan_id}:{due_at.astimezone(UTC).isoformat()}"
@@ -45,26 +53,56 @@ def call_due(
     session: Session, env: dict[str, Any], due: CallDue, *, settings: config.Settings
 ) -> None:
     """CallDue: a task "Call <subject>" for the responsible manager or the next in turn."""
-    key = call_key(due.plan_id, due.due_at)
+    calls_due(session, [due], settings=settings)
+
+
+def calls_due(session: Session, dues: list[CallDue], *, settings: config.Settings) -> None:
+    """:func:`call_due` for many due calls, as if one after the other, with a statement per
+    table for them all (the calling loop's due calls come by the hundred a second).
+
+    Raises:
+      NoAssignee: a call has no manager to take it yet.
+      AssignedConcurrently: another delivery of a call assigned it meanwhile.
+    """
+    keys = sorted({call_key(due.plan_id, due.due_at) for due in dues})
     # Same call, other message id (a re-emitted due call): the first decision stands.
-    if session.get(CallAssignment, key) is not None:
-        log.info("call already assigned", extra={"key": key})
-        return
-    assignment = assign(session, due.responsible_id, settings.notifier_default_department)
-    created = session.execute(
-        insert(CallAssignment)
-        .values(
-            key=key,
-            plan_id=due.plan_id,
-            due_at=due.due_at,
-            assignee_id=assignment.assignee_id,
-            rotation=assignment.rotation,
+    assigned = set(session.scalars(_ASSIGNED, {"keys": keys}))
+    known = directory.people(session, [due.responsible_id for due in dues])
+    fresh: list[tuple[str, CallDue, Assignment]] = []
+    for due in dues:
+        key = call_key(due.plan_id, due.due_at)
+        if key in assigned:
+            log.info("call already assigned", extra={"key": key})
+            continue
+        assigned.add(key)
+        responsible = known.get(due.responsible_id) if due.responsible_id else None
+        assignment = assign(
+            session, due.responsible_id, responsible, settings.notifier_default_department
         )
-        .on_conflict_do_nothing()
-        .returning(CallAssignment.key)
-    ).first()
-    if created is None:
-        raise AssignedConcurrently(key)
+        fresh.append((key, due, assignment))
+    if not fresh:
+        return
+    rows = [
+        {
+            "key": key,
+            "plan_id": due.plan_id,
+            "due_at": due.due_at,
+            "assignee_id": assignment.assignee_id,
+            "rotation": assignment.rotation,
+        }
+        for key, due, assignment in fresh
+    ]
+    created = set(session.scalars(_ASSIGN, rows))
+    if len(created) < len(rows):
+        raise AssignedConcurrently(", ".join(key for key, _, _ in fresh if key not in created))
+    outbox.record_many(session, [_create_task(key, due, a) for key, due, a in fresh])
+    for key, _, assignment in fresh:
+        log.info("call assigned", extra={"key": key, "assignee_id": assignment.assignee_id})
+
+
+def _create_task(key: str, due: CallDue, assignment: Assignment) -> dict[str, Any]:
+    """The outbox row of the call's CreateTask, with an id the key derives (a resent one is
+    the same message)."""
     task = CreateTask(
         key=key,
         kind="call",
@@ -78,20 +116,23 @@ def call_due(
         status_version=due.status_version,
         plan_revision=due.revision,
     )
-    outbox.record(
-        session,
+    return outbox.row_values(
         "call_plan",
         due.plan_id,
         task,
         queue=CRM,
         message_id=derived_id(task.contract.type, key),
     )
-    log.info("call assigned", extra={"key": key, "assignee_id": assignment.assignee_id})
 
 
-def assign(session: Session, responsible_id: int | None, default_department: str) -> Assignment:
-    """The responsible manager if active, else the next active manager in turn."""
-    responsible = directory.find(session, responsible_id)
+def assign(
+    session: Session,
+    responsible_id: int | None,
+    responsible: Person | None,
+    default_department: str,
+) -> Assignment:
+    """The responsible manager if active, else the next active manager in turn; ``responsible``
+    is the directory's entry of ``responsible_id`` (None: it has none)."""
     if takes_calls_directly(responsible):
         return Assignment(responsible.id)
     for department in rotation_departments(responsible, default_department):

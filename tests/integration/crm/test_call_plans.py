@@ -292,7 +292,7 @@ def test_a_due_call_given_in_turn_shows_in_that_managers_list(panel, sessions):
 
 
 def run_create_task(sessions, *, plan_id, subject_id, assignee_id):
-    from services.crm.handlers.tasks import create_from_command
+    from services.crm.handlers.task_commands import create_from_command
 
     _env, command = read(
         envelope(

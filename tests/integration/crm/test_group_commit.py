@@ -4,21 +4,21 @@ had been applied alone: one task per call, and a call that cannot be made fails 
 from __future__ import annotations
 
 import json
-import threading
+import logging
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from services.crm.adapters.orm import CallPlanView, OutboxMessage
 from services.crm.adapters.work import Notification, Task
 from services.crm.domain.errors import NotFound
-from shared.consumer import consume
 from shared.contracts import CRM, envelope
 from shared.db import utcnow
 from shared.deadletter import REASON_HEADER
-from shared.group_commit import GroupCommit
 from shared.publisher import to_queue
-from tests.helpers import eventually, running_worker
+from tests.helpers import consumed_in_one_group, eventually, running_worker
 from tests.integration.crm.support import created
 
 
@@ -30,7 +30,7 @@ def leads(manager):
     ]
 
 
-def create_task(plan_id: int, subject_id: int, assignee_id: int) -> dict:
+def create_task(plan_id: int, subject_id: int, assignee_id: int, **data) -> dict:
     """A CreateTask envelope as received from the broker (JSON)."""
     due_at = (utcnow() - timedelta(minutes=1)).isoformat()
     data = {
@@ -41,44 +41,30 @@ def create_task(plan_id: int, subject_id: int, assignee_id: int) -> dict:
         "subject_id": subject_id,
         "due_at": due_at,
         "plan_id": plan_id,
+        **data,
     }
-    return json.loads(json.dumps(envelope("CreateTask", data), default=str))
+    return received(envelope("CreateTask", data))
+
+
+def received(env: dict) -> dict:
+    """An envelope as a consumer receives it: through JSON."""
+    return json.loads(json.dumps(env, default=str))
+
+
+def in_one_group(sessions, *messages: dict) -> dict[str, BaseException]:
+    from services.crm.adapters.orm import InboxMessage
+    from services.crm.entrypoints.actors import BATCHES, HANDLERS
+
+    return consumed_in_one_group(sessions, InboxMessage, HANDLERS, BATCHES, list(messages))
 
 
 def test_a_batch_with_a_redelivered_call_and_one_for_a_missing_lead_makes_one_task_per_call(
     sessions, manager, leads
 ):
-    from services.crm.adapters.orm import InboxMessage
-    from services.crm.entrypoints.actors import HANDLERS
-
-    group = GroupCommit(sessions)
     first, *others = [create_task(n, lead, manager.id) for n, lead in enumerate(leads, 1)]
-    redelivered = others[0]
     missing = create_task(99, 10_000, manager.id)
-    # The first call's thread leads: it holds its transaction until the others wait behind it,
-    # so that they share the next one.
-    behind = 1 + len(others) + 1
 
-    def held(session, env, command):
-        eventually(lambda: group.waiting() >= behind)
-        return HANDLERS["CreateTask"](session, env, command)
-
-    errors: dict[str, BaseException] = {}
-
-    def deliver(message: dict, handlers=HANDLERS) -> None:
-        try:
-            consume(message, handlers, sessions, InboxMessage, group=group)
-        except Exception as exc:
-            errors[message["message_id"]] = exc
-
-    threads = [threading.Thread(target=deliver, args=(first, {"CreateTask": held}))]
-    threads += [
-        threading.Thread(target=deliver, args=(m,)) for m in (*others, redelivered, missing)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_one_group(sessions, first, *others, others[0], missing)
 
     assert list(errors) == [missing["message_id"]]
     assert isinstance(errors[missing["message_id"]], NotFound)
@@ -87,6 +73,89 @@ def test_a_batch_with_a_redelivered_call_and_one_for_a_missing_lead_makes_one_ta
         told = session.scalar(select(func.count()).where(Notification.task_id.is_not(None)))
     assert subjects == sorted(leads)
     assert told == len(leads)
+
+
+def test_a_batch_applied_as_a_whole_makes_one_task_a_notice_and_an_event_per_call(
+    sessions, manager, leads, caplog
+):
+    """Redelivered, re-sent under another id or made before: a call is one task, whichever
+    way its batch meets it; and its plan shows the due revision."""
+    made_before, first, second = [
+        create_task(n, lead, manager.id, plan_revision=2) for n, lead in enumerate(leads, 1)
+    ]
+    for n in (1, 2, 3):
+        plan(sessions, n, leads[n - 1], manager.id, revision=1)
+    assert in_one_group(sessions, made_before, made_before) == {}
+    resent = received({**second, "message_id": str(uuid.uuid4())})  # the same key
+
+    with caplog.at_level(logging.INFO, logger="shared.group_commit"):
+        errors = in_one_group(sessions, first, second, second, resent, made_before)
+
+    assert errors == {}
+    assert "batch rolled back" not in caplog.text  # the batch form made them, not the fallback
+    with sessions() as session:
+        tasks = session.scalars(select(Task).order_by(Task.subject_id)).all()
+        told = session.scalars(
+            select(Notification.task_id)
+            .where(Notification.task_id.is_not(None))
+            .order_by(Notification.task_id)
+        )
+        events = session.scalars(
+            select(OutboxMessage.aggregate_id).where(OutboxMessage.type == "TaskCreated")
+        )
+        plans = session.execute(
+            select(CallPlanView.plan_id, CallPlanView.state, CallPlanView.revision).order_by(
+                CallPlanView.plan_id
+            )
+        )
+        assert [t.subject_id for t in tasks] == sorted(leads)
+        assert list(told) == [t.id for t in tasks]
+        assert sorted(map(int, events)) == [t.id for t in tasks]
+        assert [tuple(p) for p in plans] == [(1, "due", 2), (2, "due", 2), (3, "due", 2)]
+    assert all(t.planned_at is not None and t.due_at >= t.planned_at for t in tasks)
+
+
+def test_a_batch_of_plan_revisions_keeps_the_newest_of_each_plan(sessions, manager, leads):
+    revisions = [(1, 2), (1, 4), (2, 1), (1, 3), (1, 4)]
+    messages = [
+        received(envelope("CallPlanned", plan_data(plan_id, leads[0], manager.id, revision=rev)))
+        for plan_id, rev in revisions
+    ]
+    assert in_one_group(sessions, *messages) == {}
+    assert in_one_group(sessions, messages[0]) == {}  # an older one, later
+    with sessions() as session:
+        plans = session.execute(select(CallPlanView.plan_id, CallPlanView.revision))
+        assert sorted(tuple(p) for p in plans) == [(1, 4), (2, 1)]
+
+
+def test_a_batch_of_in_app_deliveries_puts_one_notification_per_key(sessions, manager):
+    def deliver(key: str) -> dict:
+        data = {"key": key, "recipient_id": manager.id, "text": f"Reminder {key}"}
+        return received(envelope("DeliverInApp", data))
+
+    first, again = deliver("reminder:1"), deliver("reminder:1")
+    assert in_one_group(sessions, first, deliver("reminder:2"), again, first) == {}
+    with sessions() as session:
+        keys = session.scalars(select(Notification.key).order_by(Notification.key)).all()
+    assert keys == ["reminder:1", "reminder:2"]
+
+
+def plan(sessions, plan_id: int, lead_id: int, manager_id: int, revision: int) -> None:
+    message = received(envelope("CallPlanned", plan_data(plan_id, lead_id, manager_id, revision)))
+    assert in_one_group(sessions, message) == {}
+
+
+def plan_data(plan_id: int, lead_id: int, manager_id: int, revision: int) -> dict:
+    return {
+        "plan_id": plan_id,
+        "subject_kind": "lead",
+        "subject_id": lead_id,
+        "responsible_id": manager_id,
+        "status_id": 1,
+        "next_call_at": utcnow().isoformat(),
+        "state": "planned",
+        "revision": revision,
+    }
 
 
 def test_the_worker_dead_letters_a_call_for_a_missing_lead_and_makes_the_others(

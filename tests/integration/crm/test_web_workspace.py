@@ -10,7 +10,7 @@ import pytest
 from services.crm.adapters.orm import Employee, Lead
 from services.crm.handlers import calls
 from services.crm.handlers.accounts import actor_of, invite
-from services.crm.handlers.tasks import create_from_command
+from services.crm.handlers.task_commands import create_from_command
 from shared import config
 from shared.db import transaction, utcnow
 from shared.messages import CallPlanned, CreateTask

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 
+from services.notifier.handlers.calls import NoAssignee
+from shared.contracts import envelope
 from shared.publisher import derived_id
+from tests.helpers import consumed_in_one_group
 from tests.integration.notifier.conftest import employee
 
 DUE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -106,3 +111,43 @@ def test_the_call_task_carries_the_plans_due_revision_for_the_calls_panel(notifi
     notifier.settle()
     [row] = notifier.outbox("CreateTask")
     assert row.data["plan_revision"] == 4
+
+
+def in_one_group(sessions, *envelopes: dict) -> dict[str, BaseException]:
+    from services.notifier.adapters.orm import InboxMessage
+    from services.notifier.entrypoints.actors import BATCHES, HANDLERS
+
+    messages = [json.loads(json.dumps(env)) for env in envelopes]  # as received
+    return consumed_in_one_group(sessions, InboxMessage, HANDLERS, BATCHES, messages)
+
+
+def test_a_group_of_due_calls_gives_each_call_one_task_whichever_way_it_comes_again(
+    notifier, sessions, caplog
+):
+    notifier.employees(employee(11), employee(12))
+    assigned_before = notifier.send("CallDue", call_due(3, 11))
+    notifier.settle()
+    first, second = envelope("CallDue", call_due(1, 11)), envelope("CallDue", call_due(2, 12))
+    reemitted = envelope("CallDue", call_due(2, 12))  # the same call under another id
+
+    with caplog.at_level(logging.INFO, logger="shared.group_commit"):
+        errors = in_one_group(sessions, first, second, second, reemitted, assigned_before)
+
+    assert errors == {}
+    assert "batch rolled back" not in caplog.text  # the batch form assigned them
+    tasks = {row.data["plan_id"]: row.data["assignee_id"] for row in notifier.outbox("CreateTask")}
+    assert len(notifier.outbox("CreateTask")) == 3
+    assert tasks == {1: 11, 2: 12, 3: 11}
+
+
+def test_a_due_call_nobody_can_take_fails_alone_in_its_group(notifier, sessions):
+    # Heads take their own subjects' calls; nobody takes the calls of someone unknown.
+    notifier.employees(employee(11, role="head_of_sales"), employee(12, role="head_of_sales"))
+    first, second = envelope("CallDue", call_due(1, 11)), envelope("CallDue", call_due(2, 12))
+    nobody = envelope("CallDue", call_due(4, responsible_id=999))
+
+    errors = in_one_group(sessions, first, nobody, second)
+
+    assert list(errors) == [nobody["message_id"]]
+    assert isinstance(errors[nobody["message_id"]], NoAssignee)
+    assert assignees(notifier) == [11, 12]
