@@ -68,10 +68,7 @@ def open_tasks(session: Session, tasks: list[Task]) -> None:
         task.title = rules.fitted(task.title)
     session.add_all(tasks)
     session.flush()
-    # In the order of the assignees' days: two workers' groups that count calls on the same
-    # days then take those rows in one order, and never wait for each other in a cycle.
-    for task in sorted(tasks, key=lambda t: (t.assignee_id, t.planned_at or t.due_at, t.id)):
-        recorder.task_opened(session, task)
+    recorder.tasks_opened(session, tasks)
     inbox.tell_many(
         session,
         [

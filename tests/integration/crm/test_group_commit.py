@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from services.crm.adapters.orm import CallPlanView, OutboxMessage
 from services.crm.adapters.work import Notification, Task
+from services.crm.analytics.adapters.tables import ManagerDay
 from services.crm.domain.errors import NotFound
 from shared.contracts import CRM, envelope
 from shared.db import utcnow
@@ -112,6 +113,9 @@ def test_a_batch_applied_as_a_whole_makes_one_task_a_notice_and_an_event_per_cal
         assert list(told) == [t.id for t in tasks]
         assert sorted(map(int, events)) == [t.id for t in tasks]
         assert [tuple(p) for p in plans] == [(1, "due", 2), (2, "due", 2), (3, "due", 2)]
+        # The managers' report counts each call planned once, the batch's two in one statement.
+        planned = session.scalar(select(func.sum(ManagerDay.planned_calls)))
+        assert planned == len(leads)
     assert all(t.planned_at is not None and t.due_at >= t.planned_at for t in tasks)
 
 
