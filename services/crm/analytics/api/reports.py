@@ -15,6 +15,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.crm.analytics.adapters import bcg_svg
@@ -32,6 +33,9 @@ blp = Blueprint(
     description="Sales reports: JSON, CSV (Accept: text/csv or ?format=csv), SVG charts",
 )
 Chart = Callable[[dict[str, Any]], str]
+# A report sorts and ranks up to every customer at once (50,000 at a million orders): in the
+# server's default 4 MB those sorts spill to disk, a third of the RFM report's time.
+WORK_MEM = text("SET LOCAL work_mem = '32MB'")
 PATHS: list[str] = []  # every report served, in the order registered
 
 
@@ -68,6 +72,7 @@ def route(
         if fmt != "json" and "page" in args:
             args["page"] = None  # an export holds every row
         with unit_of_work() as session:
+            session.execute(WORK_MEM)
             result = handler(session, _filters(session, args), **args)
         if fmt == "csv":
             return respond.csv(path, columns() if callable(columns) else columns, result)
