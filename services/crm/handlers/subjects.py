@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, cast, overload
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from services.crm.adapters.orm import (
     Lead,
     StatusAssignment,
 )
+from services.crm.domain.errors import NotFound
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import (
     StatusRule,
@@ -25,7 +26,7 @@ from services.crm.domain.statuses import (
 )
 from services.crm.handlers import inbox, ownership
 from services.crm.handlers.calendar import calendar_of
-from services.crm.handlers.common import get, paginate, referenced, responsible
+from services.crm.handlers.common import INT_MAX, get, paginate, referenced, responsible
 from shared.calendar import due_after
 from shared.config import Settings
 from shared.i18n import _
@@ -71,13 +72,35 @@ def load_for_change(
     session: Session, kind: str, subject_id: int, actor: Actor | None = None
 ) -> Lead | Counterparty:
     """Load and lock a subject about to change, refused unless ``actor`` may change it (None:
-    another system, or a caller that applied the rule); a converted lead no longer changes.
+    another system, or a caller that applied the rule); a converted lead no longer changes."""
+    return load_with_manager(session, kind, subject_id, actor)[0]
 
-    Locked first, so the ownership rule reads the row already loaded instead of again."""
-    subject = load(session, kind, subject_id, lock=True)
+
+def load_with_manager(
+    session: Session, kind: str, subject_id: int, actor: Actor | None = None
+) -> tuple[Lead | Counterparty, Employee | None]:
+    """:func:`load_for_change`, and the subject's responsible manager.
+
+    One query locks the subject and reads its manager: the ownership rule then finds both
+    in the session instead of asking again, as long as the caller holds the manager (the
+    session keeps only the objects someone refers to)."""
+    model = MODELS[kind]
+    if not 0 < subject_id <= INT_MAX:
+        raise NotFound(kind, subject_id)
+    row = session.execute(
+        select(model, Employee)
+        .outerjoin(Employee, Employee.id == model.responsible_id)
+        .where(model.id == subject_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(kind, subject_id)
+    # The model is one of two classes, which the checker types only as their base.
+    subject, manager = cast(tuple[Lead | Counterparty, Employee | None], row.tuple())
     ownership.require_change_of(session, actor, kind, subject.id)
     check_not_converted(getattr(subject, "counterparty_id", None) is not None, subject.id)
-    return subject
+    return subject, manager
 
 
 def successor(session: Session, kind: str, subject_id: int) -> tuple[str, int]:
@@ -246,7 +269,9 @@ def assign_status(
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
-    subject = load_for_change(session, kind, subject_id, None if owner_checked else actor)
+    subject, manager = load_with_manager(
+        session, kind, subject_id, None if owner_checked else actor
+    )
     status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
     check_assignable(rule_of(status), kind)
     if is_reassignment(subject.status_id, status.id):
@@ -263,7 +288,6 @@ def assign_status(
     session.flush()
     subject.status_id = status.id
     subject.status_assigned_at = entry.assigned_at
-    manager = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
     outbox.record(
         session,
         kind,
