@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     create_engine,
+    event,
     func,
     make_url,
     select,
@@ -26,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import URL, CursorResult, Engine, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 # Stable constraint names, so Alembic migrations can refer to them.
@@ -58,16 +62,58 @@ def metadata_for(schema: str) -> MetaData:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine with a pool sized for a worker process and pre-ping on checkout.
+    """An engine with a pool sized for a worker process that checks a connection before use.
+
+    A connection is pinged on checkout only when it may have died: idle for longer than
+    ``PING_AFTER_IDLE_SECONDS``, or the server has written to it while it sat in the pool
+    (a terminated backend or a shutting-down server says so, then closes it). One taken
+    back a moment ago is not: a ping on every checkout (``pool_pre_ping``) is one more
+    round trip on every request and every message.
 
     Parameters:
       url: SQLAlchemy URL (``postgresql+psycopg://...``).
       kwargs: passed on to :func:`sqlalchemy.create_engine`.
     """
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_suspect(engine)
+    return engine
+
+
+# How long a connection may sit in the pool and still be trusted without a ping: less than
+# any firewall or proxy takes to drop an idle connection without a word.
+PING_AFTER_IDLE_SECONDS = 10.0
+_RETURNED_AT = "shared.db.returned_at"
+
+
+def _ping_when_suspect(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned_at = record.info.pop(_RETURNED_AT, None)
+        if returned_at is None:
+            return  # connected for this checkout
+        idle = time.monotonic() - returned_at
+        if idle < PING_AFTER_IDLE_SECONDS and not _spoken_to(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"connection failed its ping: {exc}") from exc
+
+
+def _spoken_to(dbapi_connection: Any) -> bool:
+    """Whether an idle connection has input waiting: nothing is asked of the server between
+    transactions, so anything it sent (a termination notice, a closed socket) is news."""
+    try:
+        return bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+    except (OSError, ValueError, dbapi_connection.Error):
+        return True  # closed already: the ping fails and the pool replaces it
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -66,7 +66,7 @@ def company_calendar(session: Session, settings: Settings) -> CompanyCalendar:
     never labels older rows), the day (the snapshot keeps a year of holidays back from
     today) and the configured defaults.
     """
-    revision = session.scalar(select(CalendarRevision.revision).where(CalendarRevision.id == 1))
+    revision = session.scalar(_REVISION)
     key = (
         revision,
         utcnow().date(),
@@ -81,6 +81,9 @@ def company_calendar(session: Session, settings: Settings) -> CompanyCalendar:
         _built[key] = built
     return built
 
+
+# Read on every call task and status assignment: built once.
+_REVISION = select(CalendarRevision.revision).where(CalendarRevision.id == 1)
 
 # The calendar company_calendar built last, by its key (one entry).
 _built: dict[tuple, CompanyCalendar] = {}

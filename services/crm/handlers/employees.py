@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -29,15 +29,22 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Built once: every API request runs it, and a statement used again skips its construction
+# and its cache key.
+_BY_TOKEN = (
+    select(Employee.id, Employee.role, Employee.department)
+    .join(ApiToken, ApiToken.employee_id == Employee.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        Employee.active,
+    )
+)
+
+
 def authenticate(session: Session, token: str) -> Actor | None:
     """The active employee a bearer token belongs to, or None."""
-    row = session.execute(
-        select(Employee.id, Employee.role, Employee.department)
-        .join(ApiToken, ApiToken.employee_id == Employee.id)
-        .where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), Employee.active
-        )
-    ).first()
+    row = session.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     return Actor(row.id, Role(row.role), row.department) if row else None
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal, NamedTuple, overload
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.crm.adapters import outbox
@@ -16,6 +17,7 @@ from services.crm.adapters.orm import (
     Lead,
     StatusAssignment,
 )
+from services.crm.domain.errors import Invalid, NotFound
 from services.crm.domain.roles import Actor, Permission
 from services.crm.domain.statuses import (
     StatusRule,
@@ -25,9 +27,10 @@ from services.crm.domain.statuses import (
 )
 from services.crm.handlers import inbox, ownership
 from services.crm.handlers.calendar import calendar_of
-from services.crm.handlers.common import get, paginate, referenced, responsible
+from services.crm.handlers.common import INT_MAX, get, paginate, responsible
 from shared.calendar import due_after
 from shared.config import Settings
+from shared.db import table_of
 from shared.i18n import _
 from shared.messages import (
     AssignStatus,
@@ -71,13 +74,64 @@ def load_for_change(
     session: Session, kind: str, subject_id: int, actor: Actor | None = None
 ) -> Lead | Counterparty:
     """Load and lock a subject about to change, refused unless ``actor`` may change it (None:
-    another system, or a caller that applied the rule); a converted lead no longer changes.
+    another system, or a caller that applied the rule); a converted lead no longer changes."""
+    return load_with_manager(session, kind, subject_id, actor).subject
 
-    Locked first, so the ownership rule reads the row already loaded instead of again."""
-    subject = load(session, kind, subject_id, lock=True)
-    ownership.require_change_of(session, actor, kind, subject.id)
-    check_not_converted(getattr(subject, "counterparty_id", None) is not None, subject.id)
-    return subject
+
+class Changing(NamedTuple):
+    """A subject locked for a change, its responsible manager, the status asked for."""
+
+    subject: Lead | Counterparty
+    manager: Employee | None
+    status: InteractionStatus | None = None
+
+
+def load_with_manager(
+    session: Session,
+    kind: str,
+    subject_id: int,
+    actor: Actor | None = None,
+    *,
+    status_id: int | None = None,
+) -> Changing:
+    """:func:`load_for_change`, with the subject's responsible manager and, given
+    ``status_id``, that interaction status (None if there is none).
+
+    One query locks the subject and reads the others: the ownership rule then finds the
+    subject and its manager in the session instead of asking again, as long as the caller
+    holds the manager (the session keeps only the objects someone refers to)."""
+    if not 0 < subject_id <= INT_MAX:
+        raise NotFound(kind, subject_id)
+    status_id = status_id if status_id is None or 0 < status_id <= INT_MAX else 0
+    row = session.execute(
+        _locking(kind, with_status=status_id is not None),
+        {"subject_id": subject_id, "status_id": status_id},
+    ).first()
+    if row is None:
+        raise NotFound(kind, subject_id)
+    found = Changing(*row.tuple())
+    ownership.require_change_of(session, actor, kind, found.subject.id)
+    converted = getattr(found.subject, "counterparty_id", None) is not None
+    check_not_converted(converted, found.subject.id)
+    return found
+
+
+@cache
+def _locking(kind: str, *, with_status: bool) -> Select:
+    """The query of :func:`load_with_manager`, built once: a statement used again skips
+    its construction and its cache key, a good part of a short request's time."""
+    model = MODELS[kind]
+    entities: list[Any] = [model, Employee]
+    stmt = select(*entities).outerjoin(Employee, Employee.id == model.responsible_id)
+    if with_status:
+        stmt = stmt.add_columns(InteractionStatus).outerjoin(
+            InteractionStatus, InteractionStatus.id == bindparam("status_id")
+        )
+    return (
+        stmt.where(model.id == bindparam("subject_id"))
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    )
 
 
 def successor(session: Session, kind: str, subject_id: int) -> tuple[str, int]:
@@ -216,6 +270,10 @@ def assign_status_command(
     )
 
 
+# A plain INSERT, built once: the history row is written and never read back as an object.
+_RECORD_ASSIGNMENT = insert(table_of(StatusAssignment)).returning(*table_of(StatusAssignment).c)
+
+
 class Assigned(NamedTuple):
     """A status assignment's answer: the subject, whether it changed, its next planned call."""
 
@@ -246,24 +304,27 @@ def assign_status(
     """
     if actor is not None:
         actor.require(Permission.ASSIGN_STATUSES)
-    subject = load_for_change(session, kind, subject_id, None if owner_checked else actor)
-    status = referenced(session, InteractionStatus, status_id, "status_id", "interaction status")
+    subject, manager, status = load_with_manager(
+        session, kind, subject_id, None if owner_checked else actor, status_id=status_id
+    )
+    if status is None:
+        raise Invalid("status_id", f"no interaction status with id {status_id}")
     check_assignable(rule_of(status), kind)
     if is_reassignment(subject.status_id, status.id):
         return Assigned(subject, False)
-    entry = StatusAssignment(
-        subject_kind=kind,
-        subject_id=subject.id,
-        from_status_id=subject.status_id,
-        to_status_id=status.id,
-        assigned_by_id=actor.id if actor else None,
-        reason=reason,
-    )
-    session.add(entry)
-    session.flush()
+    entry = session.execute(
+        _RECORD_ASSIGNMENT,
+        {
+            "subject_kind": kind,
+            "subject_id": subject.id,
+            "from_status_id": subject.status_id,
+            "to_status_id": status.id,
+            "assigned_by_id": actor.id if actor else None,
+            "reason": reason,
+        },
+    ).one()
     subject.status_id = status.id
     subject.status_assigned_at = entry.assigned_at
-    manager = session.get(Employee, subject.responsible_id) if subject.responsible_id else None
     outbox.record(
         session,
         kind,
@@ -289,7 +350,13 @@ def assign_status(
     next_call_at = None
     if status.generate_calls:
         next_call_at = _plan_call(
-            session, kind, subject, manager, entry, status.call_interval_days, settings
+            session,
+            subject,
+            manager,
+            entry.id,
+            entry.assigned_at,
+            status.call_interval_days,
+            settings,
         )
     session.flush()
     return Assigned(subject, True, next_call_at)
@@ -297,20 +364,20 @@ def assign_status(
 
 def _plan_call(
     session: Session,
-    kind: str,
     subject: Lead | Counterparty,
     manager: Employee | None,
-    entry: StatusAssignment,
+    assignment_id: int,
+    assigned_at: datetime,
     interval_days: int,
     settings: Settings,
 ) -> datetime:
     """When the new status's call falls due; the responsible manager is told in the inbox."""
     calendar, tz = calendar_of(session, manager, settings)
-    at = due_after(calendar, entry.assigned_at, interval_days, tz)
+    at = due_after(calendar, assigned_at, interval_days, tz)
     if manager is not None:
         inbox.tell(
             session,
-            f"call-planned:{entry.id}",
+            f"call-planned:{assignment_id}",
             manager,
             _("Call with {subject} planned for {when}"),
             subject=subject.name,

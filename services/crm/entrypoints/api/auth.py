@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
-from services.crm.entrypoints.api.context import unit_of_work
+from services.crm.entrypoints.api.context import close_unused, open_for_request
 from services.crm.entrypoints.api.errors import body
 from services.crm.handlers.employees import authenticate
 
@@ -25,11 +25,15 @@ def register(app: Flask, api_blueprints: set[str]) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return _unauthorized("missing bearer token")
-        with unit_of_work() as session:
-            g.actor = authenticate(session, token.strip())
+        # Checked in the transaction the view's unit of work continues (context.py).
+        g.actor = authenticate(open_for_request(), token.strip())
         if g.actor is None:
             return _unauthorized("invalid or revoked token")
         return None
+
+    @app.teardown_request
+    def end_unused_transaction(error):
+        close_unused()
 
 
 def _unauthorized(message: str):
