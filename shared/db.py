@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import select
+import select as fd_select
 import time
 import uuid
 from collections.abc import Iterator
@@ -111,7 +111,7 @@ def _spoken_to(dbapi_connection: Any) -> bool:
     """Whether an idle connection has input waiting: nothing is asked of the server between
     transactions, so anything it sent (a termination notice, a closed socket) is news."""
     try:
-        return bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+        return bool(fd_select.select([dbapi_connection.fileno()], [], [], 0)[0])
     except (OSError, ValueError, dbapi_connection.Error):
         return True  # closed already: the ping fails and the pool replaces it
 
