@@ -78,16 +78,18 @@ def abc_xyz(
       (SELECT count(*) FROM final
        WHERE (CAST(:abc AS text) IS NULL OR abc = :abc)
          AND (CAST(:xyz AS text) IS NULL OR xyz = :xyz)) AS matching,
-      (SELECT json_agg(p) FROM (
+      (SELECT json_agg(p ORDER BY f.revenue DESC, f.counterparty_id)
+       FROM (SELECT * FROM final
+             WHERE (CAST(:abc AS text) IS NULL OR abc = :abc)
+               AND (CAST(:xyz AS text) IS NULL OR xyz = :xyz)
+             ORDER BY revenue DESC, counterparty_id
+             LIMIT :limit OFFSET :offset) f  -- the page first, then only its names
+       JOIN crm.counterparties cp ON cp.id = f.counterparty_id
+       CROSS JOIN LATERAL (
           SELECT f.counterparty_id, cp.name, cp.responsible_id, f.revenue::text AS revenue,
                  f.orders, round(f.share, 6)::float8 AS share,
                  round(f.cumulative_share, 6)::float8 AS cumulative_share, f.abc,
-                 round(f.cv::numeric, 4)::float8 AS cv, f.xyz
-          FROM final f JOIN crm.counterparties cp ON cp.id = f.counterparty_id
-          WHERE (CAST(:abc AS text) IS NULL OR f.abc = :abc)
-            AND (CAST(:xyz AS text) IS NULL OR f.xyz = :xyz)
-          ORDER BY f.revenue DESC, f.counterparty_id
-          LIMIT :limit OFFSET :offset) p) AS page
+                 round(f.cv::numeric, 4)::float8 AS cv, f.xyz) p) AS page
     """
     found = session.execute(text(sql), params).one()
     matrix = [{**cell, "revenue": Decimal(cell["revenue"])} for cell in found.matrix or []]

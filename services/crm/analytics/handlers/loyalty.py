@@ -128,11 +128,13 @@ def rfm(
     params |= {"segment": segment, **page_params(page, page_size)}
     sql += """
     SELECT s.counterparty_id, cp.name, cp.responsible_id, s.recency_days, s.orders,
-           s.revenue, s.r, s.f, s.m, s.segment, count(*) OVER () AS matching
-    FROM segmented s JOIN crm.counterparties cp ON cp.id = s.counterparty_id
-    WHERE CAST(:segment AS text) IS NULL OR s.segment = :segment
+           s.revenue, s.r, s.f, s.m, s.segment, s.matching
+    FROM (SELECT *, count(*) OVER () AS matching FROM segmented
+          WHERE CAST(:segment AS text) IS NULL OR segment = :segment
+          ORDER BY revenue DESC, counterparty_id
+          LIMIT :limit OFFSET :offset) s  -- the page first, then only its names
+    JOIN crm.counterparties cp ON cp.id = s.counterparty_id
     ORDER BY s.revenue DESC, s.counterparty_id
-    LIMIT :limit OFFSET :offset
     """
     return {"filters": filters.echo(), **counted(session.execute(text(sql), params))}
 
