@@ -5,7 +5,7 @@ from __future__ import annotations
 import select as fd_select
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -157,13 +157,7 @@ def first_delivery(
     Returns:
       bool: False when this message was processed before.
     """
-    stmt = (
-        insert(inbox)
-        .values(message_id=uuid.UUID(str(message_id)))
-        .on_conflict_do_nothing()
-        .returning(inbox.message_id)
-    )
-    return session.execute(stmt).first() is not None
+    return bool(first_deliveries(session, inbox, [message_id]))
 
 
 def first_deliveries(
@@ -224,6 +218,17 @@ def any_of(column: Any, name: str) -> ColumnElement[bool]:
     ``name``, for a statement built once (its construction, not the query, is what costs
     on a hot path)."""
     return cast(ColumnElement[bool], column == any_(bindparam(name, type_=ARRAY(column.type))))
+
+
+# The largest PostgreSQL integer, the type of every id: a larger number (say from a URL or a
+# message) names no row and must not reach SQL, where it would fail as out of range.
+INT_MAX = 2**31 - 1
+
+
+def row_ids(ids: Iterable[int | None]) -> list[int]:
+    """The distinct ids among ``ids`` that can name a row, in order (none, 0 and ids beyond
+    ``INT_MAX`` cannot)."""
+    return sorted({i for i in ids if i is not None and 0 < i <= INT_MAX})
 
 
 def one_of(column: Any, ids: list[int] | list[str]) -> ColumnElement[bool]:

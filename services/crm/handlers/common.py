@@ -9,12 +9,9 @@ from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import Employee
 from services.crm.domain.errors import Invalid, NotFound
+from shared.db import INT_MAX as INT_MAX  # the bound on ids, which the handlers import here
 
 T = TypeVar("T")
-
-# The largest PostgreSQL integer, the type of every id: a larger number (say from a URL)
-# names no row and must not reach SQL, where it would fail as out of range.
-INT_MAX = 2**31 - 1
 
 
 def _find(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T | None:

@@ -42,6 +42,13 @@ def notify(
     return bool(notify_many(session, [note]))
 
 
+_notes = table_of(Notification)
+# Built once: on the calling loop's path its construction cost more than the insert.
+_NOTIFY = (
+    insert(_notes).on_conflict_do_nothing(index_elements=["key"]).returning(_notes.c.recipient_id)
+)
+
+
 def notify_many(session: Session, notes: list[dict[str, Any]]) -> int:
     """Put notifications in the inbox in one statement, each unless one with its ``key`` is
     there; how many were added.
@@ -50,21 +57,10 @@ def notify_many(session: Session, notes: list[dict[str, Any]]) -> int:
     """
     if not notes:
         return 0
-    table = table_of(Notification)
-    stmt = (
-        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.recipient_id)
-    )
-    added = session.scalars(stmt, notes).all()
+    added = session.scalars(_NOTIFY, notes).all()
     if added:
         session.info.setdefault(NOTIFIED, set()).update(added)
     return len(added)
-
-
-_notes = table_of(Notification)
-# Built once: on the calling loop's path its construction cost more than the insert.
-_NOTIFY = (
-    insert(_notes).on_conflict_do_nothing(index_elements=["key"]).returning(_notes.c.recipient_id)
-)
 
 
 def deliver_in_app(session: Session, env: dict[str, Any], command: DeliverInApp) -> None:

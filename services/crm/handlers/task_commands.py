@@ -23,12 +23,12 @@ from services.crm.domain import tasks as rules
 from services.crm.domain.errors import NotFound
 from services.crm.handlers import calls
 from services.crm.handlers.calendar import calendar_of, company_calendar
-from services.crm.handlers.common import INT_MAX, responsible
+from services.crm.handlers.common import responsible
 from services.crm.handlers.subjects import MODELS
 from services.crm.handlers.tasks import LAST_INTERACTIONS, details_of, open_tasks
 from shared.calendar import CompanyCalendar, end_of_working_day
 from shared.config import Settings
-from shared.db import any_of, one_of
+from shared.db import any_of, one_of, row_ids
 from shared.messages import CreateTask
 
 log = logging.getLogger(__name__)
@@ -142,13 +142,8 @@ def planned_from_another_rule(session: Session, subject: Any, command: CreateTas
     return status is not None and status.version > command.status_version
 
 
-def _ids(ids: Iterable[int | None]) -> list[int]:
-    # An id beyond PostgreSQL's integer names no row, and must not reach SQL, where it fails.
-    return sorted({i for i in ids if i is not None and 0 < i <= INT_MAX})
-
-
 def _load(session: Session, model: type[Any], ids: Iterable[int | None]) -> list[Any]:
-    wanted = _ids(ids)
+    wanted = row_ids(ids)
     if not wanted:
         return []
     return list(session.scalars(_BY_IDS[model], {"ids": wanted}))
@@ -207,7 +202,7 @@ def _latest() -> Select[Any]:
 
 def _contacts(session: Session, subjects: Iterable[Any]) -> dict[int, list[ContactPerson]]:
     """The contact persons of the counterparties' partners, by partner, in id order."""
-    partners = _ids(s.partner_id for s in subjects if isinstance(s, Counterparty))
+    partners = row_ids(s.partner_id for s in subjects if isinstance(s, Counterparty))
     if not partners:
         return {}
     found: dict[int, list[ContactPerson]] = {}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.notifier.adapters.orm import Employee
 from services.notifier.domain.directory import Person
-from shared.db import any_of, table_of
+from shared.db import any_of, row_ids, table_of
 from shared.messages import EmployeeChanged
 
 
@@ -66,8 +66,7 @@ def find(session: Session, employee_id: int | None) -> Person | None:
 
 def people(session: Session, employee_ids: Iterable[int | None]) -> dict[int, Person]:
     """The employees of these ids the directory knows, active or not, in one query."""
-    # An id beyond PostgreSQL's integer names no row, and must not reach SQL, where it fails.
-    ids = sorted({i for i in employee_ids if i is not None and 0 < i < 2**31})
+    ids = row_ids(employee_ids)
     if not ids:
         return {}
     return {row.id: to_person(row) for row in session.execute(_PEOPLE, {"ids": ids})}
