@@ -54,7 +54,22 @@ def _bump(
 ) -> None:
     """Add ``add`` to the row of ``key`` (made if missing); keep the latest/earliest moments."""
     latest, earliest = latest or {}, earliest or {}
-    stmt = insert(model).values(**key, **add, **latest, **earliest)
+    row = {**key, **add, **latest, **earliest}
+    _bump_rows(session, model, [row], add, latest=latest, earliest=earliest, constraint=constraint)
+
+
+def _bump_rows(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    add: Iterable[str],
+    *,
+    latest: Iterable[str] = (),
+    earliest: Iterable[str] = (),
+    constraint: str | None = None,
+) -> None:
+    """:func:`_bump` for many rows in one statement: each key at most once, in key order."""
+    stmt = insert(model).values(rows)
     table = table_of(model)
     set_ = {name: table.c[name] + stmt.excluded[name] for name in add}
     set_ |= {name: func.greatest(table.c[name], stmt.excluded[name]) for name in latest}
@@ -97,13 +112,7 @@ def tasks_opened(session: Session, tasks: Iterable[Task]) -> None:
         {"manager_id": manager, "day": day, "process_kind": kinds.CALLING_LOOP, "planned_calls": n}
         for (manager, day), n in sorted(planned.items())
     ]
-    stmt = insert(ManagerDay).values(rows)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=list(table_of(ManagerDay).primary_key.columns),
-            set_={"planned_calls": ManagerDay.planned_calls + stmt.excluded.planned_calls},
-        )
-    )
+    _bump_rows(session, ManagerDay, rows, ("planned_calls",))
 
 
 def task_done(session: Session, task: Task, *, refused: bool) -> None:
