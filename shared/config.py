@@ -80,6 +80,7 @@ class Settings:
     scheduler_routines: str = _setting(
         "reclassify_buyers@crm=0 2 * * *; cleanup_outbox@crm=30 3 * * *; "
         "escalate_overdue@crm=*/5 * * * *; refit_win_probability@crm=40 2 * * *; "
+        "shift_customer_spans@crm=*/5 * * * *; "
         "scheduler_cleanup@scheduler=45 3 * * *; "
         "notifier_cleanup@notifier=15 4 * * *",
         "default routines, `name@queue=cron; ...` (cron in UTC); rows already in the "

@@ -37,6 +37,25 @@ def web_user(sessions, role: str = "manager", password: str = "correct horse bat
         return employee_id, person.email, password, token
 
 
+def buyers(
+    session, admin_id: int, settings, names, *, responsible_id: int | None = None
+) -> tuple[int, list[int]]:
+    """An item to sell and counterparties of one partner, named ``names``: (item, their ids)."""
+    from services.crm.domain.roles import Actor, Role
+    from services.crm.handlers import counterparties, partners
+    from services.crm.handlers.catalogue import create_item
+
+    boss = Actor(admin_id, Role.ADMIN)
+    item = create_item(session, boss, {"name": f"Item {next(_seq)}"}).id
+    partner = partners.create_partner(session, boss, {"name": f"Partner {next(_seq)}"}).id
+    fields = {"partner_id": partner, "kind": "legal_entity", "responsible_id": responsible_id}
+    ids = [
+        counterparties.create_counterparty(session, boss, {"name": name, **fields}, settings).id
+        for name in names
+    ]
+    return item, ids
+
+
 def routed_order(
     session,
     counterparty_id: int,

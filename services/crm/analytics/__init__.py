@@ -18,6 +18,10 @@ How the figures stay fresh and cheap (the choice the issue asks to explain):
   commits: no lag, no double count on redelivery, nothing to replay.
 - The cost is one upsert per fact on a row keyed by manager and day (or customer and
   month); concurrent writers of one key wait for each other only for that row.
+- The buyers' reports (ABC/XYZ, loyalty, RFM) over a whole company and a whole year would
+  still add up every buyer's months; for the spans they are asked for most (the last three
+  and twelve months) each buyer's sums are kept too, shifted by the
+  ``shift_customer_spans`` routine when a month begins (``handlers/spans.py``).
 - ``adapters/rebuild.py`` recomputes the whole read model from the history: the backfill
   after upgrading, and the check that recorder and history agree (tests/integration).
 

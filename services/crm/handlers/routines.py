@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.crm.adapters.orm import InboxMessage, OutboxMessage
-from services.crm.analytics.handlers import classification, win_probability
+from services.crm.analytics.handlers import classification, spans, win_probability
 from services.crm.domain.errors import DomainError
 from services.crm.handlers.tasks import escalate_overdue
 from shared import config, outbox
+from shared.db import utcnow
 from shared.messages import RunRoutine
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ ROUTINES: dict[str, Callable[[Session, config.Settings], Any]] = {
     ),
     # Win probability of open deals re-fitted on the deals decided since (the funnel's forecast).
     "refit_win_probability": lambda session, settings: win_probability.refit(session),
+    # The buyers' spans moved to the new month once it has begun (a no-op the rest of the month).
+    "shift_customer_spans": lambda session, settings: spans.shift(session, utcnow().date()),
 }
 
 

@@ -39,7 +39,9 @@ OPEN_DEAL_TABLES = ("analytics_open_deal_days",)
 PIPELINE_TABLES = ("analytics_open_pipeline",)
 # Each customer's months over every kind (migration 0021).
 TOTAL_TABLES = ("analytics_customer_month_totals",)
-ALL_TABLES = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES + TOTAL_TABLES
+# Each buyer's orders over the rolling spans kept (migration 0022), shifted by handlers/spans.py.
+SPAN_TABLES = ("analytics_customer_spans",)
+ALL_TABLES = TABLES + DEAL_TABLES + OPEN_DEAL_TABLES + PIPELINE_TABLES + TOTAL_TABLES + SPAN_TABLES
 
 # A task kind's process kind, as kinds.of_task decides it.
 TASK_PROCESS = (
@@ -142,6 +144,20 @@ SELECT counterparty_id, month, count(*) AS orders, sum(total) AS revenue,
 FROM ({ROUTED}) o WHERE counterparty_id IS NOT NULL
 GROUP BY counterparty_id, month
 """
+
+
+def span_rows(months: str) -> str:
+    """Each buyer's orders over every kept span, from ``months`` (rows of a customer's month
+    over every kind: the read model's, or the history's)."""
+    return f"""
+SELECT e.last_month, e.months, m.counterparty_id, sum(m.orders) AS orders,
+       sum(m.revenue) AS revenue, sum(m.revenue * m.revenue) AS squares,
+       max(m.last_order_at) AS last_order_at
+FROM ({months}) m JOIN crm.analytics_customer_span_ends e
+  ON m.month > e.last_month - make_interval(months => e.months) AND m.month <= e.last_month
+GROUP BY e.last_month, e.months, m.counterparty_id
+"""
+
 
 CUSTOMERS = f"""
 SELECT counterparty_id, count(*) AS orders, sum(total) AS revenue,
@@ -280,6 +296,7 @@ HISTORY = dict(
             OPEN_DEAL_DAYS,
             OPEN_PIPELINE,
             CUSTOMER_MONTH_TOTALS,
+            span_rows(CUSTOMER_MONTH_TOTALS),
         ),
         strict=True,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -105,6 +106,32 @@ class CustomerMonthTotal(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     orders: Mapped[int] = Count()
     revenue: Mapped[Decimal] = Money()
+    last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerSpanEnd(Base):
+    """A rolling span the buyers' reports are kept for: the ``months`` months up to and
+    including ``last_month`` (``handlers/spans.py`` shifts them at each month's turn)."""
+
+    __tablename__ = "analytics_customer_span_ends"
+
+    last_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+
+
+class CustomerSpan(Base):
+    """One counterparty's orders over a kept span, every kind: a report over that span reads
+    one row per buyer instead of adding up their months. ``squares`` is the sum of the squared
+    monthly revenues (exact), which the variation of monthly amounts needs."""
+
+    __tablename__ = "analytics_customer_spans"
+
+    last_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    counterparty_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    orders: Mapped[int] = Count()
+    revenue: Mapped[Decimal] = Money()
+    squares: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
     last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -67,6 +67,9 @@ def bcg_quadrant(growth: float | None, share: float | None) -> str:
     return CASH_COW if leading else DOG
 
 
+SCORES = (1, 2, 3, 4, 5)
+
+
 def rfm_score(percent_rank: float) -> int:
     """Score 1-5 of a buyer whose value beats ``percent_rank`` (0..1) of the others."""
     return min(5, 1 + math.floor(5 * percent_rank))

@@ -36,25 +36,33 @@ ABC_COLUMNS = (
 
 
 def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dict[str, Any]]:
-    """SQL ending in ``final``: every customer with revenue, its shares, classes and cv."""
+    """SQL ending in ``final``: every customer with revenue, the revenue of the customers
+    before it, the total, its classes and cv (shares are computed for the rows shown only)."""
     sql, params = customers_cte(filters, source)
     params["months"] = filters.period.month_count
-    abc = thresholds("abc", "before / total", ABC, params, "<")
+    abc = thresholds("abc", "before", ABC, params, "<", of="total")
     xyz = thresholds("xyz", "cv", XYZ, params, "<=")
-    sql += f""", ranked AS (
-        SELECT c.*, sum(revenue) OVER () AS total,
+    sql += f""", buyers AS (SELECT * FROM customers WHERE revenue > 0
+    ), total AS (SELECT sum(revenue) AS total FROM buyers
+    ), ranked AS (
+        SELECT c.counterparty_id, c.revenue, c.orders,
                coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
                sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
                    / (revenue::float8 / :months) AS cv
-        FROM customers c WHERE revenue > 0
+        FROM buyers c
     ), final AS (
-        SELECT counterparty_id, revenue, orders, revenue / total AS share,
-               (before + revenue) / total AS cumulative_share, {abc} AS abc,
-               cv, {xyz} AS xyz
-        FROM ranked
+        SELECT r.*, t.total, {abc} AS abc, {xyz} AS xyz FROM ranked r, total t
     )"""
     return sql, params
+
+
+def shares(row: str) -> str:
+    """The share and cumulative share of a ``final`` row, as the pages and exports show them."""
+    return (
+        f"round({row}.revenue / {row}.total, 6)::float8 AS share, "
+        f"round(({row}.before + {row}.revenue) / {row}.total, 6)::float8 AS cumulative_share"
+    )
 
 
 def abc_xyz(
@@ -70,7 +78,7 @@ def abc_xyz(
     """The matrix of classes and one page of customers (all of them for an export)."""
     sql, params = classified(filters, source)
     params |= {"abc": abc, "xyz": xyz, **page_params(page, page_size)}
-    sql += """
+    sql += f"""
     SELECT
       (SELECT json_agg(m) FROM (
           SELECT abc, xyz, count(*) AS customers, sum(revenue)::text AS revenue
@@ -87,8 +95,7 @@ def abc_xyz(
        JOIN crm.counterparties cp ON cp.id = f.counterparty_id
        CROSS JOIN LATERAL (
           SELECT f.counterparty_id, cp.name, cp.responsible_id, f.revenue::text AS revenue,
-                 f.orders, round(f.share, 6)::float8 AS share,
-                 round(f.cumulative_share, 6)::float8 AS cumulative_share, f.abc,
+                 f.orders, {shares("f")}, f.abc,
                  round(f.cv::numeric, 4)::float8 AS cv, f.xyz) p) AS page
     """
     found = session.execute(text(sql), params).one()

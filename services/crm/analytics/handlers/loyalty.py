@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from services.crm.adapters.orm import Counterparty
 from services.crm.analytics.adapters.records import LoyaltyCard
 from services.crm.analytics.adapters.tables import CardMonth
-from services.crm.analytics.domain.classes import DORMANT_MIN_DAYS, RFM_SEGMENTS
+from services.crm.analytics.domain.classes import (
+    DORMANT_MIN_DAYS,
+    RFM_SEGMENTS,
+    SCORES,
+    rfm_segment,
+)
 from services.crm.analytics.domain.ranking import share
 from services.crm.analytics.handlers.customer_sql import (
     READ_MODEL,
@@ -56,21 +61,38 @@ def _scored(filters: Filters, source: Sources) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
     sql, params = customers_cte(filters, source)
     params["as_of"] = min(utcnow(), filters.period.end_instant)
-    whens = []
-    for n, (name, (r_low, r_high), (f_low, f_high)) in enumerate(RFM_SEGMENTS):
-        params |= {f"s{n}": name, f"rl{n}": r_low, f"rh{n}": r_high, f"fl{n}": f_low}
-        params[f"fh{n}"] = f_high
-        whens.append(f"WHEN r BETWEEN :rl{n} AND :rh{n} AND f BETWEEN :fl{n} AND :fh{n} THEN :s{n}")
-    score = "least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY {})))::int"
-    sql += f""", scored AS (
-        SELECT counterparty_id, orders, revenue,
-               round((extract(epoch FROM :as_of - last_order_at) / 86400)::numeric, 1)::float8
-                   AS recency_days,
-               {score.format("last_order_at")} AS r, {score.format("orders")} AS f,
-               {score.format("revenue")} AS m
+    # Each pair of recency and frequency scores names its segment: looked up, not tested.
+    params["segments"] = [rfm_segment(r, f) for r in SCORES for f in SCORES]
+    # A score is 1 + floor(5 * percent_rank), at most 5 (domain/classes.py), where percent_rank
+    # is the share of the other buyers with a lower value. Rather than rank every buyer three
+    # times, each dimension's values are sorted once: a buyer scores above k when more than
+    # ceil(k * (n - 1) / 5) buyers have a lower value, that is, when its value exceeds the
+    # value at that place. Ties stay exact: a value never exceeds an equal one.
+    places = ", ".join(
+        f"greatest(1, ceil({k} * (n - 1) / {len(SCORES)}.0)::int)" for k in SCORES[:-1]
+    )
+    sql += f""", sorted AS (
+        SELECT count(*) AS n, array_agg(last_order_at ORDER BY last_order_at) AS r,
+               array_agg(orders ORDER BY orders) AS f, array_agg(revenue ORDER BY revenue) AS m
         FROM customers
-    ), segmented AS (SELECT *, CASE {" ".join(whens)} END AS segment FROM scored)"""
+    ), cuts AS (
+        SELECT array_agg(r[place] ORDER BY place) AS r, array_agg(f[place] ORDER BY place) AS f,
+               array_agg(m[place] ORDER BY place) AS m
+        FROM sorted, unnest(ARRAY[{places}]) place
+    ), scored AS MATERIALIZED (  -- each score computed once, however often it is read
+        SELECT c.counterparty_id, c.orders, c.revenue, c.last_order_at,
+               {_score("c.last_order_at", "k.r")} AS r, {_score("c.orders", "k.f")} AS f,
+               {_score("c.revenue", "k.m")} AS m
+        FROM customers c, cuts k
+    ), segmented AS (
+        SELECT *, (CAST(:segments AS text[]))[(r - 1) * {len(SCORES)} + f] AS segment
+        FROM scored
+    )"""
     return sql, params
+
+
+def _score(value: str, cuts: str) -> str:
+    return "1 + " + " + ".join(f"({value} > {cuts}[{k}])::int" for k in SCORES[:-1])
 
 
 def loyalty(
@@ -127,8 +149,10 @@ def rfm(
     sql, params = _scored(filters, source)
     params |= {"segment": segment, **page_params(page, page_size)}
     sql += """
-    SELECT s.counterparty_id, cp.name, cp.responsible_id, s.recency_days, s.orders,
-           s.revenue, s.r, s.f, s.m, s.segment, s.matching
+    SELECT s.counterparty_id, cp.name, cp.responsible_id,
+           round((extract(epoch FROM :as_of - s.last_order_at) / 86400)::numeric, 1)::float8
+               AS recency_days,
+           s.orders, s.revenue, s.r, s.f, s.m, s.segment, s.matching
     FROM (SELECT *, count(*) OVER () AS matching FROM segmented
           WHERE CAST(:segment AS text) IS NULL OR segment = :segment
           ORDER BY revenue DESC, counterparty_id

@@ -38,6 +38,7 @@ from services.crm.analytics.domain.periods import (
     month_of,
     within_first_contact_limit,
 )
+from services.crm.analytics.handlers import spans
 from services.crm.domain.orders import line_amount
 from shared.db import table_of
 
@@ -216,6 +217,7 @@ def order_routed(session: Session, order: Order) -> None:
         for model, of_kind in ((CustomerMonth, {"process_kind": kind}), (CustomerMonthTotal, {})):
             add = {"orders": 1, "revenue": total}
             _bump(session, model, key | of_kind, add, latest={"last_order_at": at})
+        spans.order_added(session, order.counterparty_id, month, total, at)
         _bump(
             session,
             Customer,

@@ -18,6 +18,7 @@ READ_MODEL = (
     tables.Loss,
     tables.CustomerMonth,
     tables.CustomerMonthTotal,
+    tables.CustomerSpan,
     tables.Customer,
     tables.GroupMonth,
     tables.CardMonth,

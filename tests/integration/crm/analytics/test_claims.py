@@ -8,9 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 
-from services.crm.domain.roles import Actor, Role
-from services.crm.handlers import counterparties, partners
-from services.crm.handlers.catalogue import create_item
 from shared.contracts import CRM, SCHEDULER
 from shared.db import transaction, utcnow
 from tests import factories
@@ -25,24 +22,11 @@ def office(as_role, admin, sessions, settings):
     alice = as_role("manager", department="Sales")
     carol = as_role("manager", department="Export")
     secretary = as_role("secretary")
-    boss = Actor(admin.id, Role.ADMIN)
     with transaction(sessions) as session:
-        item = create_item(session, boss, {"name": "Pump"}).id
-        partner = partners.create_partner(session, boss, {"name": "Globex"}).id
-        customers = [
-            counterparties.create_counterparty(
-                session,
-                boss,
-                {
-                    "name": name,
-                    "partner_id": partner,
-                    "kind": "legal_entity",
-                    "responsible_id": alice.id,
-                },
-                settings,
-            ).id
-            for name in ("Globex LLC", "Globex Retail")
-        ]
+        names = ("Globex LLC", "Globex Retail")
+        item, customers = factories.buyers(
+            session, admin.id, settings, names, responsible_id=alice.id
+        )
         orders = [
             factories.routed_order(session, c, [(item, "1", "10")], utcnow()).id for c in customers
         ]
