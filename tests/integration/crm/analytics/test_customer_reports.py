@@ -6,12 +6,14 @@ recorder's own path (an order routed through the process) is checked in test_car
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from services.crm.analytics.adapters.rebuild import rebuild
+from services.crm.analytics.domain.classes import rfm_score, rfm_segment
 from services.crm.analytics.handlers import spans
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import counterparties, partners
@@ -178,3 +180,39 @@ def test_dormant_customers_are_repeat_buyers_silent_for_twice_their_usual_interv
     longer = report(admin, "dormant-customers", to="2026-06-30", min_days=110)
     assert [r["counterparty_id"] for r in longer["rows"]] == [ids["C3"]]
     assert admin.get("/api/analytics/dormant-customers?process_kind=manual").status_code == 422
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["months", "spans"])
+def test_rfm_scores_are_the_share_of_buyers_below_among_many_ties(kept, admin, sessions, settings):
+    """Forty buyers whose amounts, order counts and last days repeat: each score is
+    1 + floor(5 * the share of the other buyers with a lower value), equal values alike."""
+    rng = random.Random(7)
+    with transaction(sessions) as session:
+        item, ids = factories.buyers(session, admin.id, settings, [f"B{n}" for n in range(40)])
+        for cp in ids:
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                when = at(rng.choice((1, 2, 3)), rng.choice((5, 15)))
+                factories.routed_order(session, cp, [(item, "1", rng.choice(("10", "20")))], when)
+        rebuild(session)
+        if kept:
+            spans.shift(session, date(2026, 3, 1))
+    rows = report(admin, "rfm", page_size=100, **JAN_MAR)["rows"]
+    assert len(rows) == 40
+
+    def score(value: float, values: list[float]) -> int:
+        return rfm_score(sum(v < value for v in values) / (len(values) - 1))
+
+    recency = [-r["recency_days"] for r in rows]  # the more recent, the higher
+    orders = [r["orders"] for r in rows]
+    revenue = [float(r["revenue"]) for r in rows]
+    expected = [
+        (
+            score(-r["recency_days"], recency),
+            score(r["orders"], orders),
+            score(float(r["revenue"]), revenue),
+        )
+        for r in rows
+    ]
+    assert [(r["r"], r["f"], r["m"]) for r in rows] == expected
+    assert [r["segment"] for r in rows] == [rfm_segment(r, f) for r, f, _ in expected]
+    assert len(set(expected)) > 5  # the ties do not make every buyer alike
