@@ -62,11 +62,11 @@ def first_contact(client_secretary, manager, sessions, *, handed_over_ago: timed
 def history(as_role, admin, sessions):
     """Alice and Bob in Sales under Helen, Carol in Export; calls, refusals, first contacts."""
     helen = as_role("head_of_sales", department="Sales")
-    # West of UTC: her local days never run ahead of the UTC day the reports end on, so a
-    # call due in an hour or two counts today at any hour (east of it, after 22:00 UTC in
-    # Berlin, it fell on tomorrow and out of the report).
+    # West of UTC: their local days never run ahead of the UTC day the reports end on, so a
+    # call due in an hour or two counts today at any hour (in Berlin after 22:00 UTC, or in
+    # UTC after 23:00, it fell on tomorrow and out of the report).
     alice = as_role("manager", department="Sales", timezone="America/New_York")
-    bob = as_role("manager", department="Sales")
+    bob = as_role("manager", department="Sales", timezone="America/New_York")
     carol = as_role("manager", department="Export")
     reason = created(admin, "/api/refusal-reasons", name="No budget")
     lead = created(alice, "/api/leads", name="Globex", responsible_id=alice.id, status_id=1)
