@@ -57,32 +57,37 @@ CARD_COLUMNS = (
 )
 
 
-def _scored(filters: Filters, source: Sources) -> tuple[str, dict[str, Any]]:
-    """SQL ending in ``segmented``: each buyer of the period with R, F, M scores and segment."""
+# Each score and the value it ranks: recency by the last order, frequency, monetary value.
+DIMENSIONS = {"r": "last_order_at", "f": "orders", "m": "revenue"}
+
+
+def _scored(
+    filters: Filters, source: Sources, scores: tuple[str, ...] = tuple(DIMENSIONS)
+) -> tuple[str, dict[str, Any]]:
+    """SQL ending in ``segmented``: each buyer of the period with its ``scores`` (R and F at
+    least) and segment."""
     sql, params = customers_cte(filters, source)
     params["as_of"] = min(utcnow(), filters.period.end_instant)
     # Each pair of recency and frequency scores names its segment: looked up, not tested.
     params["segments"] = [rfm_segment(r, f) for r in SCORES for f in SCORES]
     # A score is 1 + floor(5 * percent_rank), at most 5 (domain/classes.py), where percent_rank
-    # is the share of the other buyers with a lower value. Rather than rank every buyer three
-    # times, each dimension's values are sorted once: a buyer scores above k when more than
+    # is the share of the other buyers with a lower value. Rather than rank every buyer in
+    # each dimension, its values are sorted once: a buyer scores above k when more than
     # ceil(k * (n - 1) / 5) buyers have a lower value, that is, when its value exceeds the
     # value at that place. Ties stay exact: a value never exceeds an equal one.
     places = ", ".join(
         f"greatest(1, ceil({k} * (n - 1) / {len(SCORES)}.0)::int)" for k in SCORES[:-1]
     )
+    values = {score: DIMENSIONS[score] for score in scores}
+    sorted_ = ", ".join(f"array_agg({v} ORDER BY {v}) AS {s}" for s, v in values.items())
+    cuts = ", ".join(f"array_agg({s}[place] ORDER BY place) AS {s}" for s in values)
+    scored = ", ".join(f"{_score('c.' + v, 'k.' + s)} AS {s}" for s, v in values.items())
     sql += f""", sorted AS (
-        SELECT count(*) AS n, array_agg(last_order_at ORDER BY last_order_at) AS r,
-               array_agg(orders ORDER BY orders) AS f, array_agg(revenue ORDER BY revenue) AS m
-        FROM customers
+        SELECT count(*) AS n, {sorted_} FROM customers
     ), cuts AS (
-        SELECT array_agg(r[place] ORDER BY place) AS r, array_agg(f[place] ORDER BY place) AS f,
-               array_agg(m[place] ORDER BY place) AS m
-        FROM sorted, unnest(ARRAY[{places}]) place
+        SELECT {cuts} FROM sorted, unnest(ARRAY[{places}]) place
     ), scored AS MATERIALIZED (  -- each score computed once, however often it is read
-        SELECT c.counterparty_id, c.orders, c.revenue, c.last_order_at,
-               {_score("c.last_order_at", "k.r")} AS r, {_score("c.orders", "k.f")} AS f,
-               {_score("c.revenue", "k.m")} AS m
+        SELECT c.counterparty_id, c.orders, c.revenue, c.last_order_at, {scored}
         FROM customers c, cuts k
     ), segmented AS (
         SELECT *, (CAST(:segments AS text[]))[(r - 1) * {len(SCORES)} + f] AS segment
@@ -103,7 +108,7 @@ def loyalty(
     source: Sources = READ_MODEL,
 ) -> dict:
     """Buyers, repeat buyers and their rate, RFM segments, dormant buyers, card use."""
-    sql, params = _scored(filters, source)
+    sql, params = _scored(filters, source, ("r", "f"))  # segments need no monetary score
     sql += """
     SELECT (SELECT count(*) FROM customers) AS buyers,
            (SELECT count(*) FROM customers WHERE orders >= 2) AS repeat_buyers,
