@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -261,8 +261,8 @@ def write(database_url: str, ids: dict[str, int], token: str, stop, lags) -> Non
     for made in itertools.count(1):
         if stop.is_set():
             break
-        due = utcnow() + timedelta(hours=1)
-        fields = {"kind": "call", "assignee_id": manager_id, "due_at": due}
+        # Due now: a call due later could fall on tomorrow's UTC day, past the report's period.
+        fields = {"kind": "call", "assignee_id": manager_id, "due_at": utcnow()}
         with transaction(sessions) as session:
             task = tasks.create_task(
                 session, actor, {**fields, "subject_kind": "lead", "subject_id": ids["lead"]}
