@@ -72,7 +72,7 @@ SCORES = (1, 2, 3, 4, 5)
 
 def rfm_score(percent_rank: float) -> int:
     """Score 1-5 of a buyer whose value beats ``percent_rank`` (0..1) of the others."""
-    return min(5, 1 + math.floor(5 * percent_rank))
+    return min(SCORES[-1], 1 + math.floor(len(SCORES) * percent_rank))
 
 
 def rfm_segment(recency: int, frequency: int) -> str:

@@ -57,14 +57,6 @@ def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dic
     return sql, params
 
 
-def shares(row: str) -> str:
-    """The share and cumulative share of a ``final`` row, as the pages and exports show them."""
-    return (
-        f"round({row}.revenue / {row}.total, 6)::float8 AS share, "
-        f"round(({row}.before + {row}.revenue) / {row}.total, 6)::float8 AS cumulative_share"
-    )
-
-
 def abc_xyz(
     session: Session,
     filters: Filters,
@@ -78,7 +70,7 @@ def abc_xyz(
     """The matrix of classes and one page of customers (all of them for an export)."""
     sql, params = classified(filters, source)
     params |= {"abc": abc, "xyz": xyz, **page_params(page, page_size)}
-    sql += f"""
+    sql += """
     SELECT
       (SELECT json_agg(m) FROM (
           SELECT abc, xyz, count(*) AS customers, sum(revenue)::text AS revenue
@@ -95,7 +87,8 @@ def abc_xyz(
        JOIN crm.counterparties cp ON cp.id = f.counterparty_id
        CROSS JOIN LATERAL (
           SELECT f.counterparty_id, cp.name, cp.responsible_id, f.revenue::text AS revenue,
-                 f.orders, {shares("f")}, f.abc,
+                 f.orders, round(f.revenue / f.total, 6)::float8 AS share,
+                 round((f.before + f.revenue) / f.total, 6)::float8 AS cumulative_share, f.abc,
                  round(f.cv::numeric, 4)::float8 AS cv, f.xyz) p) AS page
     """
     found = session.execute(text(sql), params).one()
