@@ -12,8 +12,9 @@ report that shows it.
 Targets at full size: p95 <= 300 ms per report, >= 10x faster than from the raw history,
 figures at most 5 s behind. Deals: --deals 1000000 gives about 5M stage changes for the
 funnel and the bottlenecks (their raw figures: the aggregates computed from the stage history,
-and exact percentiles over it). The writer measures freshness on calls (the managers' report)
-and on deals (a stage change: the funnel and the bottlenecks).
+and exact percentiles over it). The writer measures freshness on calls (the managers' report),
+on deals (a stage change: the funnel and the bottlenecks) and on orders (the whole company's
+ABC/XYZ, read from the buyers' ranks, which a process of the bench keeps as crm-relay does).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +41,13 @@ from sqlalchemy import func, select, text  # noqa: E402
 from bench.analytics_data import Sizes, generate  # noqa: E402
 from bench.figures import percentile  # noqa: E402
 from services.crm.adapters.deals import DealKind  # noqa: E402
-from services.crm.adapters.orm import Employee, Partner  # noqa: E402
+from services.crm.adapters.orm import Counterparty, Employee, Partner  # noqa: E402
+from services.crm.adapters.sales import Item  # noqa: E402
 from services.crm.analytics.adapters.rebuild import HISTORY, params  # noqa: E402
 from services.crm.analytics.api.reports import PATHS  # noqa: E402
 from services.crm.analytics.domain.periods import Period, add_months, month_of  # noqa: E402
 from services.crm.analytics.domain.scope import Scope  # noqa: E402
-from services.crm.analytics.handlers import customers, loyalty, spans  # noqa: E402
+from services.crm.analytics.handlers import customers, loyalty, ranks, recorder, spans  # noqa: E402
 from services.crm.analytics.handlers.customer_sql import Sources  # noqa: E402
 from services.crm.analytics.handlers.scope import Filters  # noqa: E402
 from services.crm.domain.roles import Actor, Role  # noqa: E402
@@ -58,6 +61,8 @@ from tests import factories  # noqa: E402
 from tests.sandbox import sandbox  # noqa: E402
 
 PAUSE = 0.2  # seconds between the writer's facts: five calls planned and made a second
+POLL = 0.1  # seconds between the writer's requests for the whole company's ABC/XYZ
+ORDER = "100.00"  # the amount of each of the writer's orders
 
 REPORTS = tuple(PATHS)
 
@@ -227,10 +232,12 @@ def time_raw(sessions, readers: Readers, repeat: int) -> dict[str, list[float]]:
     return timings
 
 
-def _shown(client, headers, url: str, seen: Callable[[dict], int], made: int, committed) -> float:
+def _shown(
+    client, headers, url: str, seen: Callable[[dict], Any], made: Any, committed, pause=0.0
+) -> float:
     """Poll ``url`` until ``seen`` of its answer reaches ``made``: milliseconds since commit."""
     while seen(client.get(url, headers=headers).json) < made:
-        pass
+        time.sleep(pause)
     return (time.perf_counter() - committed) * 1000
 
 
@@ -246,15 +253,23 @@ def _stays(bottlenecks: dict) -> int:
     return sum(r["stays"] for r in bottlenecks["rows"])
 
 
-def write(database_url: str, ids: dict[str, int], token: str, stop, lags) -> None:
+def _revenue(abc: dict) -> Decimal:
+    return Decimal(abc["revenue"])
+
+
+def write(database_url: str, ids: dict[str, int], tokens: dict[str, str], stop, lags) -> None:
     """In a process of its own: commit facts through the use cases, and after each commit poll
     the reports until they show it. Calls: a call task planned, then made (the managers'
     report). Deals: a deal opened in the first stage, then moved to the second (a stage
-    change: the second stage reached in the funnel, a stay ended in the bottlenecks)."""
+    change: the second stage reached in the funnel, a stay ended in the bottlenecks). Orders:
+    one reaching execution, as the recorder adds it (the whole company's ABC/XYZ, from the
+    buyers' ranks once the ranks loop has seen it)."""
     settings = replace(config.load(), database_url=database_url)
     app = create_app(settings)
     client, sessions = app.test_client(), app.extensions["crm.sessions"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {tokens['manager']}"}
+    company = {"Authorization": f"Bearer {tokens['admin']}"}
+    revenue = _revenue(client.get("/api/analytics/abc-xyz", headers=company).json)
     manager_id, kind_id = ids["manager"], ids["kind"]
     actor = Actor(manager_id, Role.MANAGER, "Dept 9")
     mine = f"manager_id={manager_id}&kind_id={kind_id}"
@@ -287,12 +302,22 @@ def write(database_url: str, ids: dict[str, int], token: str, stop, lags) -> Non
         for report, seen in (("funnel", _reached_second), ("bottlenecks", _stays)):
             url = f"/api/analytics/{report}?{mine}"
             lags.put((report, _shown(client, headers, url, seen, made, committed)))
+        with transaction(sessions) as session:
+            order = factories.routed_order(
+                session, ids["buyer"], [(ids["item"], "1", ORDER)], utcnow()
+            )
+            recorder.order_routed(session, order)
+        committed, revenue = time.perf_counter(), revenue + Decimal(ORDER)
+        # Polled less eagerly: the whole company's ABC/XYZ costs more than one manager's figures.
+        url, poll = "/api/analytics/abc-xyz", POLL
+        lags.put(("abc-xyz", _shown(client, company, url, _revenue, revenue, committed, poll)))
         time.sleep(PAUSE)
     app.extensions["crm.engine"].dispose()
 
 
-def start_writer(settings, sessions):
-    """The writing process, on a manager, a lead and the bench's deal kind of its own."""
+def start_writer(settings, sessions, admin_token: str):
+    """The writing process, on a manager, a lead and the bench's deal kind of its own, and
+    orders of one buyer."""
     manager_id, token = factories.employee(sessions, "manager", department="Dept 9")
     with transaction(sessions) as session:
         actor = Actor(manager_id, Role.MANAGER, "Dept 9")
@@ -302,12 +327,31 @@ def start_writer(settings, sessions):
             "lead": leads.create_lead(session, actor, fields, settings).id,
             "kind": session.scalar(select(func.max(DealKind.id))),
             "customer": session.scalar(select(func.min(Partner.id))),
+            "buyer": session.scalar(select(func.min(Counterparty.id))),
+            "item": session.scalar(select(func.min(Item.id))),
         }
     context = multiprocessing.get_context("spawn")
     stop, lags = context.Event(), context.Queue()
-    process = context.Process(target=write, args=(settings.database_url, ids, token, stop, lags))
+    tokens = {"manager": token, "admin": admin_token}
+    process = context.Process(target=write, args=(settings.database_url, ids, tokens, stop, lags))
     process.start()
     return process, stop, lags
+
+
+def keep_ranks(database_url: str, stop) -> None:
+    """In a process of its own, as in ``crm-relay``: the loop that keeps the buyers' ranks."""
+    settings = replace(config.load(), database_url=database_url)
+    engine = make_engine(database_url, pool_size=1)
+    ranks.keep(make_session_factory(engine), settings.ranks_refresh_seconds, stop)
+    engine.dispose()
+
+
+def start_ranks(settings):
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    process = context.Process(target=keep_ranks, args=(settings.database_url, stop))
+    process.start()
+    return process, stop
 
 
 def line(name: str, ms: list[float]) -> str:
@@ -333,6 +377,7 @@ def main() -> None:
             counts = generate(session, sizes)
         with transaction(sessions) as session:  # as the routine does within minutes
             counts |= {"customer spans": spans.shift(session, utcnow().date())["rows"]}
+        counts |= {"customer ranks": ranks.refresh_in(sessions)["rows"]}  # the loop's first
         # As the tables' owner: the service's role may not vacuum them (PostgreSQL skips them
         # with a warning), which left the planner without statistics and the index-only
         # scans reading the table for lack of a visibility map.
@@ -345,19 +390,21 @@ def main() -> None:
 
         app = create_app(settings)
         readers = Readers(sessions, utcnow().date())
-        writer, stop, queue = start_writer(settings, sessions)
+        ranking, stop_ranking = start_ranks(settings)
+        writer, stop, queue = start_writer(settings, sessions, readers.tokens["admin"])
         lags = [queue.get(timeout=120)]  # the writer is up and writing
         timed = time_reports(app.test_client(), readers, args.repeat)
         from_history = time_raw(sessions, readers, max(args.repeat // 4, 4))
         stop.set()
         writer.join()
+        stop_ranking.set()
+        ranking.join()
         while not queue.empty():
             lags.append(queue.get())
 
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        facts = (
-            2 * len(lags) * 2 // 3
-        )  # per round: a call planned and made, a deal opened and moved
+        facts = 5 * len(lags) // 4  # per round: a call planned and made, a deal opened and
+        # moved, an order
         print(f"\nreports while writes go on ({facts} facts committed meanwhile; load {load}):")
         print(
             f"  {'report':<18} {'through the API (read model)':<34} {'from the raw history':<34} ratio p50/p95"
@@ -370,9 +417,9 @@ def main() -> None:
                 f"  {report:<18} {line(report, ours):<34} {line(report, theirs):<34} {ratio50:5.1f}x / {ratio95:5.1f}x"
             )
         print(
-            "\nfreshness: commit of a fact -> first report showing it (calls: a call made; deals: a stage change):"
+            "\nfreshness: commit of a fact -> first report showing it (calls: a call made; deals: a stage change; orders: an order routed):"
         )
-        for report in ("managers", "funnel", "bottlenecks"):
+        for report in ("managers", "funnel", "bottlenecks", "abc-xyz"):
             ms = [lag for shown, lag in lags if shown == report]
             print(
                 f"  {report:<18} {len(ms):4d} facts   p50 {statistics.median(ms):.1f} ms   "

@@ -54,6 +54,11 @@ class Settings:
     relay_poll_seconds: float = _setting(
         0.5, "the relay's fallback poll; it is woken by LISTEN/NOTIFY"
     )
+    ranks_refresh_seconds: float = _setting(
+        2.0,
+        "how often the CRM relay's ranks loop recomputes the buyers' company-wide classes "
+        "and scores, when orders have changed them",
+    )
     log_level: str = _setting(
         "INFO",
         "level of the root logger; logs are JSON, one object a line, with the request or "

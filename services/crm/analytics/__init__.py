@@ -21,7 +21,11 @@ How the figures stay fresh and cheap (the choice the issue asks to explain):
 - The buyers' reports (ABC/XYZ, loyalty, RFM) over a whole company and a whole year would
   still add up every buyer's months; for the spans they are asked for most (the last three
   and twelve months) each buyer's sums are kept too, shifted by the
-  ``shift_customer_spans`` routine when a month begins (``handlers/spans.py``).
+  ``shift_customer_spans`` routine when a month begins (``handlers/spans.py``). Ranking all
+  of a span's buyers (classes, scores) is what remains of such a report, and no order moves
+  one buyer's rank alone: ``crm-relay`` re-ranks them within seconds of an order
+  (``handlers/ranks.py``), and a report reads those ranks while no order they miss is older
+  than four seconds, else ranks the buyers itself.
 - ``adapters/rebuild.py`` recomputes the whole read model from the history: the backfill
   after upgrading, and the check that recorder and history agree (tests/integration).
 

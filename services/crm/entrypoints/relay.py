@@ -1,4 +1,7 @@
-"""Process entry point of the CRM's outbox relay: ``crm-relay``."""
+"""Process entry point of the CRM's background loops: ``crm-relay``.
+
+The outbox relay, and in a thread beside it the loop that keeps the buyers' ranks
+(``analytics/handlers/ranks.py``): both wait on the database most of the time."""
 
 from __future__ import annotations
 
@@ -7,18 +10,25 @@ import threading
 from sqlalchemy.engine import Engine
 
 from services.crm.adapters.relay import Relay
+from services.crm.analytics.handlers import ranks
 from shared import config, process
 from shared.broker import set_broker
 from shared.db import libpq_dsn, make_session_factory
 
 
 def relay(settings: config.Settings, engine: Engine, stop: threading.Event) -> None:
+    sessions = make_session_factory(engine)
+    ranking = threading.Thread(
+        target=ranks.keep, args=(sessions, settings.ranks_refresh_seconds, stop), name="ranks"
+    )
+    ranking.start()
     Relay(
-        make_session_factory(engine),
+        sessions,
         set_broker(settings),
         settings.events_exchange,
         batch_size=settings.relay_batch_size,
     ).run(libpq_dsn(settings.database_url), settings.relay_poll_seconds, stop)
+    ranking.join()
 
 
 def main() -> None:

@@ -330,4 +330,6 @@ def rebuild(
         columns = ", ".join(_columns(name))
         insert = f"INSERT INTO crm.{name} ({columns}) SELECT {columns} FROM ({history[name]}) h"
         written[name] = rowcount(connection.execute(text(insert), params()))
+    if set(SPAN_TABLES) & set(tables):  # ranked afresh by the next refresh (handlers/ranks.py)
+        connection.execute(text("DELETE FROM crm.analytics_customer_ranks"))
     return written

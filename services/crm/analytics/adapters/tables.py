@@ -14,12 +14,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     Double,
+    Identity,
     Index,
     Integer,
     Numeric,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -133,6 +137,49 @@ class CustomerSpan(Base):
     revenue: Mapped[Decimal] = Money()
     squares: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
     last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerSpanChange(Base):
+    """An order that moved the kept spans and is not yet in their ranks: a report ranks its
+    buyers itself while one is older than ``handlers/ranks.MAX_LAG``."""
+
+    __tablename__ = "analytics_customer_span_changes"
+    __table_args__ = (Index("ix_analytics_customer_span_changes_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CustomerRank(Base):
+    """A buyer of a kept span as ranked among all of them (``handlers/ranks.py``): its sums,
+    classes (none without revenue), scores and segment. Unlogged: recomputed within seconds,
+    so not worth the write-ahead log."""
+
+    __tablename__ = "analytics_customer_ranks"
+    __table_args__ = (
+        Index(
+            "ix_analytics_customer_ranks_revenue",
+            "last_month",
+            "months",
+            text("revenue DESC"),
+            "counterparty_id",
+        ),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+    last_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    counterparty_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revenue: Mapped[Decimal] = mapped_column(Numeric)
+    orders: Mapped[Decimal] = mapped_column(Numeric)
+    last_order_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cv: Mapped[float | None] = mapped_column(Double)
+    abc: Mapped[str | None] = mapped_column(Text)
+    xyz: Mapped[str | None] = mapped_column(Text)
+    r: Mapped[int] = mapped_column(SmallInteger)
+    f: Mapped[int] = mapped_column(SmallInteger)
+    m: Mapped[int] = mapped_column(SmallInteger)
+    segment: Mapped[str] = mapped_column(Text)
 
 
 class Customer(Base):

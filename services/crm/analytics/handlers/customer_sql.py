@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from services.crm.analytics.handlers.scope import Filters
@@ -24,9 +25,16 @@ class Sources:
     of_kind: str
     totals: str
     spans: bool = False
+    # The buyers' company-wide ranks of a kept span (``handlers/ranks.py``), when fresh.
+    ranks: bool = False
 
 
-READ_MODEL = Sources("crm.analytics_customer_months", "crm.analytics_customer_month_totals", True)
+READ_MODEL = Sources(
+    "crm.analytics_customer_months", "crm.analytics_customer_month_totals", True, True
+)
+# The ranks are read only while every order they miss is younger than this: figures are never
+# further behind the orders, even if the loop that refreshes them stops.
+MAX_LAG = timedelta(seconds=4)
 
 # A buyer's sums as every report reads them; the squares exact, then as a float, both ways.
 _SPAN_SUMS = """
@@ -74,6 +82,37 @@ def customers_cte(filters: Filters, sources: Sources = READ_MODEL) -> tuple[str,
     params["span"] = filters.period.month_count
     kept = _SPAN_SUMS.format(scope=scope.format(alias="s"))
     return f"{_KEPT} customers AS ({kept}\n        UNION ALL{months}\n    )", params
+
+
+def ranked(filters: Filters, sources: Sources) -> bool:
+    """Whether a report ranks every buyer over a kept span, so that it may read the ranks."""
+    return (
+        sources.ranks
+        and sources.spans
+        and filters.process_kind is None
+        and filters.manager_ids is None
+        and filters.period.month_count in SPANS
+    )
+
+
+RANKS = "crm.analytics_customer_ranks"
+
+
+def from_ranks(name: str, ranked: str, live: str, params: dict[str, Any], where: str = "") -> str:
+    """CTEs ending in ``name``: ``ranked`` (a select list over the span's ranks, ``k``) if the
+    span is kept and its ranks are fresh, else ``live`` of the CTE ``live``, the ranking done
+    here. As in ``customers_cte``, one statement decides and reads; one branch is executed."""
+    params["max_lag"] = MAX_LAG
+    return f""", ready AS (SELECT (SELECT kept FROM kept)
+        AND EXISTS (SELECT FROM {RANKS} WHERE last_month = :last_month AND months = :span)
+        AND NOT EXISTS (SELECT FROM crm.analytics_customer_span_changes
+                        WHERE at < now() - CAST(:max_lag AS interval)) AS ready
+    ), {name} AS (
+        SELECT {ranked} FROM {RANKS} k
+        WHERE k.last_month = :last_month AND k.months = :span AND (SELECT ready FROM ready) {where}
+        UNION ALL
+        SELECT {live} FROM live WHERE NOT (SELECT ready FROM ready)
+    )"""
 
 
 def thresholds(

@@ -15,7 +15,9 @@ from services.crm.analytics.handlers.customer_sql import (
     Sources,
     counted,
     customers_cte,
+    from_ranks,
     page_params,
+    ranked,
     thresholds,
 )
 from services.crm.analytics.handlers.scope import Filters
@@ -35,14 +37,33 @@ ABC_COLUMNS = (
 )
 
 
+FINAL = "counterparty_id, revenue, orders, before, cv, abc, xyz"
+# The same from the ranks, which do not keep ``before`` (an order would change it for most
+# buyers): a running sum over the rows in order (the ranks' index on revenue).
+FINAL_RANKED = """k.counterparty_id, k.revenue, k.orders,
+        sum(k.revenue) OVER (ORDER BY k.revenue DESC, k.counterparty_id ROWS UNBOUNDED PRECEDING)
+            - k.revenue AS before,
+        k.cv, k.abc, k.xyz"""
+
+
 def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``final``: every customer with revenue, the revenue of the customers
-    before it, the total, its classes and cv (shares are computed for the rows shown only)."""
+    before it, its classes and cv (shares are computed for the rows shown only);
+    read from the buyers' ranks among the company's when they are fresh."""
+    ranks = ranked(filters, source)
     sql, params = customers_cte(filters, source)
+    sql += classes(filters, params, "live" if ranks else "final")
+    if ranks:
+        sql += from_ranks("final", FINAL_RANKED, FINAL, params, "AND k.revenue > 0")
+    return sql, params
+
+
+def classes(filters: Filters, params: dict[str, Any], name: str = "final") -> str:
+    """CTEs after ``customers`` ending in ``name``: the classes of its buyers, ranked here."""
     params["months"] = filters.period.month_count
     abc = thresholds("abc", "before", ABC, params, "<", of="total")
     xyz = thresholds("xyz", "cv", XYZ, params, "<=")
-    sql += f""", buyers AS (SELECT * FROM customers WHERE revenue > 0
+    return f""", buyers AS (SELECT * FROM customers WHERE revenue > 0
     ), total AS (SELECT sum(revenue) AS total FROM buyers
     ), ranked AS (
         SELECT c.counterparty_id, c.revenue, c.orders,
@@ -51,10 +72,9 @@ def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dic
                sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
                    / (revenue::float8 / :months) AS cv
         FROM buyers c
-    ), final AS (
-        SELECT r.*, t.total, {abc} AS abc, {xyz} AS xyz FROM ranked r, total t
+    ), {name} AS (
+        SELECT r.*, {abc} AS abc, {xyz} AS xyz FROM ranked r, total t
     )"""
-    return sql, params
 
 
 def abc_xyz(
@@ -85,10 +105,11 @@ def abc_xyz(
              ORDER BY revenue DESC, counterparty_id
              LIMIT :limit OFFSET :offset) f  -- the page first, then only its names
        JOIN crm.counterparties cp ON cp.id = f.counterparty_id
+       CROSS JOIN (SELECT sum(revenue) AS total FROM final) t
        CROSS JOIN LATERAL (
           SELECT f.counterparty_id, cp.name, cp.responsible_id, f.revenue::text AS revenue,
-                 f.orders, round(f.revenue / f.total, 6)::float8 AS share,
-                 round((f.before + f.revenue) / f.total, 6)::float8 AS cumulative_share, f.abc,
+                 f.orders, round(f.revenue / t.total, 6)::float8 AS share,
+                 round((f.before + f.revenue) / t.total, 6)::float8 AS cumulative_share, f.abc,
                  round(f.cv::numeric, 4)::float8 AS cv, f.xyz) p) AS page
     """
     found = session.execute(text(sql), params).one()

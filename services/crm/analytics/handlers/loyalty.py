@@ -23,7 +23,9 @@ from services.crm.analytics.handlers.customer_sql import (
     Sources,
     counted,
     customers_cte,
+    from_ranks,
     page_params,
+    ranked,
 )
 from services.crm.analytics.handlers.customers import CUSTOMERS, DORMANT_WHERE, dormant_params
 from services.crm.analytics.handlers.scope import Filters
@@ -61,12 +63,24 @@ CARD_COLUMNS = (
 DIMENSIONS = {"r": "last_order_at", "f": "orders", "m": "revenue"}
 
 
-def _scored(
+def scored(
     filters: Filters, source: Sources, scores: tuple[str, ...] = tuple(DIMENSIONS)
 ) -> tuple[str, dict[str, Any]]:
     """SQL ending in ``segmented``: each buyer of the period with its ``scores`` (R and F at
-    least) and segment."""
+    least) and segment; read from the buyers' ranks among the company's when they are fresh."""
+    ranks = ranked(filters, source)
     sql, params = customers_cte(filters, source)
+    sql += segments(filters, params, scores, "live" if ranks else "segmented")
+    if ranks:
+        listed = ", ".join(("counterparty_id", "orders", "revenue", "last_order_at", *scores))
+        sql += from_ranks("segmented", f"{listed}, segment", f"{listed}, segment", params)
+    return sql, params
+
+
+def segments(
+    filters: Filters, params: dict[str, Any], scores: tuple[str, ...], name: str = "segmented"
+) -> str:
+    """CTEs after ``customers`` ending in ``name``: its buyers' ``scores`` and segments."""
     params["as_of"] = min(utcnow(), filters.period.end_instant)
     # Each pair of recency and frequency scores names its segment: looked up, not tested.
     params["segments"] = [rfm_segment(r, f) for r in SCORES for f in SCORES]
@@ -82,18 +96,17 @@ def _scored(
     sorted_ = ", ".join(f"array_agg({v} ORDER BY {v}) AS {s}" for s, v in values.items())
     cuts = ", ".join(f"array_agg({s}[place] ORDER BY place) AS {s}" for s in values)
     scored = ", ".join(f"{_score('c.' + v, 'k.' + s)} AS {s}" for s, v in values.items())
-    sql += f""", sorted AS (
+    return f""", sorted AS (
         SELECT count(*) AS n, {sorted_} FROM customers
     ), cuts AS (
         SELECT {cuts} FROM sorted, unnest(ARRAY[{places}]) place
     ), scored AS MATERIALIZED (  -- each score computed once, however often it is read
         SELECT c.counterparty_id, c.orders, c.revenue, c.last_order_at, {scored}
         FROM customers c, cuts k
-    ), segmented AS (
+    ), {name} AS (
         SELECT *, (CAST(:segments AS text[]))[(r - 1) * {len(SCORES)} + f] AS segment
         FROM scored
     )"""
-    return sql, params
 
 
 def _score(value: str, cuts: str) -> str:
@@ -108,10 +121,10 @@ def loyalty(
     source: Sources = READ_MODEL,
 ) -> dict:
     """Buyers, repeat buyers and their rate, RFM segments, dormant buyers, card use."""
-    sql, params = _scored(filters, source, ("r", "f"))  # segments need no monetary score
+    sql, params = scored(filters, source, ("r", "f"))  # segments need no monetary score
     sql += """
-    SELECT (SELECT count(*) FROM customers) AS buyers,
-           (SELECT count(*) FROM customers WHERE orders >= 2) AS repeat_buyers,
+    SELECT (SELECT count(*) FROM segmented) AS buyers,
+           (SELECT count(*) FROM segmented WHERE orders >= 2) AS repeat_buyers,
            (SELECT json_agg(s) FROM (
                SELECT segment, count(*) AS customers, sum(revenue)::text AS revenue
                FROM segmented GROUP BY segment ORDER BY segment) s) AS segments
@@ -151,7 +164,7 @@ def rfm(
     source: Sources = READ_MODEL,
 ) -> dict:
     """Buyers with their recency, frequency and monetary scores, largest first."""
-    sql, params = _scored(filters, source)
+    sql, params = scored(filters, source)
     params |= {"segment": segment, **page_params(page, page_size)}
     sql += """
     SELECT s.counterparty_id, cp.name, cp.responsible_id,

@@ -27,7 +27,10 @@ from shared.db import rowcount
 # Months of the spans kept, each ending with the current month.
 SPANS = (3, 12)
 
+# The order is also logged as a change of the spans, so that their ranks (handlers/ranks.py)
+# are known to miss it until the next refresh.
 _ADD = text("""
+WITH added AS (
 INSERT INTO crm.analytics_customer_spans AS s
     (last_month, months, counterparty_id, orders, revenue, squares, last_order_at)
 SELECT e.last_month, e.months, t.counterparty_id, 1, :amount,
@@ -39,6 +42,9 @@ ON CONFLICT (last_month, months, counterparty_id) DO UPDATE
 SET orders = s.orders + excluded.orders, revenue = s.revenue + excluded.revenue,
     squares = s.squares + excluded.squares,
     last_order_at = greatest(s.last_order_at, excluded.last_order_at)
+RETURNING 1
+)
+INSERT INTO crm.analytics_customer_span_changes (at) SELECT now() WHERE EXISTS (SELECT FROM added)
 """)
 
 

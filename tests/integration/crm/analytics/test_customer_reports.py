@@ -14,7 +14,7 @@ import pytest
 
 from services.crm.analytics.adapters.rebuild import rebuild
 from services.crm.analytics.domain.classes import rfm_score, rfm_segment
-from services.crm.analytics.handlers import spans
+from services.crm.analytics.handlers import ranks, spans
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import counterparties, partners
 from services.crm.handlers.catalogue import create_item
@@ -48,10 +48,11 @@ HISTORY = {
 }
 
 
-@pytest.fixture(params=["months", "spans"])
+@pytest.fixture(params=["months", "spans", "ranks"])
 def customers(request, as_role, admin, sessions, settings):
     """The history; with "spans", the buyers' spans kept as they stand in March 2026, so the
-    reports over January to March read them instead of the months, and must agree."""
+    reports over January to March read them instead of the months, and must agree; with
+    "ranks", also the whole company's classes and scores over them, read by the admin's."""
     alice = as_role("manager", department="Sales")
     bob = as_role("manager", department="Sales")
     who = {"alice": alice.id, "bob": bob.id}
@@ -76,8 +77,10 @@ def customers(request, as_role, admin, sessions, settings):
             for when, amount in orders:
                 factories.routed_order(session, cp.id, [(item, "1", str(amount))], when)
         rebuild(session)
-        if request.param == "spans":
+        if request.param != "months":
             assert spans.shift(session, date(2026, 3, 31))["rows"]
+    if request.param == "ranks":
+        assert ranks.refresh_in(sessions)
     return alice, bob, ids
 
 
@@ -182,7 +185,7 @@ def test_dormant_customers_are_repeat_buyers_silent_for_twice_their_usual_interv
     assert admin.get("/api/analytics/dormant-customers?process_kind=manual").status_code == 422
 
 
-@pytest.mark.parametrize("kept", [False, True], ids=["months", "spans"])
+@pytest.mark.parametrize("kept", ["months", "spans", "ranks"])
 def test_rfm_scores_are_the_share_of_buyers_below_among_many_ties(kept, admin, sessions, settings):
     """Forty buyers whose amounts, order counts and last days repeat: each score is
     1 + floor(5 * the share of the other buyers with a lower value), equal values alike."""
@@ -194,8 +197,10 @@ def test_rfm_scores_are_the_share_of_buyers_below_among_many_ties(kept, admin, s
                 when = at(rng.choice((1, 2, 3)), rng.choice((5, 15)))
                 factories.routed_order(session, cp, [(item, "1", rng.choice(("10", "20")))], when)
         rebuild(session)
-        if kept:
+        if kept != "months":
             spans.shift(session, date(2026, 3, 1))
+    if kept == "ranks":
+        ranks.refresh_in(sessions)
     rows = report(admin, "rfm", page_size=100, **JAN_MAR)["rows"]
     assert len(rows) == 40
 
