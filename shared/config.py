@@ -55,7 +55,7 @@ class Settings:
         0.5, "the relay's fallback poll; it is woken by LISTEN/NOTIFY"
     )
     ranks_refresh_seconds: float = _setting(
-        2.0,
+        1.0,
         "how often the CRM relay's ranks loop recomputes the buyers' company-wide classes "
         "and scores, when orders have changed them",
     )

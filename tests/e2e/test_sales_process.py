@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import pytest
 import requests
+from sqlalchemy import func, select
 
+from services.crm.analytics.adapters.tables import CustomerSpanChange
+from services.crm.analytics.handlers import spans
+from shared.db import transaction, utcnow
 from tests import factories
 from tests.e2e.conftest import ALL
 from tests.helpers import eventually
@@ -67,7 +71,9 @@ def people(system, sessions):
     }
 
 
-def test_inbound_request_walks_to_an_approved_order_at_its_executor(people):
+def test_inbound_request_walks_to_an_approved_order_at_its_executor(people, sessions):
+    with transaction(sessions) as session:  # as the routine keeps them within minutes
+        spans.shift(session, utcnow().date())
     admin, secretary, manager = people["admin"], people["secretary"], people["manager"]
     head, executor = people["head"], people["executor"]
     partner = admin("POST", "/api/partners", 201, json={"name": "Globex"})
@@ -178,7 +184,7 @@ def test_inbound_request_walks_to_an_approved_order_at_its_executor(people):
     reminder_delivered(executor, "order", order)
     view = manager("GET", f"/api/processes/{pid}")
     assert (view["state"], view["current_step"]) == ("completed", "execution")
-    assert [s["step"] for s in view["steps"]] == [
+    assert [step["step"] for step in view["steps"]] == [
         "registration",
         "first_contact",
         "proposal",
@@ -188,3 +194,16 @@ def test_inbound_request_walks_to_an_approved_order_at_its_executor(people):
         "order_approval",
         "execution",
     ]
+
+    # The whole company's ABC/XYZ shows the order, read from the buyers' ranks once the loop
+    # beside the relay has ranked the order's buyer.
+    eventually(lambda: not pending_orders(sessions), timeout=DELIVERY_TIMEOUT, interval=0.3)
+    abc = admin("GET", "/api/analytics/abc-xyz")
+    assert (abc["customers"], abc["revenue"]) == (1, "1200.00")
+    assert [(r["counterparty_id"], r["abc"]) for r in abc["rows"]] == [(client["id"], "A")]
+
+
+def pending_orders(sessions) -> int:
+    """Orders that moved the buyers' spans and are not yet in their ranks."""
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(CustomerSpanChange))

@@ -98,9 +98,9 @@ def ranked(filters: Filters, sources: Sources) -> bool:
 RANKS = "crm.analytics_customer_ranks"
 
 
-def from_ranks(name: str, ranked: str, live: str, params: dict[str, Any], where: str = "") -> str:
-    """CTEs ending in ``name``: ``ranked`` (a select list over the span's ranks, ``k``) if the
-    span is kept and its ranks are fresh, else ``live`` of the CTE ``live``, the ranking done
+def from_ranks(name: str, read: str, ranking: str, params: dict[str, Any], where: str = "") -> str:
+    """CTEs ending in ``name``: ``read`` (a select list over the span's ranks, ``k``) if the
+    span is kept and its ranks are fresh, else ``ranking`` of the CTE ``live``, the ranking done
     here. As in ``customers_cte``, one statement decides and reads; one branch is executed."""
     params["max_lag"] = MAX_LAG
     return f""", ready AS (SELECT (SELECT kept FROM kept)
@@ -108,10 +108,10 @@ def from_ranks(name: str, ranked: str, live: str, params: dict[str, Any], where:
         AND NOT EXISTS (SELECT FROM crm.analytics_customer_span_changes
                         WHERE at < now() - CAST(:max_lag AS interval)) AS ready
     ), {name} AS (
-        SELECT {ranked} FROM {RANKS} k
+        SELECT {read} FROM {RANKS} k
         WHERE k.last_month = :last_month AND k.months = :span AND (SELECT ready FROM ready) {where}
         UNION ALL
-        SELECT {live} FROM live WHERE NOT (SELECT ready FROM ready)
+        SELECT {ranking} FROM live WHERE NOT (SELECT ready FROM ready)
     )"""
 
 

@@ -72,8 +72,8 @@ def scored(
     sql, params = customers_cte(filters, source)
     sql += segments(filters, params, scores, "live" if ranks else "segmented")
     if ranks:
-        listed = ", ".join(("counterparty_id", "orders", "revenue", "last_order_at", *scores))
-        sql += from_ranks("segmented", f"{listed}, segment", f"{listed}, segment", params)
+        columns = ("counterparty_id", "orders", "revenue", "last_order_at", *scores, "segment")
+        sql += from_ranks("segmented", ", ".join(columns), ", ".join(columns), params)
     return sql, params
 
 

@@ -44,8 +44,9 @@ LIVE = replace(READ_MODEL, ranks=False)
 COLUMNS = ("revenue", "orders", "last_order_at", "cv", "abc", "xyz", "r", "f", "m", "segment")
 # A buyer's rank row is written only when it changed: an order moves its buyer's sums and,
 # rarely, the classes or scores of buyers near a boundary. Rewriting every row each time
-# would leave 90,000 dead rows a refresh behind. No buyer leaves a span but at the month's
-# turn, whose new spans are ranked afresh, or by a rebuild, which empties the ranks.
+# would leave 90,000 dead rows a refresh behind, and checking each on conflict costs more
+# than comparing the two sets at once. No buyer leaves a span but at the month's turn, whose
+# new spans are ranked afresh, or by a rebuild, which empties the ranks.
 _UPSERT = f"""
     , fresh AS (
         SELECT s.counterparty_id, s.revenue, s.orders, s.last_order_at, f.cv, f.abc, f.xyz,
@@ -53,11 +54,13 @@ _UPSERT = f"""
         FROM segmented s LEFT JOIN final f USING (counterparty_id)
     )
     INSERT INTO {RANKS} AS k (last_month, months, counterparty_id, {", ".join(COLUMNS)})
-    SELECT :last_month, :span, counterparty_id, {", ".join(COLUMNS)} FROM fresh
+    SELECT :last_month, :span, n.counterparty_id, {", ".join(f"n.{c}" for c in COLUMNS)}
+    FROM fresh n LEFT JOIN {RANKS} o
+      ON o.last_month = :last_month AND o.months = :span AND o.counterparty_id = n.counterparty_id
+    WHERE ({", ".join(f"o.{c}" for c in COLUMNS)})
+        IS DISTINCT FROM ({", ".join(f"n.{c}" for c in COLUMNS)})
     ON CONFLICT (last_month, months, counterparty_id) DO UPDATE
     SET ({", ".join(COLUMNS)}) = ({", ".join(f"excluded.{c}" for c in COLUMNS)})
-    WHERE ({", ".join(f"k.{c}" for c in COLUMNS)})
-        IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in COLUMNS)})
 """
 
 
