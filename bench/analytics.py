@@ -309,8 +309,8 @@ def write(database_url: str, ids: dict[str, int], tokens: dict[str, str], stop, 
             recorder.order_routed(session, order)
         committed, revenue = time.perf_counter(), revenue + Decimal(ORDER)
         # Polled less eagerly: the whole company's ABC/XYZ costs more than one manager's figures.
-        url, poll = "/api/analytics/abc-xyz", POLL
-        lags.put(("abc-xyz", _shown(client, company, url, _revenue, revenue, committed, poll)))
+        url = "/api/analytics/abc-xyz"
+        lags.put(("abc-xyz", _shown(client, company, url, _revenue, revenue, committed, POLL)))
         time.sleep(PAUSE)
     app.extensions["crm.engine"].dispose()
 
@@ -403,8 +403,8 @@ def main() -> None:
             lags.append(queue.get())
 
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        facts = 5 * len(lags) // 4  # per round: a call planned and made, a deal opened and
-        # moved, an order
+        # Per round: a call planned and made, a deal opened and moved, an order; four lags.
+        facts = 5 * len(lags) // 4
         print(f"\nreports while writes go on ({facts} facts committed meanwhile; load {load}):")
         print(
             f"  {'report':<18} {'through the API (read model)':<34} {'from the raw history':<34} ratio p50/p95"

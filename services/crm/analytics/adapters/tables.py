@@ -141,7 +141,7 @@ class CustomerSpan(Base):
 
 class CustomerSpanChange(Base):
     """An order that moved the kept spans and is not yet in their ranks: a report ranks its
-    buyers itself while one is older than ``handlers/ranks.MAX_LAG``."""
+    buyers itself while one is older than ``handlers/customer_sql.MAX_LAG``."""
 
     __tablename__ = "analytics_customer_span_changes"
     __table_args__ = (Index("ix_analytics_customer_span_changes_at", "at"),)

@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,7 +65,7 @@ _UPSERT = f"""
 """
 
 
-def _rank(session: Session, last_month, months: int) -> int:
+def _rank(session: Session, last_month: date, months: int) -> int:
     """Rank the buyers of one kept span; rows written."""
     period = Period(add_months(last_month, 1 - months), last_month)
     filters = Filters(period, None, Scope(), None)
@@ -83,18 +84,18 @@ def refresh(session: Session) -> dict[str, int]:
     # Compiling the ranking's expressions would cost more than it saves, each time.
     session.execute(text("SET LOCAL jit = off"))
     changed = session.scalar(select(CustomerSpanChange.id).exists().select())
-    ends = sorted(session.execute(select(CustomerSpanEnd.last_month, CustomerSpanEnd.months)))
-    missing = any(
-        not session.scalar(
-            select(CustomerRank.months)
-            .where(CustomerRank.last_month == end, CustomerRank.months == months)
-            .exists()
-            .select()
+    ranked = (
+        select(CustomerRank.months)
+        .where(
+            CustomerRank.last_month == CustomerSpanEnd.last_month,
+            CustomerRank.months == CustomerSpanEnd.months,
         )
-        for end, months in ends
+        .exists()
     )
+    missing = session.scalar(select(CustomerSpanEnd.months).where(~ranked).exists().select())
     if not changed and not missing:
         return {}
+    ends = sorted(session.execute(select(CustomerSpanEnd.last_month, CustomerSpanEnd.months)))
     old = tuple_(CustomerRank.last_month, CustomerRank.months).not_in([tuple(e) for e in ends])
     session.execute(delete(CustomerRank).where(old) if ends else delete(CustomerRank))
     written = sum(_rank(session, end, months) for end, months in ends)
@@ -122,4 +123,4 @@ def keep(sessions: sessionmaker[Session], every: float, stop: threading.Event) -
             continue
         if written:
             seconds = round(time.monotonic() - started, 3)
-            log.debug("buyers' ranks refreshed", extra={"rows": written, "seconds": seconds})
+            log.debug("buyers' ranks refreshed", extra={**written, "seconds": seconds})

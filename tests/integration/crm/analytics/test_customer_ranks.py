@@ -15,11 +15,17 @@ from sqlalchemy import func, select, update
 from services.crm.analytics.adapters.rebuild import rebuild
 from services.crm.analytics.adapters.tables import CustomerRank, CustomerSpanChange
 from services.crm.analytics.domain.periods import Period
-from services.crm.analytics.handlers import ranks, recorder
+from services.crm.analytics.handlers import ranks
 from services.crm.analytics.handlers.customer_sql import MAX_LAG, READ_MODEL
 from shared.db import transaction
 from tests import factories
-from tests.integration.crm.analytics.test_customer_spans import BEFORE, reports, route, shift
+from tests.integration.crm.analytics.test_customer_spans import (
+    BEFORE,
+    reports,
+    route,
+    route_in,
+    shift,
+)
 
 ON_THE_FLY = replace(READ_MODEL, ranks=False)
 QUARTER = Period(date(2026, 1, 1), date(2026, 3, 31))
@@ -100,11 +106,6 @@ def test_an_order_committed_during_a_refresh_waits_for_the_next_one(ranked, sess
     ranks.refresh_in(sessions)
     assert pending(sessions) == 0
     assert revenue(sessions, QUARTER) == "85.50"  # from the ranks
-
-
-def route_in(session, item: int, counterparty_id: int, when: datetime, amount: str) -> None:
-    order = factories.routed_order(session, counterparty_id, [(item, "1", amount)], when)
-    recorder.order_routed(session, order)
 
 
 def test_at_the_months_turn_the_old_ranks_are_no_longer_read(ranked, sessions):

@@ -41,8 +41,13 @@ def route(sessions, item: int, orders: list[tuple[int, datetime, str]], ids: lis
     """Orders reaching execution one by one, each added by the recorder as a routing adds it."""
     for buyer, when, amount in orders:
         with transaction(sessions) as session:
-            order = factories.routed_order(session, ids[buyer], [(item, "1", amount)], when)
-            recorder.order_routed(session, order)
+            route_in(session, item, ids[buyer], when, amount)
+
+
+def route_in(session, item: int, counterparty_id: int, when: datetime, amount: str) -> None:
+    """An order reaching execution in ``session``'s transaction, added by the recorder."""
+    order = factories.routed_order(session, counterparty_id, [(item, "1", amount)], when)
+    recorder.order_routed(session, order)
 
 
 def shift(sessions, today: date) -> int:
