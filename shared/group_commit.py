@@ -115,8 +115,13 @@ class GroupCommit:
                 self._led.wait()
             lead = not entry.done.is_set()
             if lead:
+                # Its own message and the oldest others: with more waiting than a batch
+                # takes, the oldest alone might leave out its own, and it would return (and
+                # dramatiq ack the message) without having applied it.
                 self._leading = True
-                batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
+                self._waiting.remove(entry)
+                batch = [entry, *self._waiting[: MOST - 1]]
+                self._waiting = self._waiting[MOST - 1 :]
         if lead:
             try:
                 self._run(batch)

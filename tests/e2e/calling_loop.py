@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import func, select, text
 
@@ -15,6 +17,8 @@ from services.crm.adapters.orm import InteractionStatus
 from services.crm.adapters.work import Notification, Reminder, Task
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import leads, reference, reminders
+from services.scheduler.adapters.orm import CallPlan
+from services.scheduler.adapters.plan_emitter import call_due
 from shared import config
 from shared.containment import is_transient
 from shared.db import transaction, utcnow
@@ -28,6 +32,14 @@ PIPELINE = {
     "pending in crm outbox": "SELECT count(*) FROM crm.outbox WHERE published_at IS NULL",
     "tasks (crm)": "SELECT count(*) FROM crm.tasks",
 }
+# The due calls that have no assignee yet, as the scheduler saw them.
+UNASSIGNED = (
+    select(*CallPlan.__table__.columns)
+    .where(CallPlan.state == "due")
+    .where(
+        text("NOT EXISTS (SELECT FROM notifier.call_assignments a WHERE a.plan_id = call_plans.id)")
+    )
+)
 CHANNELS = ("in_app", "email", "webhook")
 
 
@@ -39,8 +51,37 @@ def where_it_stopped(sessions, system):
     except AssertionError:
         with sessions() as session:
             counts = {name: session.scalar(text(sql)) for name, sql in PIPELINE.items()}
+            unassigned = {
+                row.id: (row.next_call_at, call_due(row)["message_id"])
+                for row in session.execute(UNASSIGNED)
+            }
+            seen = session.scalars(
+                text(
+                    "SELECT message_id::text FROM notifier.inbox WHERE message_id::text = ANY(:ids)"
+                ),
+                {"ids": [str(m) for _, m in unassigned.values()]},
+            ).all()
         for name, service in system.services.items():
-            print(f"--- {name}:\n{service.logs()[-2000:]}")
+            print(f"--- {name} ({service.log_path}):\n{service.logs()[-2000:]}")
+        vhost = unquote(urlsplit(system.env["BROKER_URL"]).path.lstrip("/")) or "/"
+        queues = subprocess.run(
+            [
+                "rabbitmqctl",
+                "-q",
+                "list_queues",
+                "-p",
+                vhost,
+                "name",
+                "messages_ready",
+                "messages_unacknowledged",
+                "consumers",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        print(f"--- due calls not assigned: {unassigned}; in the notifier's inbox: {seen}")
+        print(f"--- queues:\n{queues}")
         raise AssertionError(f"pipeline stopped at {counts}") from None
 
 
