@@ -148,6 +148,8 @@ class CustomerSpanChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The buyer whose sums it moved: only its rank row is recomputed from the spans.
+    counterparty_id: Mapped[int] = mapped_column(Integer)
 
 
 class CustomerRank(Base):
@@ -164,6 +166,16 @@ class CustomerRank(Base):
             text("revenue DESC"),
             "counterparty_id",
         ),
+        # The values at the places of the recency and frequency scores' bounds, read without
+        # sorting every buyer (the monetary score's come from the index above).
+        Index("ix_analytics_customer_ranks_last_order_at", "last_month", "months", "last_order_at"),
+        Index("ix_analytics_customer_ranks_orders", "last_month", "months", "orders"),
+        # The buyers of a class or score by the value it goes by: those a moved bound left in
+        # the wrong one are a range of each (handlers/ranks.py).
+        Index("ix_analytics_customer_ranks_abc", "last_month", "months", "abc", "revenue"),
+        Index("ix_analytics_customer_ranks_r", "last_month", "months", "r", "last_order_at"),
+        Index("ix_analytics_customer_ranks_f", "last_month", "months", "f", "orders"),
+        Index("ix_analytics_customer_ranks_m", "last_month", "months", "m", "revenue"),
         {"prefixes": ["UNLOGGED"]},
     )
 

@@ -58,22 +58,33 @@ def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dic
     return sql, params
 
 
+# A buyer's revenue before it in the ranking, and the variation of its monthly revenue (from
+# its sum of squares), both over the buyers only (revenue > 0).
+BEFORE = """coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
+CV = """sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
+                   / (revenue::float8 / :months)"""
+
+
+def class_of(name: str, params: dict[str, Any]) -> str:
+    """The CASE of a buyer's ABC class (``name`` "abc": by ``before`` against ``total``) or
+    XYZ class (``name`` "xyz": by ``cv``), its thresholds bound in ``params``."""
+    if name == "abc":
+        return thresholds("abc", "before", ABC, params, "<", of="total")
+    return thresholds("xyz", "cv", XYZ, params, "<=")
+
+
 def classes(filters: Filters, params: dict[str, Any], name: str = "final") -> str:
     """CTEs after ``customers`` ending in ``name``: the classes of its buyers, ranked here."""
     params["months"] = filters.period.month_count
-    abc = thresholds("abc", "before", ABC, params, "<", of="total")
-    xyz = thresholds("xyz", "cv", XYZ, params, "<=")
     return f""", buyers AS (SELECT * FROM customers WHERE revenue > 0
     ), total AS (SELECT sum(revenue) AS total FROM buyers
     ), ranked AS (
-        SELECT c.counterparty_id, c.revenue, c.orders,
-               coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
-               sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
-                   / (revenue::float8 / :months) AS cv
+        SELECT c.counterparty_id, c.revenue, c.orders, {BEFORE} AS before, {CV} AS cv
         FROM buyers c
     ), {name} AS (
-        SELECT r.*, {abc} AS abc, {xyz} AS xyz FROM ranked r, total t
+        SELECT r.*, {class_of("abc", params)} AS abc, {class_of("xyz", params)} AS xyz
+        FROM ranked r, total t
     )"""
 
 

@@ -82,34 +82,43 @@ def segments(
 ) -> str:
     """CTEs after ``customers`` ending in ``name``: its buyers' ``scores`` and segments."""
     params["as_of"] = min(utcnow(), filters.period.end_instant)
-    # Each pair of recency and frequency scores names its segment: looked up, not tested.
-    params["segments"] = [rfm_segment(r, f) for r in SCORES for f in SCORES]
+    segment = segment_of(params)
     # A score is 1 + floor(5 * percent_rank), at most 5 (domain/classes.py), where percent_rank
     # is the share of the other buyers with a lower value. Rather than rank every buyer in
     # each dimension, its values are sorted once: a buyer scores above k when more than
     # ceil(k * (n - 1) / 5) buyers have a lower value, that is, when its value exceeds the
     # value at that place. Ties stay exact: a value never exceeds an equal one.
-    places = ", ".join(
-        f"greatest(1, ceil({k} * (n - 1) / {len(SCORES)}.0)::int)" for k in SCORES[:-1]
-    )
     values = {score: DIMENSIONS[score] for score in scores}
     sorted_ = ", ".join(f"array_agg({v} ORDER BY {v}) AS {s}" for s, v in values.items())
     cuts = ", ".join(f"array_agg({s}[place] ORDER BY place) AS {s}" for s in values)
-    scored = ", ".join(f"{_score('c.' + v, 'k.' + s)} AS {s}" for s, v in values.items())
+    scored = ", ".join(f"{score('c.' + v, 'k.' + s)} AS {s}" for s, v in values.items())
     return f""", sorted AS (
         SELECT count(*) AS n, {sorted_} FROM customers
     ), cuts AS (
-        SELECT {cuts} FROM sorted, unnest(ARRAY[{places}]) place
+        SELECT {cuts} FROM sorted, unnest(ARRAY[{places("n")}]) place
     ), scored AS MATERIALIZED (  -- each score computed once, however often it is read
         SELECT c.counterparty_id, c.orders, c.revenue, c.last_order_at, {scored}
         FROM customers c, cuts k
     ), {name} AS (
-        SELECT *, (CAST(:segments AS text[]))[(r - 1) * {len(SCORES)} + f] AS segment
-        FROM scored
+        SELECT *, {segment} AS segment FROM scored
     )"""
 
 
-def _score(value: str, cuts: str) -> str:
+def segment_of(params: dict[str, Any]) -> str:
+    """The segment of a buyer's scores ``r`` and ``f``: looked up, not tested."""
+    params["segments"] = [rfm_segment(r, f) for r in SCORES for f in SCORES]
+    return f"(CAST(:segments AS text[]))[(r - 1) * {len(SCORES)} + f]"
+
+
+def places(n: str) -> str:
+    """The places, among ``n`` values in order, of the values a score's bounds are."""
+    return ", ".join(
+        f"greatest(1, ceil({k} * ({n} - 1) / {len(SCORES)}.0)::int)" for k in SCORES[:-1]
+    )
+
+
+def score(value: str, cuts: str) -> str:
+    """A score of ``value``: 1, and one more for each of the array ``cuts`` it exceeds."""
     return "1 + " + " + ".join(f"({value} > {cuts}[{k}])::int" for k in SCORES[:-1])
 
 

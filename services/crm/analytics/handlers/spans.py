@@ -44,7 +44,8 @@ SET orders = s.orders + excluded.orders, revenue = s.revenue + excluded.revenue,
     last_order_at = greatest(s.last_order_at, excluded.last_order_at)
 RETURNING 1
 )
-INSERT INTO crm.analytics_customer_span_changes (at) SELECT now() WHERE EXISTS (SELECT FROM added)
+INSERT INTO crm.analytics_customer_span_changes (at, counterparty_id)
+SELECT now(), :counterparty_id WHERE EXISTS (SELECT FROM added)
 """)
 
 

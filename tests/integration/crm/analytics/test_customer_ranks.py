@@ -4,13 +4,14 @@ spans, and never missing an order committed while they were being recomputed."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from services.crm.analytics.adapters.rebuild import rebuild
 from services.crm.analytics.adapters.tables import CustomerRank, CustomerSpanChange
@@ -56,6 +57,61 @@ def pending(sessions) -> int:
 def age_changes(sessions, by: timedelta) -> None:
     with transaction(sessions) as session:
         session.execute(update(CustomerSpanChange).values(at=CustomerSpanChange.at - by))
+
+
+def rows(session) -> set[tuple]:
+    return set(session.execute(select(CustomerRank.__table__)))
+
+
+def ranked_afresh(sessions) -> set[tuple]:
+    """The ranks of every buyer ranked anew from the spans, as at a month's turn (rolled back)."""
+    with sessions() as session, session.begin():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        session.execute(delete(CustomerRank))
+        ranks.refresh(session)
+        afresh = rows(session)
+        session.rollback()
+    return afresh
+
+
+def test_the_ranks_kept_up_order_by_order_equal_ranking_every_buyer_afresh(
+    admin, sessions, settings
+):
+    """A refresh recomputes the buyers the orders named and re-classes only the others whose
+    class or score moved: after every round of orders (new buyers, ties, orders outside the
+    quarter or both spans) its ranks are those of ranking every buyer anew."""
+    rng = random.Random(2026)
+    with transaction(sessions) as session:
+        item, ids = factories.buyers(session, admin.id, settings, [f"B{n}" for n in range(24)])
+    amounts = ("7.50", "10", "25", "25", "40", "100")  # repeated amounts: equal values tie
+
+    def orders(buyers: range, n: int) -> list[tuple[int, datetime, str]]:
+        # From a month before the year (outside both spans) to March 2026.
+        months = [(2025, m) for m in range(3, 13)] + [(2026, m) for m in range(1, 4)]
+        picked = [(rng.choice(buyers), rng.choice(months)) for _ in range(n)]
+        return [
+            (b, datetime(y, m, rng.randint(1, 28), 9, tzinfo=UTC), rng.choice(amounts))
+            for b, (y, m) in picked
+        ]
+
+    route(sessions, item, orders(range(12), 30), ids)  # half the buyers have a history
+    shift(sessions, date(2026, 3, 15))
+    ranks.refresh_in(sessions)
+    others_moved = 0
+    for _ in range(8):
+        with sessions() as session:
+            before = rows(session)
+        round_ = orders(range(24), rng.randint(1, 4))
+        route(sessions, item, round_, ids)
+        assert ranks.refresh_in(sessions)
+        assert pending(sessions) == 0
+        with sessions() as session:
+            after = rows(session)
+        assert after == ranked_afresh(sessions)
+        named = {ids[b] for b, _, _ in round_}
+        others_moved += len({r[2] for r in after - before} - named)
+    # The rounds moved other buyers' classes or scores too, not only the ordering buyers'.
+    assert others_moved > 0
 
 
 def test_reports_read_the_ranks_until_an_order_they_miss_is_older_than_the_lag(ranked, sessions):
