@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
 import multiprocessing
 import os
 import statistics
@@ -338,20 +339,34 @@ def start_writer(settings, sessions, admin_token: str):
     return process, stop, lags
 
 
-def keep_ranks(database_url: str, stop) -> None:
+class Refreshes(logging.Handler):
+    """The ranks loop's log of each refresh that wrote rows: how long it took, in ms."""
+
+    def __init__(self, durations) -> None:
+        super().__init__(logging.DEBUG)
+        self.durations = durations
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "buyers' ranks refreshed":
+            self.durations.put(record.__dict__["seconds"] * 1000)  # the log record's extra
+
+
+def keep_ranks(database_url: str, stop, durations) -> None:
     """In a process of its own, as in ``crm-relay``: the loop that keeps the buyers' ranks."""
     settings = replace(config.load(), database_url=database_url)
     engine = make_engine(database_url, pool_size=1)
+    ranks.log.setLevel(logging.DEBUG)
+    ranks.log.addHandler(Refreshes(durations))
     ranks.keep(make_session_factory(engine), settings.ranks_refresh_seconds, stop)
     engine.dispose()
 
 
 def start_ranks(settings):
     context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    process = context.Process(target=keep_ranks, args=(settings.database_url, stop))
+    stop, durations = context.Event(), context.Queue()
+    process = context.Process(target=keep_ranks, args=(settings.database_url, stop, durations))
     process.start()
-    return process, stop
+    return process, stop, durations
 
 
 def line(name: str, ms: list[float]) -> str:
@@ -390,7 +405,7 @@ def main() -> None:
 
         app = create_app(settings)
         readers = Readers(sessions, utcnow().date())
-        ranking, stop_ranking = start_ranks(settings)
+        ranking, stop_ranking, refreshes = start_ranks(settings)
         writer, stop, queue = start_writer(settings, sessions, readers.tokens["admin"])
         lags = [queue.get(timeout=120)]  # the writer is up and writing
         timed = time_reports(app.test_client(), readers, args.repeat)
@@ -399,6 +414,9 @@ def main() -> None:
         writer.join()
         stop_ranking.set()
         ranking.join()
+        refreshed = []
+        while not refreshes.empty():
+            refreshed.append(refreshes.get())
         while not queue.empty():
             lags.append(queue.get())
 
@@ -424,6 +442,11 @@ def main() -> None:
             print(
                 f"  {report:<18} {len(ms):4d} facts   p50 {statistics.median(ms):.1f} ms   "
                 f"p95 {percentile(ms, 0.95):.1f} ms   max {max(ms):.1f} ms"
+            )
+        if refreshed:  # the ranks loop, bringing the buyers' ranks up to the writer's orders
+            print(
+                f"  {'ranks refreshes':<18} {len(refreshed):4d} runs    "
+                f"{line('ranks', refreshed)}   max {max(refreshed):.1f} ms"
             )
         app.extensions["crm.engine"].dispose()
         engine.dispose()

@@ -23,7 +23,8 @@ How the figures stay fresh and cheap (the choice the issue asks to explain):
   and twelve months) each buyer's sums are kept too, shifted by the
   ``shift_customer_spans`` routine when a month begins (``handlers/spans.py``). Ranking all
   of a span's buyers (classes, scores) is what remains of such a report, and no order moves
-  one buyer's rank alone: ``crm-relay`` re-ranks them within seconds of an order
+  one buyer's rank alone: ``crm-relay`` brings the ranks up to each order within about a
+  second, setting again only the classes and scores a moved bound reaches
   (``handlers/ranks.py``), and a report reads those ranks while no order they miss is older
   than four seconds, else ranks the buyers itself.
 - ``adapters/rebuild.py`` recomputes the whole read model from the history: the backfill

@@ -139,32 +139,38 @@ def _edges(params: dict[str, Any]) -> str:
     """Where each ABC class but the last ends: the first buyer, in ranking order, whose revenue
     before it reaches the class's share of the total (none: every buyer comes before it, as
     before a buyer of revenue 0). Each is found by a running sum along the revenue index that
-    stops there."""
+    stops there, the next one's starting from the edge before it."""
     edges, columns = [], []
+    start, after = "0", ""  # the running sum so far, and where it resumes
     for i, (_, limit) in enumerate(ABC[:-1]):
         params[f"edge_{i}"] = limit
         edges.append(f"""LEFT JOIN LATERAL (
-            SELECT revenue, counterparty_id FROM (
-                SELECT k.revenue, k.counterparty_id, {BEFORE} AS before
-                FROM {RANKS} k WHERE {_SPAN} AND k.revenue > 0
+            SELECT revenue, counterparty_id, before FROM (
+                SELECT k.revenue, k.counterparty_id, {start} + {BEFORE} AS before
+                FROM {RANKS} k WHERE {_SPAN} AND k.revenue > 0 {after}
                 ORDER BY k.revenue DESC, k.counterparty_id) w
             WHERE before >= t.total * CAST(:edge_{i} AS numeric)
             ORDER BY revenue DESC, counterparty_id LIMIT 1) e{i} ON true""")
         columns.append(
             f"coalesce(e{i}.revenue, 0) AS revenue_{i}, coalesce(e{i}.counterparty_id, 0) AS id_{i}"
         )
-    return f"SELECT {', '.join(columns)} FROM total t {' '.join(edges)}"
+        start = f"e{i}.before"
+        after = (
+            f"AND k.revenue <= e{i}.revenue "
+            f"AND (k.revenue < e{i}.revenue OR k.counterparty_id >= e{i}.counterparty_id)"
+        )
+    return f"SELECT {', '.join(columns)} FROM totals t {' '.join(edges)}"
 
 
 def _bounds(params: dict[str, Any]) -> str:
     """The bounds of the span's scores and classes: the values of each score's bounds (an array
     per score) and the edges of the ABC classes."""
     return f"""
-    WITH counted AS (SELECT count(*) AS n FROM {RANKS} k WHERE {_SPAN}
-    ), total AS (
-        SELECT sum(revenue) AS total FROM {RANKS} k WHERE {_SPAN} AND k.revenue > 0
+    WITH totals AS (
+        SELECT count(*) AS n, sum(revenue) FILTER (WHERE revenue > 0) AS total
+        FROM {RANKS} k WHERE {_SPAN}
     )
-    SELECT * FROM (SELECT {_score_bounds()} FROM counted) c, ({_edges(params)}) e"""
+    SELECT * FROM (SELECT {_score_bounds()} FROM totals) c, ({_edges(params)}) e"""
 
 
 def _before(i: int) -> str:
