@@ -56,8 +56,8 @@ class Settings:
     )
     ranks_refresh_seconds: float = _setting(
         1.0,
-        "how often the CRM relay's ranks loop recomputes the buyers' company-wide classes "
-        "and scores, when orders have changed them",
+        "how often the CRM relay's ranks loop brings the buyers' company-wide classes and "
+        "scores up to the orders, when orders have changed them",
     )
     log_level: str = _setting(
         "INFO",

@@ -37,13 +37,18 @@ ABC_COLUMNS = (
 )
 
 
+# A buyer's revenue before it in the ranking, and the variation of its monthly revenue (from
+# its sum of squares), both over the buyers only (revenue > 0).
+BEFORE = """coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
+CV = """sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
+                   / (revenue::float8 / :months)"""
+
+
 FINAL = "counterparty_id, revenue, orders, before, cv, abc, xyz"
 # The same from the ranks, which do not keep ``before`` (an order would change it for most
-# buyers): a running sum over the rows in order (the ranks' index on revenue).
-FINAL_RANKED = """k.counterparty_id, k.revenue, k.orders,
-        sum(k.revenue) OVER (ORDER BY k.revenue DESC, k.counterparty_id ROWS UNBOUNDED PRECEDING)
-            - k.revenue AS before,
-        k.cv, k.abc, k.xyz"""
+# buyers): summed in order along the ranks' index on revenue.
+FINAL_RANKED = f"k.counterparty_id, k.revenue, k.orders, {BEFORE} AS before, k.cv, k.abc, k.xyz"
 
 
 def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dict[str, Any]]:
@@ -56,14 +61,6 @@ def classified(filters: Filters, source: Sources = READ_MODEL) -> tuple[str, dic
     if ranks:
         sql += from_ranks("final", FINAL_RANKED, FINAL, params, "AND k.revenue > 0")
     return sql, params
-
-
-# A buyer's revenue before it in the ranking, and the variation of its monthly revenue (from
-# its sum of squares), both over the buyers only (revenue > 0).
-BEFORE = """coalesce(sum(revenue) OVER (ORDER BY revenue DESC, counterparty_id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
-CV = """sqrt(greatest(squares / :months - (revenue::float8 / :months) ^ 2, 0))
-                   / (revenue::float8 / :months)"""
 
 
 def class_of(name: str, params: dict[str, Any]) -> str:

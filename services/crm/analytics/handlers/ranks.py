@@ -123,6 +123,21 @@ def _moved(params: dict[str, Any]) -> str:
         IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in LOCAL)})"""
 
 
+def _before(revenue: str, counterparty_id: str) -> str:
+    """Whether buyer ``k`` comes before the given one in ranking order."""
+    return f"(k.revenue > {revenue} OR (k.revenue = {revenue} AND k.counterparty_id < {counterparty_id}))"
+
+
+def _past(revenue: str, counterparty_id: str) -> str:
+    """Whether buyer ``k`` is the given one or comes after it: a range of the revenue index."""
+    return f"k.revenue <= {revenue} AND NOT {_before(revenue, counterparty_id)}"
+
+
+def _edge(i: int) -> tuple[str, str]:
+    """The edge of ABC class ``i`` as bound in the parameters."""
+    return f":revenue_{i}", f":id_{i}"
+
+
 def _score_bounds() -> str:
     """Each score's bounds: the values at a few places in the order of its value, each read
     from the ranks' index on the value from the nearer end, instead of sorting every buyer."""
@@ -154,11 +169,7 @@ def _edges(params: dict[str, Any]) -> str:
         columns.append(
             f"coalesce(e{i}.revenue, 0) AS revenue_{i}, coalesce(e{i}.counterparty_id, 0) AS id_{i}"
         )
-        start = f"e{i}.before"
-        after = (
-            f"AND k.revenue <= e{i}.revenue "
-            f"AND (k.revenue < e{i}.revenue OR k.counterparty_id >= e{i}.counterparty_id)"
-        )
+        start, after = f"e{i}.before", f"AND {_past(f'e{i}.revenue', f'e{i}.counterparty_id')}"
     return f"SELECT {', '.join(columns)} FROM totals t {' '.join(edges)}"
 
 
@@ -171,13 +182,6 @@ def _bounds(params: dict[str, Any]) -> str:
         FROM {RANKS} k WHERE {_SPAN}
     )
     SELECT * FROM (SELECT {_score_bounds()} FROM totals) c, ({_edges(params)}) e"""
-
-
-def _before(i: int) -> str:
-    """Whether buyer ``k`` comes before the edge of ABC class ``i`` in ranking order."""
-    return (
-        f"(k.revenue > :revenue_{i} OR (k.revenue = :revenue_{i} AND k.counterparty_id < :id_{i}))"
-    )
 
 
 def _cuts(name: str) -> str:
@@ -193,10 +197,10 @@ def _misplaced(params: dict[str, Any]) -> list[str]:
         params[f"class_{i}"] = label
         if i > 0:  # before the edge of the class above: it belongs up there
             found.append(
-                f"k.abc = :class_{i} AND k.revenue >= :revenue_{i - 1} AND {_before(i - 1)}"
+                f"k.abc = :class_{i} AND k.revenue >= :revenue_{i - 1} AND {_before(*_edge(i - 1))}"
             )
         if i < last:  # at or past its own edge: it belongs below
-            found.append(f"k.abc = :class_{i} AND k.revenue <= :revenue_{i} AND NOT {_before(i)}")
+            found.append(f"k.abc = :class_{i} AND {_past(*_edge(i))}")
     for name, v in DIMENSIONS.items():
         for k in SCORES:
             if k > SCORES[0]:  # not above the bound below its score
@@ -219,7 +223,7 @@ def _reclassed(params: dict[str, Any]) -> str:
     candidates = " UNION ALL ".join(
         f"SELECT k.* FROM {RANKS} k WHERE {_SPAN} AND {probe}" for probe in _misplaced(params)
     )
-    classed = " ".join(f"WHEN {_before(i)} THEN :class_{i}" for i in range(len(ABC) - 1))
+    classed = " ".join(f"WHEN {_before(*_edge(i))} THEN :class_{i}" for i in range(len(ABC) - 1))
     scores = ", ".join(
         f"{score(f'k.{v}', _cuts(name))} AS {name}" for name, v in DIMENSIONS.items()
     )
