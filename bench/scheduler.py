@@ -188,9 +188,10 @@ def emission_rate(engine, sessions, broker, settings, total: int, count: int) ->
         f"(before {raw_before:,.0f}, after {raw_after:,.0f})"
     )
     print(
-        f"  ratio: {rate / raw:.2f} due calls per raw message; each call is 2 messages "
-        f"(CallDue to crm.events and the notifier); a claim of up to {BATCH} calls goes out "
-        f"{CHUNK} calls a socket write and is confirmed as a whole; queued: {queued}"
+        f"  ratio: {rate / raw:.2f} due calls per raw message; each call is a CallDue to "
+        f"crm.events, and every {CHUNK} calls one CallsDue to the notifier; a claim of up to "
+        f"{BATCH} calls goes out {CHUNK} calls a socket write and is confirmed as a whole; "
+        f"queued: {queued}"
     )
     print(f"  load average after: {load_average()}")
 

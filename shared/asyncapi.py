@@ -30,19 +30,25 @@ OTHERS = "others"
 # subscribers are always among its queues.
 SENDERS: dict[str, tuple[str, ...]] = {
     "AssignStatus": (OTHERS,),
-    "CallDue": (SCHEDULER,),
+    # The notifier sends a CallDue to itself when it splits a CallsDue (handlers/calls.py).
+    "CallDue": (SCHEDULER, NOTIFIER),
+    "CallsDue": (SCHEDULER,),
     "CallPlanned": (SCHEDULER,),
     "TimerFired": (SCHEDULER,),
     "RunRoutine": (SCHEDULER,),
     "ReminderDelivered": (NOTIFIER,),
-    "CreateTask": (NOTIFIER,),
+    "CreateTask": (NOTIFIER, CRM),
+    "CreateTasks": (NOTIFIER,),
     "DeliverInApp": (NOTIFIER,),
     "ScheduleTimer": (CRM, NOTIFIER),
     "CancelTimer": (CRM, NOTIFIER),
 }
 COMMAND_QUEUES: dict[str, tuple[str, ...]] = {
     "AssignStatus": (CRM,),
+    "CallDue": (NOTIFIER,),
+    "CallsDue": (NOTIFIER,),
     "CreateTask": (CRM,),
+    "CreateTasks": (CRM,),
     "DeliverInApp": (CRM,),
     "RunClassification": (CRM,),
     "ScheduleTimer": (SCHEDULER,),
@@ -128,7 +134,9 @@ def _data_schemas(contracts: list[Contract]) -> dict[str, Any]:
     assert plugin.converter is not None  # made when the spec took the plugin
     plugin.converter.add_attribute_function(_decimal_as_string)  # type: ignore[no-untyped-call]  # unannotated in apispec
     for schema in {c.schema for c in contracts}:
-        spec.components.schema(schema.__name__, schema=schema)
+        # A batch's schema registers the one of its items when it comes first.
+        if schema.__name__ not in spec.components.schemas:
+            spec.components.schema(schema.__name__, schema=schema)
     schemas = spec.to_dict()["components"]["schemas"]
     for schema in schemas.values():
         # Our own consumers refuse unknown fields, but the published schema lets fields be

@@ -176,6 +176,11 @@ class RescheduleCallV1(_Data):
     requested_by_id = Id(required=True, allow_none=True)
 
 
+# Most items a batch message holds: its producers send at most a broker write's worth
+# (services/scheduler/adapters/confirmed_sender.py, services/notifier/handlers/calls.py).
+BATCH_MOST = 500
+
+
 class CallDueV1(_Data):
     """The scheduler: a planned call fell due; the notifier makes it a manager's task."""
 
@@ -190,6 +195,15 @@ class CallDueV1(_Data):
     # task (CreateTask), and the read model stores it; absent from older messages, which a
     # CallPlanned of that revision followed instead.
     revision = fields.Integer(strict=True, load_default=None, allow_none=True)
+
+
+class CallsDueV1(_Data):
+    """The scheduler: planned calls fell due; the notifier makes each a manager's task, as
+    ``CallDue`` one by one (the events on ``crm.events`` stay one per call)."""
+
+    calls = fields.List(
+        fields.Nested(CallDueV1), required=True, validate=validate.Length(min=1, max=BATCH_MOST)
+    )
 
 
 class CallPlannedV1(_Data):
@@ -319,6 +333,15 @@ class CreateTaskV1(_Data):
     plan_revision = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
+class CreateTasksV1(_Data):
+    """Command to the CRM: the tasks of many due calls at once, each created once per ``key``,
+    as ``CreateTask`` would create them one by one."""
+
+    tasks = fields.List(
+        fields.Nested(CreateTaskV1), required=True, validate=validate.Length(min=1, max=BATCH_MOST)
+    )
+
+
 class DeliverInAppV1(_Data):
     """Command to the CRM: put a notification in an employee's in-app inbox, once per ``key``."""
 
@@ -368,7 +391,9 @@ CONTRACTS: dict[tuple[str, int], Contract] = {
         Contract("AssignStatus", 1, AssignStatusV1),
         Contract("CallCompleted", 1, CallCompletedV1, "call_completed", (SCHEDULER,)),
         Contract("RescheduleCall", 1, RescheduleCallV1, None, (SCHEDULER,)),
-        Contract("CallDue", 1, CallDueV1, "due", (NOTIFIER,)),
+        # A due call reaches the notifier in a CallsDue with the others of its batch.
+        Contract("CallDue", 1, CallDueV1, "due"),
+        Contract("CallsDue", 1, CallsDueV1),
         Contract("CallPlanned", 1, CallPlannedV1, "planned", (CRM,)),
         Contract("ScheduleTimer", 1, ScheduleTimerV1),
         Contract("CancelTimer", 1, CancelTimerV1),
@@ -381,6 +406,7 @@ CONTRACTS: dict[tuple[str, int], Contract] = {
         Contract("DocumentClosed", 1, DocumentClosedV1, "closed", (NOTIFIER,)),
         Contract("TaskOverdue", 1, TaskOverdueV1, "overdue", (NOTIFIER,)),
         Contract("CreateTask", 1, CreateTaskV1),
+        Contract("CreateTasks", 1, CreateTasksV1),
         Contract("DeliverInApp", 1, DeliverInAppV1),
     )
 }

@@ -18,7 +18,6 @@ from services.crm.adapters.work import Notification, Reminder, Task
 from services.crm.domain.roles import Actor, Role
 from services.crm.handlers import leads, reference, reminders
 from services.scheduler.adapters.orm import CallPlan
-from services.scheduler.adapters.plan_emitter import call_due
 from shared import config
 from shared.containment import is_transient
 from shared.db import transaction, utcnow
@@ -51,16 +50,7 @@ def where_it_stopped(sessions, system):
     except AssertionError:
         with sessions() as session:
             counts = {name: session.scalar(text(sql)) for name, sql in PIPELINE.items()}
-            unassigned = {
-                row.id: (row.next_call_at, call_due(row)["message_id"])
-                for row in session.execute(UNASSIGNED)
-            }
-            seen = session.scalars(
-                text(
-                    "SELECT message_id::text FROM notifier.inbox WHERE message_id::text = ANY(:ids)"
-                ),
-                {"ids": [str(m) for _, m in unassigned.values()]},
-            ).all()
+            unassigned = {row.id: row.next_call_at for row in session.execute(UNASSIGNED)}
         for name, service in system.services.items():
             print(f"--- {name} ({service.log_path}):\n{service.logs()[-2000:]}")
         vhost = unquote(urlsplit(system.env["BROKER_URL"]).path.lstrip("/")) or "/"
@@ -80,7 +70,7 @@ def where_it_stopped(sessions, system):
             text=True,
             timeout=60,
         ).stdout
-        print(f"--- due calls not assigned: {unassigned}; in the notifier's inbox: {seen}")
+        print(f"--- due calls not assigned (plan: due at): {unassigned}")
         print(f"--- queues:\n{queues}")
         raise AssertionError(f"pipeline stopped at {counts}") from None
 

@@ -52,15 +52,18 @@ HANDLERS: dict[str, Handler] = {
     "CreateTask": lambda session, env, command: task_commands.create_from_command(
         session, command, settings
     ),
+    # Alone, in the fallback of a group that failed: split into single CreateTask messages.
+    "CreateTasks": lambda session, env, batch: task_commands.split(session, batch),
     "DeliverInApp": inbox.deliver_in_app,
 }
 
 # The messages of the calling loop, a task or a notification each, come by the hundred a
 # second at the top of the hour: they share transactions (shared/group_commit.py).
-GROUPED = frozenset({"CreateTask", "DeliverInApp", "CallPlanned"})
+GROUPED = frozenset({"CreateTask", "CreateTasks", "DeliverInApp", "CallPlanned"})
 # Their batch forms: a statement per table for the messages of a type a transaction holds.
 BATCHES: dict[str, BatchHandler] = {
     "CreateTask": partial(task_commands.create_from_commands, settings=settings),
+    "CreateTasks": partial(task_commands.create_from_batches, settings=settings),
     "DeliverInApp": inbox.deliver_many,
     "CallPlanned": calls.on_calls_planned,
 }

@@ -1,7 +1,8 @@
 """CreateTask: the tasks the notifier asks for (a due call's above all), a group at a time.
 
-The calling loop sends hundreds a second, and the worker applies those it holds at once in
-one transaction (shared/group_commit.py). Made one by one, each task cost a dozen
+The calling loop sends hundreds a second, a batch a message (``CreateTasks``,
+shared/batch_messages.py), and the worker applies those it holds at once in one
+transaction (shared/group_commit.py). Made one by one, each task cost a dozen
 statements; here the rows a group's commands read are loaded with one statement per
 table, and the tasks written with one per table (tasks.open_tasks). One command is a
 group of one: both ways run the same code.
@@ -17,6 +18,7 @@ from sqlalchemy import ARRAY, Integer, Row, Select, String, bindparam, select, t
 from sqlalchemy import func as sql_func
 from sqlalchemy.orm import Session
 
+from services.crm.adapters import outbox
 from services.crm.adapters.orm import ContactPerson, Counterparty, Employee, InteractionStatus
 from services.crm.adapters.work import Interaction, Task
 from services.crm.domain import tasks as rules
@@ -26,10 +28,13 @@ from services.crm.handlers.calendar import calendar_of, company_calendar
 from services.crm.handlers.common import responsible
 from services.crm.handlers.subjects import MODELS
 from services.crm.handlers.tasks import LAST_INTERACTIONS, details_of, open_tasks
+from shared.batch_messages import split_rows, unpacked
 from shared.calendar import CompanyCalendar, end_of_working_day
 from shared.config import Settings
+from shared.contracts import CRM
 from shared.db import any_of, one_of, row_ids
-from shared.messages import CreateTask
+from shared.messages import CreateTask, CreateTasks
+from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +132,30 @@ def create_from_commands(
     open_tasks(session, [task for task in tasks if task is not None])
     del held
     return tasks
+
+
+def create_from_batches(
+    session: Session, batches: list[CreateTasks], settings: Settings
+) -> list[Task | None]:
+    """The tasks of many CreateTasks, as :func:`create_from_commands`."""
+    return create_from_commands(session, unpacked(batches, "tasks", CreateTask), settings)
+
+
+def split(session: Session, batch: CreateTasks) -> None:
+    """A CreateTasks that could not be applied whole: each task comes back as a CreateTask
+    of its own, under the id the notifier gave single ones (shared/batch_messages.py)."""
+    commands = unpacked([batch], "tasks", CreateTask)
+    outbox.record_many(
+        session,
+        split_rows(
+            commands,
+            aggregate="task",
+            aggregate_id=lambda command: command.key,
+            message_id=lambda command: derived_id(command.contract.type, command.key),
+            queue=CRM,
+            row_values=outbox.row_values,
+        ),
+    )
 
 
 def planned_from_another_rule(session: Session, subject: Any, command: CreateTask) -> bool:

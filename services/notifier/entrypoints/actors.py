@@ -19,6 +19,8 @@ settings = worker.settings
 
 HANDLERS: dict[str, Handler] = {
     "CallDue": partial(calls.call_due, settings=settings),
+    # Alone, in the fallback of a group that failed: split into single CallDue messages.
+    "CallsDue": calls.split,
     "EmployeeChanged": directory.employee_changed,
     "ReminderScheduled": reminders.reminder_scheduled,
     "ReminderCancelled": reminders.reminder_cancelled,
@@ -31,7 +33,10 @@ HANDLERS: dict[str, Handler] = {
 
 # Due calls come by the hundred a second: they share transactions (shared/group_commit.py),
 # in a statement per table for the due calls a transaction holds.
-BATCHES: dict[str, BatchHandler] = {"CallDue": partial(calls.calls_due, settings=settings)}
+BATCHES: dict[str, BatchHandler] = {
+    "CallDue": partial(calls.calls_due, settings=settings),
+    "CallsDue": partial(calls.batches_due, settings=settings),
+}
 
 # NoAssignee is retried on purpose: the employee directory may still be arriving.
 handle_message = worker.consumer(

@@ -1,6 +1,6 @@
 """Process entry point of the notifier: ``notifier``.
 
-It runs the notifier's outbox relay (CreateTask, DeliverInApp, ScheduleTimer, CancelTimer)
+It runs the notifier's outbox relay (CreateTasks, DeliverInApp, ScheduleTimer, CancelTimer)
 in one thread and the e-mail/webhook delivery workers in others. Messages to the notifier
 are consumed by a separate worker process:
 ``dramatiq services.notifier.entrypoints.actors --queues notifier``.

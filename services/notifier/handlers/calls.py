@@ -1,8 +1,14 @@
-"""A due call becomes one task for one manager (rule: services/notifier/domain/assignment.py)."""
+"""A due call becomes one task for one manager (rule: services/notifier/domain/assignment.py).
+
+Due calls arrive a batch at a time (``CallsDue``) and their tasks leave the same way
+(``CreateTasks``): shared/batch_messages.py says why, and what happens to a batch that
+cannot be applied whole.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -21,9 +27,10 @@ from services.notifier.domain.assignment import (
 )
 from services.notifier.domain.directory import Person
 from shared import config
-from shared.contracts import CRM
+from shared.batch_messages import batch_id, chunks, split_rows, unpacked
+from shared.contracts import CRM, NOTIFIER
 from shared.db import any_of, table_of, utcnow
-from shared.messages import CallDue, CreateTask
+from shared.messages import CallDue, CallsDue, CreateTask, CreateTasks
 from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,9 @@ class AssignedConcurrently(Exception):
 _ASSIGNED = select(CallAssignment.key).where(any_of(CallAssignment.key, "keys"))
 _assignments = table_of(CallAssignment)
 _ASSIGN = insert(_assignments).on_conflict_do_nothing().returning(_assignments.c.key)
+# Tasks a CreateTasks holds at most: a transaction's due calls may be many more under a
+# backlog, and the CRM applies each message's tasks in the transaction of its group.
+TASKS_PER_MESSAGE = 100
 
 
 def call_key(plan_id: int, due_at) -> str:
@@ -54,6 +64,30 @@ def call_due(
 ) -> None:
     """CallDue: a task "Call <subject>" for the responsible manager or the next in turn."""
     calls_due(session, [due], settings=settings)
+
+
+def batches_due(session: Session, batches: list[CallsDue], *, settings: config.Settings) -> None:
+    """The calls of many CallsDue, as :func:`calls_due`."""
+    calls_due(session, unpacked(batches, "calls", CallDue), settings=settings)
+
+
+def split(session: Session, env: dict[str, Any], batch: CallsDue) -> None:
+    """A CallsDue that could not be applied whole: each call comes back as a CallDue of its
+    own, under the id the scheduler gives it (shared/batch_messages.py)."""
+    dues = unpacked([batch], "calls", CallDue)
+    outbox.record_many(
+        session,
+        split_rows(
+            dues,
+            aggregate="call_plan",
+            aggregate_id=lambda due: due.plan_id,
+            message_id=lambda due: derived_id(
+                due.contract.type, due.plan_id, due.status_version, due.due_at.isoformat()
+            ),
+            queue=NOTIFIER,
+            row_values=outbox.row_values,
+        ),
+    )
 
 
 def calls_due(session: Session, dues: list[CallDue], *, settings: config.Settings) -> None:
@@ -95,15 +129,15 @@ def calls_due(session: Session, dues: list[CallDue], *, settings: config.Setting
     created = set(session.scalars(_ASSIGN, rows))
     if len(created) < len(rows):
         raise AssignedConcurrently(", ".join(key for key, _, _ in fresh if key not in created))
-    outbox.record_many(session, [_create_task(key, due, a) for key, due, a in fresh])
+    tasks = [_create_task(key, due, a) for key, due, a in fresh]
+    outbox.record_many(session, [_create_tasks(some) for some in chunks(tasks, TASKS_PER_MESSAGE)])
     for key, _, assignment in fresh:
         log.info("call assigned", extra={"key": key, "assignee_id": assignment.assignee_id})
 
 
-def _create_task(key: str, due: CallDue, assignment: Assignment) -> dict[str, Any]:
-    """The outbox row of the call's CreateTask, with an id the key derives (a resent one is
-    the same message)."""
-    task = CreateTask(
+def _create_task(key: str, due: CallDue, assignment: Assignment) -> CreateTask:
+    """The call's CreateTask; its key makes the task once whatever message it travels in."""
+    return CreateTask(
         key=key,
         kind="call",
         title=None,
@@ -116,12 +150,18 @@ def _create_task(key: str, due: CallDue, assignment: Assignment) -> dict[str, An
         status_version=due.status_version,
         plan_revision=due.revision,
     )
+
+
+def _create_tasks(tasks: Sequence[CreateTask]) -> dict[str, Any]:
+    """The outbox row of one CreateTasks, with an id its tasks' keys derive (a resent one is
+    the same message)."""
+    batch = CreateTasks(tasks=[task.data() for task in tasks])
     return outbox.row_values(
         "call_plan",
-        due.plan_id,
-        task,
+        tasks[0].plan_id,
+        batch,
         queue=CRM,
-        message_id=derived_id(task.contract.type, key),
+        message_id=batch_id(batch.contract.type, (task.key for task in tasks)),
     )
 
 

@@ -1,6 +1,6 @@
 """Sending the messages of claimed rows in chunks, confirmed by the broker as a whole.
 
-The emitters claim rows, hand them here with the function that builds each row's messages,
+The emitters claim rows, hand them here with the function that builds a chunk's messages,
 and mark exactly the rows returned, committing only once the broker confirmed every one of
 their messages. Each chunk is handed to the publisher's I/O thread as soon as it is built,
 so the broker writes one while the next is built (the publisher writes a chunk with one
@@ -49,10 +49,14 @@ class ConfirmedSender:
         self.chunk = chunk
 
     def submit(
-        self, items: Sequence[T], messages_of: Callable[[T], list[Outgoing]], budget: float
+        self,
+        items: Sequence[T],
+        messages_of: Callable[[Sequence[T]], list[Outgoing]],
+        budget: float,
     ) -> Submitted[T]:
-        """Build the messages of ``items`` chunk by chunk, handing each to the broker, for at
-        most about ``budget`` seconds; returns the rows that went, to mark and wait for.
+        """Build the messages of ``items`` chunk by chunk (``messages_of(chunk)``), handing each
+        to the broker, for at most about ``budget`` seconds; returns the rows that went, to
+        mark and wait for.
 
         Raises:
           NotConfirmed: the broker cannot be reached.
@@ -61,7 +65,7 @@ class ConfirmedSender:
         pending = []
         for start in range(0, len(items), self.chunk):
             chunk = items[start : start + self.chunk]
-            pending.append(self.publisher.submit([m for item in chunk for m in messages_of(item)]))
+            pending.append(self.publisher.submit(messages_of(chunk)))
             if time.monotonic() > deadline:
                 items = items[: start + self.chunk]
                 break

@@ -10,7 +10,7 @@ publishes them again under the same deterministic message ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,6 +25,15 @@ from shared.db import one_of
 # so a flood of due calls never holds up a timer for much longer than this.
 BATCH_BUDGET = 0.1
 MIN_CLAIM = 10
+
+
+# The messages of a chunk of claimed rows (confirmed_sender.py).
+Publish = Callable[[Sequence[Any]], list[Outgoing]]
+
+
+def each(publish_one: Callable[[Any], list[Outgoing]]) -> Publish:
+    """The messages of a chunk where every row sends its own."""
+    return lambda rows: [message for row in rows for message in publish_one(row)]
 
 
 class DueBatches:
@@ -47,11 +56,12 @@ class DueBatches:
         self,
         where: tuple,
         order_by: Any,
-        publish_one: Callable[[Any], list[Outgoing]],
+        publish: Publish,
         values: dict[str, Any],
     ) -> tuple[int, bool]:
-        """One batch of the rows matching ``where`` (never those set aside), published with
-        ``publish_one`` and updated with ``values``; a row that fails on its own is set aside.
+        """One batch of the rows matching ``where`` (never those set aside), published a
+        chunk at a time with ``publish`` and updated with ``values``; a row that fails on its
+        own is set aside.
 
         Returns how many were sent and whether more may be waiting (a full batch, or a batch
         cut short by the publishing budget).
@@ -62,11 +72,11 @@ class DueBatches:
             where,
             order_by,
             self.batch_size,
-            lambda claim: self._claim_publish_mark(claim, order_by, publish_one, values),
+            lambda claim: self._claim_publish_mark(claim, order_by, publish, values),
             containment.sent_and_more,
         )
 
-    def _claim_publish_mark(self, where, order_by, publish_one, values) -> tuple[int, bool]:
+    def _claim_publish_mark(self, where, order_by, publish, values) -> tuple[int, bool]:
         model, limit = self.model, self.claim_size
         with self.sessions() as session, session.begin():
             # Plain rows, read by column name as the model's attributes: loading them as
@@ -81,7 +91,7 @@ class DueBatches:
                 )
             )
             claimed = len(rows)
-            sent = self._submit(rows, publish_one)
+            sent = self._submit(rows, publish)
             if sent.items:
                 # Marked while the broker writes the messages; committed only after the
                 # wait below, which raises (rolling the mark back) unless all were confirmed.
@@ -94,13 +104,13 @@ class DueBatches:
             sent.wait()
         return len(sent.items), claimed == limit or len(sent.items) < claimed
 
-    def _submit(self, rows: list, publish_one: Callable[[Any], list[Outgoing]]) -> Submitted:
+    def _submit(self, rows: list, publish: Publish) -> Submitted:
         """Publish rows until the time budget is spent; returns those sent.
 
         The rest stay claimed only until the commit, then the next batch takes them. The next
         claim is sized to what fitted, so rows are not locked in vain.
         """
-        sent = self.sender.submit(rows, publish_one, BATCH_BUDGET)
+        sent = self.sender.submit(rows, publish, BATCH_BUDGET)
         if len(sent.items) < len(rows):
             self.claim_size = max(MIN_CLAIM, len(sent.items))
         else:

@@ -2,17 +2,19 @@
 
 Batches are claimed, published and marked as every due row is (adapters/due_batches.py).
 
-What each due call sends, and why (two messages; no ``CallPlanned`` revision follows it,
-since the notifier hands the due revision to the CRM with the call's task):
+What due calls send, and why (no ``CallPlanned`` revision follows them, since the notifier
+hands the due revision to the CRM with the call's task):
 
-- ``CallDue`` to the notifier's queue: it gives the call to a manager as a task;
-- ``CallDue`` to ``crm.events`` as ``call_plan.due``: the integration surface.
+- one ``CallsDue`` to the notifier's queue per chunk of a batch: it gives each call to a
+  manager as a task (one message for many calls: shared/batch_messages.py);
+- a ``CallDue`` per call to ``crm.events`` as ``call_plan.due``: the integration surface.
 
 A plan's other changes send ``CallPlanned`` to the CRM's queue and to ``crm.events``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,15 +22,16 @@ from sqlalchemy import Exists, Select, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
-from services.scheduler.adapters.due_batches import DueBatches
+from services.scheduler.adapters.due_batches import DueBatches, each
 from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.domain.plans import DUE, PLANNED
 from shared import containment, metrics
+from shared.batch_messages import batch_id
 from shared.batch_publisher import Outgoing
-from shared.contracts import envelope
+from shared.contracts import NOTIFIER, envelope
 from shared.db import utcnow
-from shared.messages import CallDue, CallPlanned
-from shared.publisher import derived_id, outgoing
+from shared.messages import CallDue, CallPlanned, CallsDue
+from shared.publisher import derived_id, outgoing, queued, to_exchange
 
 AGGREGATE = "call_plan"
 
@@ -55,6 +58,21 @@ def call_due(row: CallPlan) -> dict[str, Any]:
     # Unchecked: the data are the row's typed columns, and checking them against the
     # contract cost a quarter of a due call's emission; the notifier and the CRM check it.
     return envelope(due, message_id=message_id, occurred_at=row.next_call_at, check=False)
+
+
+def calls_due(envelopes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The CallsDue envelope of the CallDue envelopes of a chunk; the same for the same chunk."""
+    due = CallsDue(calls=[env["data"] for env in envelopes])
+    message_id = batch_id(due.contract.type, (env["message_id"] for env in envelopes))
+    # Unchecked, as its calls are (call_due).
+    return envelope(due, message_id=message_id, check=False)
+
+
+def due_messages(exchange: str, rows: Sequence[CallPlan]) -> list[Outgoing]:
+    """What a chunk of due plans sends: each call's event, then one CallsDue for them all."""
+    envelopes = [call_due(row) for row in rows]
+    events = [to_exchange(exchange, AGGREGATE, env) for env in envelopes]
+    return [*events, queued(NOTIFIER, calls_due(envelopes))]
 
 
 def call_planned(row: CallPlan, revision: int, state: str, at: datetime) -> dict[str, Any]:
@@ -108,16 +126,17 @@ class PlanEmitter:
         sent, self.more_revisions = self.batches.emit(
             (CallPlan.published_revision < CallPlan.revision,),
             CallPlan.id,
-            self._publish_revision,
+            each(self._publish_revision),
             {"published_revision": CallPlan.revision},
         )
         return sent
 
-    def _publish_due(self, row: CallPlan) -> list[Outgoing]:
-        metrics.observe_lateness("call", row.next_call_at)
+    def _publish_due(self, rows: Sequence[CallPlan]) -> list[Outgoing]:
         # The emitted state is the next revision, published_revision included: the CRM
         # hears of it with the call's task, so no CallPlanned is sent for it.
-        return outgoing(self.exchange, AGGREGATE, call_due(row))
+        for row in rows:
+            metrics.observe_lateness("call", row.next_call_at)
+        return due_messages(self.exchange, rows)
 
     def _publish_revision(self, row: CallPlan) -> list[Outgoing]:
         env = call_planned(row, row.revision, row.state, row.updated_at)

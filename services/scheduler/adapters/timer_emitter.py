@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scheduler.adapters.confirmed_sender import ConfirmedSender
-from services.scheduler.adapters.due_batches import DueBatches
+from services.scheduler.adapters.due_batches import DueBatches, each
 from services.scheduler.adapters.orm import Timer
 from services.scheduler.domain.timers import FIRED, PENDING
 from shared import containment, metrics
@@ -42,7 +42,7 @@ class TimerEmitter:
         sent, self.more = self.batches.emit(
             (Timer.state == PENDING, Timer.fire_at <= now),
             Timer.fire_at,
-            self._fire,
+            each(self._fire),
             {"state": FIRED, "fired_at": utcnow()},
         )
         return sent

@@ -18,7 +18,8 @@ from services.crm.domain.errors import NotFound
 from shared.contracts import CRM, envelope
 from shared.db import utcnow
 from shared.deadletter import REASON_HEADER
-from shared.publisher import to_queue
+from shared.outbox import to_envelope
+from shared.publisher import derived_id, to_queue
 from tests.helpers import consumed_in_one_group, eventually, running_worker
 from tests.integration.crm.support import created
 
@@ -189,3 +190,69 @@ def test_the_worker_dead_letters_a_call_for_a_missing_lead_and_makes_the_others(
         eventually(lambda: len(tasks()) >= len(leads))
         broker.join(CRM)
     assert tasks() == sorted(leads)
+
+
+def create_tasks(*commands: dict) -> dict:
+    """A CreateTasks envelope of the CreateTask commands' data, as received."""
+    return received(envelope("CreateTasks", {"tasks": [c["data"] for c in commands]}))
+
+
+def test_tasks_sent_in_batches_are_made_once_per_key_whatever_batch_brings_them_again(
+    sessions, manager, leads, caplog
+):
+    first, second, third = [create_task(n, lead, manager.id) for n, lead in enumerate(leads, 1)]
+    batch = create_tasks(first, second)
+
+    with caplog.at_level(logging.INFO, logger="shared.group_commit"):
+        # Redelivered, and its second task again in another batch with a new one.
+        errors = in_one_group(sessions, batch, batch, create_tasks(second, third))
+
+    assert errors == {}
+    assert "batch rolled back" not in caplog.text
+    with sessions() as session:
+        subjects = session.scalars(select(Task.subject_id).order_by(Task.subject_id)).all()
+    assert subjects == sorted(leads)
+
+
+def test_a_batch_of_tasks_with_one_for_a_missing_lead_is_split_and_only_that_one_fails(
+    broker, amqp, sessions, manager, leads
+):
+    calls = [create_task(n, lead, manager.id) for n, lead in enumerate(leads, 1)]
+    missing = create_task(99, 10_000, manager.id)
+    with running_worker(broker, CRM) as worker:
+        to_queue(broker, CRM, create_tasks(calls[0], missing, *calls[1:]))
+
+        def singles():
+            with sessions() as session:
+                return session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.type == "CreateTask")
+                    .order_by(OutboxMessage.id)
+                ).all()
+
+        # Each task came back as a CreateTask of its own for the CRM's queue, none made yet.
+        eventually(lambda: len(singles()) == 4)
+        split = singles()
+        assert [(row.queue, row.data["key"]) for row in split] == [
+            (CRM, c["data"]["key"]) for c in (calls[0], missing, *calls[1:])
+        ]
+        assert split[1].message_id == derived_id("CreateTask", missing["data"]["key"])
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Task)) == 0
+
+        # Relayed, the three that can be made are, and the missing lead's is dead-lettered.
+        for row in split:
+            to_queue(broker, CRM, to_envelope(row))
+
+        def dead_lettered():
+            method, props, body = amqp.basic_get(queue=f"{CRM}.XQ", auto_ack=True)
+            if method is not None and json.loads(body)["message_id"] == str(split[1].message_id):
+                return props.headers[REASON_HEADER]
+            return None
+
+        assert eventually(dead_lettered) == "NotFound: lead 10000 not found"
+        broker.join(CRM)
+        worker.pause()
+    with sessions() as session:
+        subjects = session.scalars(select(Task.subject_id).order_by(Task.subject_id)).all()
+    assert subjects == sorted(leads)

@@ -84,6 +84,11 @@ class Notifier:
                 )
             )
 
+    def tasks(self) -> list[dict]:
+        """The CreateTask data of every task asked of the CRM, in order, whatever batch
+        (CreateTasks) each went in."""
+        return [task for row in self.outbox("CreateTasks") for task in row.data["tasks"]]
+
     def deliveries(self, notification: str | None = None) -> list[Delivery]:
         stmt = select(Delivery).order_by(Delivery.channel)
         if notification:

@@ -7,7 +7,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from services.notifier.handlers.calls import NoAssignee
+from shared.batch_messages import batch_id
 from shared.contracts import envelope
+from shared.outbox import to_envelope
 from shared.publisher import derived_id
 from tests.helpers import consumed_in_one_group
 from tests.integration.notifier.conftest import employee
@@ -28,7 +30,7 @@ def call_due(plan_id: int, responsible_id: int | None, due_at: datetime = DUE) -
 
 
 def assignees(notifier) -> list[int]:
-    return [row.data["assignee_id"] for row in notifier.outbox("CreateTask")]
+    return [task["assignee_id"] for task in notifier.tasks()]
 
 
 def test_a_due_call_becomes_exactly_one_task_for_the_responsible_even_when_redelivered(notifier):
@@ -38,23 +40,25 @@ def test_a_due_call_becomes_exactly_one_task_for_the_responsible_even_when_redel
     notifier.send("CallDue", call_due(7, responsible_id=11))  # the scheduler re-emits it
     notifier.settle()
 
-    [row] = notifier.outbox("CreateTask")
+    [row] = notifier.outbox("CreateTasks")
     key = f"call:7:{DUE.isoformat()}"
     assert row.queue == "crm"
-    assert row.message_id == derived_id("CreateTask", key)
-    assert row.data == {
-        "key": key,
-        "kind": "call",
-        "title": None,
-        "assignee_id": 11,
-        "subject_kind": "lead",
-        "subject_id": 507,
-        "due_at": DUE.isoformat(),
-        "plan_id": 7,
-        "status_id": 2,
-        "status_version": 1,  # carried on, so the CRM can drop a call of an edited rule
-        "plan_revision": None,  # a CallDue of before revisions carries none
-    }
+    assert row.message_id == batch_id("CreateTasks", [key])
+    assert row.data["tasks"] == [
+        {
+            "key": key,
+            "kind": "call",
+            "title": None,
+            "assignee_id": 11,
+            "subject_kind": "lead",
+            "subject_id": 507,
+            "due_at": DUE.isoformat(),
+            "plan_id": 7,
+            "status_id": 2,
+            "status_version": 1,  # carried on, so the CRM can drop a call of an edited rule
+            "plan_revision": None,  # a CallDue of before revisions carries none
+        }
+    ]
 
 
 def test_the_next_due_time_of_the_same_plan_is_a_new_task(notifier):
@@ -62,7 +66,7 @@ def test_the_next_due_time_of_the_same_plan_is_a_new_task(notifier):
     notifier.send("CallDue", call_due(7, 11))
     notifier.send("CallDue", call_due(7, 11, DUE + timedelta(days=3)))
     notifier.settle()
-    assert len(notifier.outbox("CreateTask")) == 2
+    assert len(notifier.tasks()) == 2
 
 
 def test_calls_of_an_inactive_or_unknown_responsible_go_round_the_departments_managers(notifier):
@@ -109,8 +113,8 @@ def test_the_call_task_carries_the_plans_due_revision_for_the_calls_panel(notifi
     notifier.employees(employee(11))
     notifier.send("CallDue", {**call_due(7, 11), "revision": 4})
     notifier.settle()
-    [row] = notifier.outbox("CreateTask")
-    assert row.data["plan_revision"] == 4
+    [task] = notifier.tasks()
+    assert task["plan_revision"] == 4
 
 
 def in_one_group(sessions, *envelopes: dict) -> dict[str, BaseException]:
@@ -135,8 +139,8 @@ def test_a_group_of_due_calls_gives_each_call_one_task_whichever_way_it_comes_ag
 
     assert errors == {}
     assert "batch rolled back" not in caplog.text  # the batch form assigned them
-    tasks = {row.data["plan_id"]: row.data["assignee_id"] for row in notifier.outbox("CreateTask")}
-    assert len(notifier.outbox("CreateTask")) == 3
+    tasks = {task["plan_id"]: task["assignee_id"] for task in notifier.tasks()}
+    assert len(notifier.tasks()) == 3
     assert tasks == {1: 11, 2: 12, 3: 11}
 
 
@@ -150,4 +154,46 @@ def test_a_due_call_nobody_can_take_fails_alone_in_its_group(notifier, sessions)
 
     assert list(errors) == [nobody["message_id"]]
     assert isinstance(errors[nobody["message_id"]], NoAssignee)
+    assert assignees(notifier) == [11, 12]
+
+
+def test_due_calls_in_one_message_become_their_tasks_once_whatever_batch_brings_them_again(
+    notifier,
+):
+    notifier.employees(employee(11), employee(12))
+    batch = notifier.send("CallsDue", {"calls": [call_due(1, 11), call_due(2, 12)]})
+    notifier.resend(batch)  # the broker redelivers it
+    # A tick killed before the confirms sends its calls again, with others, in a new batch.
+    notifier.send("CallsDue", {"calls": [call_due(2, 12), call_due(3, 11)]})
+    notifier.settle()
+
+    assert {task["plan_id"]: task["assignee_id"] for task in notifier.tasks()} == {
+        1: 11,
+        2: 12,
+        3: 11,
+    }
+    assert len(notifier.tasks()) == 3
+    # The tasks of a batch go to the CRM in one message.
+    assert [len(row.data["tasks"]) for row in notifier.outbox("CreateTasks")] == [2, 1]
+
+
+def test_a_batch_with_a_call_nobody_can_take_is_split_and_the_others_become_tasks(notifier):
+    notifier.employees(employee(11, role="head_of_sales"), employee(12, role="head_of_sales"))
+    nobody = call_due(4, responsible_id=999)
+    notifier.send("CallsDue", {"calls": [call_due(1, 11), nobody, call_due(2, 12)]})
+    notifier.settle()
+
+    # Each call came back as a CallDue of its own, under the id the scheduler gives it...
+    singles = notifier.outbox("CallDue")
+    assert [(row.queue, row.data["plan_id"]) for row in singles] == [
+        ("notifier", 1),
+        ("notifier", 4),
+        ("notifier", 2),
+    ]
+    assert singles[1].message_id == derived_id("CallDue", 4, 1, DUE.isoformat())
+    assert notifier.tasks() == []
+    # ...so, once relayed, the two that can be taken become tasks; the third fails alone.
+    for row in singles:
+        notifier.resend(to_envelope(row))
+    notifier.settle()
     assert assignees(notifier) == [11, 12]

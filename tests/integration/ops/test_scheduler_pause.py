@@ -50,5 +50,7 @@ def paused_then_resumed(ops, ticker, service_queues, events) -> None:
     assert ops("resume-scheduler").stdout.strip() == "scheduler resumed"
     assert ticker.tick() == 1
     due = [body["args"][0] for _, _, body in drain_queue(service_queues, NOTIFIER)]
-    assert [(d["type"], d["data"]["subject_id"]) for d in due] == [("CallDue", 7)]
+    assert [(d["type"], [c["subject_id"] for c in d["data"]["calls"]]) for d in due] == [
+        ("CallsDue", [7])
+    ]
     assert "scheduler_paused 0.0" in generate_latest(REGISTRY).decode()

@@ -42,9 +42,12 @@ def states(engine) -> dict[str, int]:
 
 
 def ids_by_plan(queues, queue: str) -> dict[int, list[str]]:
+    """The ids of the messages that brought each plan's due call to ``queue`` (CallsDue
+    batches, each call's id being its batch's)."""
     ids = defaultdict(list)
     for env in dramatiq_envelopes(queues, queue):
-        ids[env["data"]["plan_id"]].append(env["message_id"])
+        for call in env["data"]["calls"]:
+            ids[call["plan_id"]].append(env["message_id"])
     return ids
 
 

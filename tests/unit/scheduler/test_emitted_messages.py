@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from services.scheduler.adapters.plan_emitter import call_due
+from services.scheduler.adapters.plan_emitter import call_due, due_messages
 from shared.contracts import parse
-from shared.publisher import outgoing
 
 DUE_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -38,13 +37,27 @@ def test_a_due_call_built_without_a_check_passes_its_contract(values):
     assert data["revision"] == 5  # the plan's revision once it is due
 
 
-def test_a_due_call_goes_to_the_notifier_and_the_events_exchange_with_one_id():
-    env = call_due(plan_row())
-    messages = outgoing("crm.events", "call_plan", env)
+def test_due_calls_go_to_the_events_exchange_one_by_one_and_to_the_notifier_as_one_batch():
+    rows = [plan_row(id=5), plan_row(id=6, subject_id=8)]
+    messages = due_messages("crm.events", rows)
     assert [(m.exchange, m.routing_key) for m in messages] == [
+        ("crm.events", "call_plan.due"),
         ("crm.events", "call_plan.due"),
         ("", "notifier"),
     ]
-    assert messages[0].properties.message_id == env["message_id"]
-    assert {json.loads(m.body)["message_id"] for m in messages[1:]} == {env["message_id"]}
-    assert call_due(plan_row())["message_id"] == env["message_id"]  # the same when re-sent
+    events = [json.loads(m.body) for m in messages[:2]]
+    assert [e["message_id"] for e in events] == [m.properties.message_id for m in messages[:2]]
+    assert [e["data"]["plan_id"] for e in events] == [5, 6]
+
+    # The notifier's copy is a dramatiq message whose one argument is the CallsDue envelope.
+    batch = json.loads(messages[2].body)["args"][0]
+    _env, data = parse(batch)
+    assert [call["plan_id"] for call in data["calls"]] == [5, 6]
+    assert batch["data"]["calls"] == [e["data"] for e in events]
+
+    # Sent again (a tick killed before the confirms), the same chunk keeps its ids.
+    def ids(sent):
+        return [json.loads(m.body)["message_id"] for m in sent]
+
+    assert ids(due_messages("crm.events", rows)) == ids(messages)
+    assert ids(due_messages("crm.events", rows[:1]))[-1] != ids(messages)[-1]
