@@ -20,6 +20,29 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
+# What a line of /proc/stat counts as busy: user, nice, system, irq, softirq, steal.
+_BUSY = (0, 1, 2, 5, 6, 7)
+MACHINE = "the machine, every process"
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of the machine spent busy since it booted."""
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return sum(int(cpu[i]) for i in _BUSY) / TICK
+
+
+def broker_pids() -> dict[int, str]:
+    """The RabbitMQ server's processes on this machine (its Erlang VM), by pid."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == "beam.smp":
+                found[int(entry)] = "rabbitmq (the machine's broker)"
+        except OSError:
+            continue
+    return found
+
+
 class CpuAccount:
     """CPU seconds by owner from the first sample on, sampled now and then: what a process
     spent before the first sample (starting up) is left out, and a process started and
@@ -48,6 +71,7 @@ class CpuAccount:
         for pid, name in (extra or {}).items():
             if pid in stats:
                 self._last[pid] = (name, stats[pid][1])
+        self._last[0] = (MACHINE, machine_busy())  # no process has pid 0
         if self._base is None:
             self._base = {pid: seconds for pid, (_, seconds) in self._last.items()}
 

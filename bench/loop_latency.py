@@ -16,8 +16,10 @@ It prints, so that a figure can be trusted or thrown away:
 - each queue's and outbox's depth at its highest and at the end: a stage that cannot keep
   up is the one whose depth grows;
 - the CPU each process and its database sessions spent per due call (``PGAPPNAME`` names
-  the sessions): on a machine of 2 cores shared with other work, the stage that costs the
-  most CPU is the one to make cheaper, whatever the queues say;
+  the sessions), the broker's, and the whole machine's: on a machine of 2 cores shared
+  with other work, the stage that costs the most CPU is the one to make cheaper, whatever
+  the queues say, and the machine's line says how much the rest (this script, other work)
+  took;
 - with several rates (``--rate 100,250,500``), where p99 crosses 2 s.
 
     .venv/bin/python bench/loop_latency.py [--rate 100] [--seconds 60]
@@ -42,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 import pika  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench.cpu import CpuAccount  # noqa: E402
+from bench.cpu import CpuAccount, broker_pids  # noqa: E402
 from bench.figures import latency_line, load_average, percentile  # noqa: E402
 from services.crm.adapters.work import Notification, Reminder, Task  # noqa: E402
 from services.crm.handlers import reminders  # noqa: E402
@@ -242,7 +244,7 @@ def sample_cpu(cpu: CpuAccount, services: list[Service], session) -> None:
     ).all()
     cpu.sample(
         {s.proc.pid: s.name for s in services if s.proc},
-        {pid: f"{app or '?'}: database" for pid, app in backends},
+        {pid: f"{app or '?'}: database" for pid, app in backends} | broker_pids(),
     )
 
 
