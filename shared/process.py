@@ -34,7 +34,7 @@ def run(service: str, body: Callable[[config.Settings, Engine, threading.Event],
     settings = config.load()
     logs.configure(service, settings.log_level)
     stop = stop_event()
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url)
     metrics_http.start(settings, engine)  # /metrics and /health, when METRICS_PORT is set
     while not stop.is_set():
         try:

@@ -58,3 +58,24 @@ def test_a_connection_terminated_while_pooled_is_replaced_before_use(engine, own
     replaced = backend(engine)  # no error: the pool noticed and connected again
     assert replaced != first
     assert len(pings) == 1
+
+
+def test_a_busy_process_keeps_the_connections_it_opened_instead_of_reopening_them(settings):
+    """Eight connections at once, twice: the second time, the same eight server processes
+    (a connection closed at check-in and opened again costs the server a process start)."""
+    engine = db.make_engine(settings.database_url)
+    try:
+
+        def eight_at_once() -> set[int]:
+            connections = [engine.connect() for _ in range(8)]
+            try:
+                return {c.scalar(text("SELECT pg_backend_pid()")) for c in connections}
+            finally:
+                for connection in connections:
+                    connection.close()
+
+        first = eight_at_once()
+        assert len(first) == 8
+        assert eight_at_once() == first
+    finally:
+        engine.dispose()

@@ -21,7 +21,7 @@ def tick_loop(settings: config.Settings, engine: Engine, stop: threading.Event) 
     # commit in a database crash only means the same messages are sent again under the same
     # ids, which consumers deduplicate, so the tick does not wait for the WAL flush.
     tick_engine = make_engine(
-        settings.database_url, pool_size=2, connect_args={"options": "-c synchronous_commit=off"}
+        settings.database_url, connect_args={"options": "-c synchronous_commit=off"}
     )
     ticker = Ticker(make_session_factory(tick_engine), set_broker(settings), settings)
     try:
