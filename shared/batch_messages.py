@@ -12,25 +12,69 @@ the consumers make each item's effect once per key, whatever batch it came in: a
 sent again after a crash may hold other items than the first time.
 
 A batch its consumer cannot apply whole (one subject gone, one manager missing) is split:
-each item goes back to the consumer's own queue as a single message, under the id it would
-have had alone, through the consumer's outbox in the transaction that records the batch as
-received. The items then succeed, are retried or are dead-lettered with their reason each
-on its own, as single messages always were.
+each item goes back to the consumer's own queue as a single message, under the id it has
+alone (:attr:`Batched.single_id`), through the consumer's outbox in the transaction that
+records the batch as received. The items then succeed, are retried or are dead-lettered
+with their reason each on its own, as single messages always were.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from shared.messages import Message
+from shared.contracts import contract_for
+from shared.messages import Message, message_class
 from shared.publisher import derived_id
 
 
-def unpacked(batches: Iterable[Message], field: str, single: type[Message]) -> list[Any]:
-    """The items of ``batches`` (their list ``field``), as typed ``single`` messages, in order."""
-    return [single(**item) for batch in batches for item in getattr(batch, field)]
+@dataclass(frozen=True)
+class Batched:
+    """What a batch type holds: its list ``field`` of items of the ``single`` type."""
+
+    field: str
+    single: str
+    # The outbox's aggregate of an item sent alone.
+    aggregate: str
+    aggregate_id: Callable[[Any], int | str]
+    # The id an item has as a message of its own: the same every time.
+    single_id: Callable[[Any], uuid.UUID]
+
+
+def call_due_id(plan_id: int, status_version: int, due_at: datetime) -> uuid.UUID:
+    """The id of one due call's CallDue: its plan, status version and due time."""
+    return derived_id("CallDue", plan_id, status_version, due_at.isoformat())
+
+
+BATCHED: dict[str, Batched] = {
+    "CallsDue": Batched(
+        "calls",
+        "CallDue",
+        "call_plan",
+        lambda due: due.plan_id,
+        lambda due: call_due_id(due.plan_id, due.status_version, due.due_at),
+    ),
+    "CreateTasks": Batched(
+        "tasks",
+        "CreateTask",
+        "task",
+        lambda task: task.key,
+        lambda task: derived_id("CreateTask", task.key),
+    ),
+}
+
+
+def unpacked(batches: Iterable[Message]) -> list[Any]:
+    """The items of ``batches``, typed as their single messages, in order."""
+    items = []
+    for batch in batches:
+        kind = BATCHED[batch.contract.type]
+        single = message_class(contract_for(kind.single))
+        items += [single(**item) for item in getattr(batch, kind.field)]
+    return items
 
 
 def batch_id(type_: str, item_ids: Iterable[object]) -> uuid.UUID:
@@ -39,30 +83,24 @@ def batch_id(type_: str, item_ids: Iterable[object]) -> uuid.UUID:
     return derived_id(type_, *item_ids)
 
 
-def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    """``items`` cut into consecutive runs of at most ``size``."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
 def split_rows(
-    items: list[Any],
-    *,
-    aggregate: str,
-    aggregate_id: Callable[[Any], int | str],
-    message_id: Callable[[Any], uuid.UUID],
-    queue: str,
-    row_values: Callable[..., dict[str, Any]],
+    batch: Message, queue: str, row_values: Callable[..., dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The outbox rows that send each item of a batch to ``queue`` as a message of its own.
+    """The outbox rows that send each item of ``batch`` to ``queue`` as a message of its own.
 
     Parameters:
-      items: the batch's items, typed single messages.
-      aggregate, aggregate_id: the outbox's aggregate of an item.
-      message_id: the id the item has as a single message.
+      batch: a batch message that could not be applied whole.
       queue: the consumer's own queue.
       row_values: the service's ``outbox.row_values``.
     """
+    kind = BATCHED[batch.contract.type]
     return [
-        row_values(aggregate, aggregate_id(item), item, queue=queue, message_id=message_id(item))
-        for item in items
+        row_values(
+            kind.aggregate,
+            kind.aggregate_id(item),
+            item,
+            queue=queue,
+            message_id=kind.single_id(item),
+        )
+        for item in unpacked([batch])
     ]

@@ -34,7 +34,6 @@ from shared.config import Settings
 from shared.contracts import CRM
 from shared.db import any_of, one_of, row_ids
 from shared.messages import CreateTask, CreateTasks
-from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
 
@@ -138,24 +137,13 @@ def create_from_batches(
     session: Session, batches: list[CreateTasks], settings: Settings
 ) -> list[Task | None]:
     """The tasks of many CreateTasks, as :func:`create_from_commands`."""
-    return create_from_commands(session, unpacked(batches, "tasks", CreateTask), settings)
+    return create_from_commands(session, unpacked(batches), settings)
 
 
 def split(session: Session, batch: CreateTasks) -> None:
     """A CreateTasks that could not be applied whole: each task comes back as a CreateTask
-    of its own, under the id the notifier gave single ones (shared/batch_messages.py)."""
-    commands = unpacked([batch], "tasks", CreateTask)
-    outbox.record_many(
-        session,
-        split_rows(
-            commands,
-            aggregate="task",
-            aggregate_id=lambda command: command.key,
-            message_id=lambda command: derived_id(command.contract.type, command.key),
-            queue=CRM,
-            row_values=outbox.row_values,
-        ),
-    )
+    of its own (shared/batch_messages.py)."""
+    outbox.record_many(session, split_rows(batch, CRM, outbox.row_values))
 
 
 def planned_from_another_rule(session: Session, subject: Any, command: CreateTask) -> bool:

@@ -27,11 +27,10 @@ from services.notifier.domain.assignment import (
 )
 from services.notifier.domain.directory import Person
 from shared import config
-from shared.batch_messages import batch_id, chunks, split_rows, unpacked
+from shared.batch_messages import batch_id, split_rows, unpacked
 from shared.contracts import CRM, NOTIFIER
 from shared.db import any_of, table_of, utcnow
 from shared.messages import CallDue, CallsDue, CreateTask, CreateTasks
-from shared.publisher import derived_id
 
 log = logging.getLogger(__name__)
 
@@ -68,26 +67,13 @@ def call_due(
 
 def batches_due(session: Session, batches: list[CallsDue], *, settings: config.Settings) -> None:
     """The calls of many CallsDue, as :func:`calls_due`."""
-    calls_due(session, unpacked(batches, "calls", CallDue), settings=settings)
+    calls_due(session, unpacked(batches), settings=settings)
 
 
 def split(session: Session, env: dict[str, Any], batch: CallsDue) -> None:
     """A CallsDue that could not be applied whole: each call comes back as a CallDue of its
-    own, under the id the scheduler gives it (shared/batch_messages.py)."""
-    dues = unpacked([batch], "calls", CallDue)
-    outbox.record_many(
-        session,
-        split_rows(
-            dues,
-            aggregate="call_plan",
-            aggregate_id=lambda due: due.plan_id,
-            message_id=lambda due: derived_id(
-                due.contract.type, due.plan_id, due.status_version, due.due_at.isoformat()
-            ),
-            queue=NOTIFIER,
-            row_values=outbox.row_values,
-        ),
-    )
+    own (shared/batch_messages.py)."""
+    outbox.record_many(session, split_rows(batch, NOTIFIER, outbox.row_values))
 
 
 def calls_due(session: Session, dues: list[CallDue], *, settings: config.Settings) -> None:
@@ -130,7 +116,13 @@ def calls_due(session: Session, dues: list[CallDue], *, settings: config.Setting
     if len(created) < len(rows):
         raise AssignedConcurrently(", ".join(key for key, _, _ in fresh if key not in created))
     tasks = [_create_task(key, due, a) for key, due, a in fresh]
-    outbox.record_many(session, [_create_tasks(some) for some in chunks(tasks, TASKS_PER_MESSAGE)])
+    outbox.record_many(
+        session,
+        [
+            _create_tasks(tasks[start : start + TASKS_PER_MESSAGE])
+            for start in range(0, len(tasks), TASKS_PER_MESSAGE)
+        ],
+    )
     for key, _, assignment in fresh:
         log.info("call assigned", extra={"key": key, "assignee_id": assignment.assignee_id})
 

@@ -26,7 +26,7 @@ from services.scheduler.adapters.due_batches import DueBatches, each
 from services.scheduler.adapters.orm import CallPlan
 from services.scheduler.domain.plans import DUE, PLANNED
 from shared import containment, metrics
-from shared.batch_messages import batch_id
+from shared.batch_messages import batch_id, call_due_id
 from shared.batch_publisher import Outgoing
 from shared.contracts import NOTIFIER, envelope
 from shared.db import utcnow
@@ -52,9 +52,7 @@ def call_due(row: CallPlan) -> dict[str, Any]:
         due_at=row.next_call_at,
         revision=row.revision + 1,
     )
-    message_id = derived_id(
-        due.contract.type, row.id, row.status_version, row.next_call_at.isoformat()
-    )
+    message_id = call_due_id(row.id, row.status_version, row.next_call_at)
     # Unchecked: the data are the row's typed columns, and checking them against the
     # contract cost a quarter of a due call's emission; the notifier and the CRM check it.
     return envelope(due, message_id=message_id, occurred_at=row.next_call_at, check=False)
