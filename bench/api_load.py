@@ -12,6 +12,9 @@ raises the concurrency step by step until p99 passes 50 ms:
    change (Hot and Warm in turn); printed: the highest rate with p99 <= 50 ms and its ratio
    to the raw loop's (the target: >= 40%), the ratio at one client each (comparable even when
    no step keeps within 50 ms), and the rows written against the requests answered;
+   then the floor under any write request: a Flask app of one route that inserts one row
+   and commits (bench/bare_api.py), under the same gunicorn, and the ratio of the status
+   assignments to it;
 3. ``--plans`` call plans (with their leads, 2% of them due with an open call task) spread
    over ``--managers`` managers, then ``GET /api/call-plans`` of one manager (another each
    request), as the manager and as an admin filtering by ``responsible_id``: p50/p95 (the
@@ -157,6 +160,20 @@ def assignment_client(port: int, slots: dict[tuple[int, int], tuple]):
     return make
 
 
+def bare_client(port: int):
+    def make(clients: int, index: int):
+        pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, retries=False, timeout=30)
+
+        def once() -> None:
+            answer = pool.request("POST", "/insert")
+            if answer.status != 200:
+                raise RuntimeError(f"{answer.status} {answer.data[:200]!r}")
+
+        return once
+
+    return make
+
+
 # ---- 3. the calls panel among a million plans --------------------------------------------
 
 # Every manager's plans alike: one in 50 due (in the past), the others over the next 60 days.
@@ -262,24 +279,31 @@ def explain(settings, admin_id: int, manager_id: int) -> None:
 # ---- the API's processes ------------------------------------------------------------------
 
 
-def start_api(settings, workers: int, tmp: Path) -> tuple[subprocess.Popen, int, Path]:
-    """gunicorn as the container runs it (deploy/gunicorn.conf.py), on a free port."""
+CRM_API = "services.crm.entrypoints.api.app:wsgi()"
+BARE_API = "bench.bare_api:wsgi()"
+
+
+def start_api(
+    settings, workers: int, tmp: Path, app: str = CRM_API, database_url: str | None = None
+) -> tuple[subprocess.Popen, int, Path]:
+    """gunicorn as the container runs it (deploy/gunicorn.conf.py), on a free port, serving
+    ``app`` (the CRM API) on ``database_url`` (the API's)."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": settings.database_url,
+        "DATABASE_URL": database_url or settings.database_url,
         "BROKER_URL": settings.broker_url,
         "API_BIND": f"127.0.0.1:{port}",
         "API_WORKERS": str(workers),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"metrics-{port}"),
         "METRICS_PORT": "0",
     }
-    log = tmp / "api.log"
+    log = tmp / f"api-{port}.log"
     argv = [
         str(Path(sys.executable).parent / "gunicorn"),
         "--config",
         str(ROOT / "deploy" / "gunicorn.conf.py"),
-        "services.crm.entrypoints.api.app:wsgi()",
+        app,
     ]
     api = subprocess.Popen(
         argv,
@@ -330,6 +354,25 @@ def ratio_lines(api_steps, api_best, raw_steps, raw_best) -> str:
     )
 
 
+def floor(settings, workers, tmp, seconds, warmup, steps, api_best) -> None:
+    """The Flask app of one insert under the same gunicorn, and the assignments against it."""
+    bare, port, _ = start_api(settings, workers, tmp, BARE_API, settings.migration_database_url)
+    try:
+        print("   the floor: POST /insert of a Flask app that inserts one row and commits:")
+        bare_steps, bare_best = ramp(bare_client(port), LEVELS, seconds, warmup, P99_MS)
+    finally:
+        stop_api(bare)
+    single = f"at 1 client {steps[0].rate / bare_steps[0].rate:.0%}"
+    if api_best is None or bare_best is None:
+        print(f"  status assignments against the floor: {single}", flush=True)
+        return
+    print(
+        f"  status assignments against the floor's {bare_best.rate:,.0f}/s ({bare_best.clients} "
+        f"clients, p99 <= {P99_MS:.0f} ms): {api_best.rate / bare_best.rate:.0%}; {single}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 plans, 3 s a step")
@@ -373,6 +416,7 @@ def main() -> None:
                 "requests answered 200"
             )
             print(ratio_lines(steps, api_best, raw_steps, raw_best), flush=True)
+            floor(settings, args.workers, Path(tmp), seconds, warmup, steps, api_best)
             print(f"3. GET /api/call-plans of one manager among {plans:,} plans:", flush=True)
             managers = build_plans(sessions, owner, plans, args.managers)
             admin_id, admin_token = factories.employee(sessions, "admin")
