@@ -77,6 +77,12 @@ def unpacked(batches: Iterable[Message]) -> list[Any]:
     return items
 
 
+def items_in(message: Message) -> int:
+    """How many items ``message`` holds: a batch's, or one."""
+    kind = BATCHED.get(message.contract.type)
+    return len(getattr(message, kind.field)) if kind else 1
+
+
 def batch_id(type_: str, item_ids: Iterable[object]) -> uuid.UUID:
     """The id of a batch message: derived from its items' ids, so the same batch sent again
     is the same message."""

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import logs
+from shared.batch_messages import items_in
 from shared.containment import describe, never_succeeds
 from shared.contracts import consumer_actor, parse
 from shared.db import InboxColumns, first_deliveries, first_delivery, transaction
@@ -92,7 +93,7 @@ def consume(
 def _batch(
     many: BatchHandler, inbox: type[InboxColumns], env: dict[str, Any], typed: Message
 ) -> Batch:
-    return Batch(env["type"], (env, typed), partial(_apply_many, many, inbox))
+    return Batch(env["type"], (env, typed), partial(_apply_many, many, inbox), size=items_in(typed))
 
 
 def _apply_many(

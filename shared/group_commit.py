@@ -52,6 +52,10 @@ LOADED = "group_commit.loaded"
 # With 8 threads, a backlog was applied 8 at a time and the loop sustained about 100 due
 # calls a second instead of about 200 (bench/loop_latency.py).
 MOST = 32
+# Items (due calls, tasks) a batch takes at most, when its messages are batches themselves
+# (shared/batch_messages.py): after a backlog, 32 messages of 100 tasks would make one
+# transaction of seconds that holds its locks as long.
+MOST_ITEMS = 500
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Batch:
     kind: Hashable
     item: Any
     many: Callable[[Session, list[Any]], None]
+    # What the message holds, counted against MOST_ITEMS: a batch message's items.
+    size: int = 1
 
 
 class Interrupted(Exception):
@@ -76,6 +82,10 @@ class _Entry:
     batch: Batch | None = None
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+
+    @property
+    def size(self) -> int:
+        return self.batch.size if self.batch else 1
 
     def finish(self, error: BaseException | None = None) -> None:
         self.error = error
@@ -120,8 +130,7 @@ class GroupCommit:
                 # dramatiq ack the message) without having applied it.
                 self._leading = True
                 self._waiting.remove(entry)
-                batch = [entry, *self._waiting[: MOST - 1]]
-                self._waiting = self._waiting[MOST - 1 :]
+                batch = self._take(entry)
         if lead:
             try:
                 self._run(batch)
@@ -131,6 +140,17 @@ class GroupCommit:
                     self._led.notify_all()
         if entry.error is not None:
             raise entry.error
+
+    def _take(self, entry: _Entry) -> list[_Entry]:
+        """``entry`` and the oldest waiting after it, within MOST and MOST_ITEMS."""
+        batch, items = [entry], entry.size
+        for other in self._waiting:
+            if len(batch) == MOST or items + other.size > MOST_ITEMS:
+                break
+            batch.append(other)
+            items += other.size
+        del self._waiting[: len(batch) - 1]
+        return batch
 
     def _run(self, batch: list[_Entry]) -> None:
         try:

@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy.orm import sessionmaker
 
-from shared.group_commit import MOST, GroupCommit
+from shared.group_commit import MOST, MOST_ITEMS, Batch, GroupCommit
 from tests.helpers import eventually
 
 
@@ -39,3 +39,34 @@ def test_the_next_leader_applies_its_own_message_however_many_wait_before_it():
     for thread in waiting:
         thread.join(timeout=10)
     assert sorted(applied) == [-1, *range(MOST + 8)]  # every message applied, once
+
+
+def test_a_batch_takes_messages_up_to_the_items_they_hold_and_leaves_the_rest_for_the_next():
+    group = GroupCommit(sessionmaker())
+    batches: list[list[int]] = []
+
+    def batched(n: int) -> Batch:
+        # A batch message of 100 items (tasks), applied by its batch form.
+        return Batch("CreateTasks", n, lambda _session, items: batches.append(items), size=100)
+
+    with group._lock:
+        group._leading = True
+    waiting = [
+        threading.Thread(target=group.run, args=(lambda _s: None, batched(n))) for n in range(8)
+    ]
+    for thread in waiting:
+        thread.start()
+    eventually(lambda: group.waiting() == 8)
+    with group._lock:
+        group._leading = False
+
+    group.run(lambda _s: None, batched(-1))
+    # Its own and the four oldest: 500 items, no more, however many messages wait.
+    assert batches[0] == [-1, *range(MOST_ITEMS // 100 - 1)]
+
+    with group._lock:
+        group._led.notify_all()
+    for thread in waiting:
+        thread.join(timeout=10)
+    assert sorted(n for batch in batches for n in batch) == [-1, *range(8)]
+    assert all(len(batch) * 100 <= MOST_ITEMS for batch in batches)
