@@ -11,13 +11,14 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, user + system CPU seconds) of a live process."""
+def _stat(pid: int) -> tuple[int, float, str] | None:
+    """(parent pid, user + system CPU seconds, command name) of a live process."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        head, tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
     except OSError:
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+    fields = tail.split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, head.split("(", 1)[1]
 
 
 # What a line of /proc/stat counts as busy: user, nice, system, irq, softirq, steal.
@@ -31,16 +32,8 @@ def machine_busy() -> float:
     return sum(int(cpu[i]) for i in _BUSY) / TICK
 
 
-def broker_pids() -> dict[int, str]:
-    """The RabbitMQ server's processes on this machine (its Erlang VM), by pid."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == "beam.smp":
-                found[int(entry)] = "rabbitmq (the machine's broker)"
-        except OSError:
-            continue
-    return found
+# The RabbitMQ server's processes on this machine (its Erlang VM), by command name.
+BROKER = {"beam.smp": "rabbitmq (the machine's broker)"}
 
 
 class CpuAccount:
@@ -52,9 +45,15 @@ class CpuAccount:
         self._base: dict[int, float] | None = None
         self._last: dict[int, tuple[str, float]] = {}
 
-    def sample(self, roots: dict[int, str], extra: dict[int, str] | None = None) -> None:
-        """Note the CPU of each root process and its descendants under the root's name, and of
-        each ``extra`` pid (a database session) under its own name."""
+    def sample(
+        self,
+        roots: dict[int, str],
+        extra: dict[int, str] | None = None,
+        commands: dict[str, str] | None = None,
+    ) -> None:
+        """Note the CPU of each root process and its descendants under the root's name, of
+        each ``extra`` pid (a database session) under its own name, and of every process whose
+        command name is in ``commands`` (the broker) under the name given there."""
         children: dict[int, list[int]] = defaultdict(list)
         stats = {}
         for entry in os.listdir("/proc"):
@@ -71,6 +70,9 @@ class CpuAccount:
         for pid, name in (extra or {}).items():
             if pid in stats:
                 self._last[pid] = (name, stats[pid][1])
+        for pid, (_, seconds, command) in stats.items():
+            if commands and command in commands:
+                self._last[pid] = (commands[command], seconds)
         self._last[0] = (MACHINE, machine_busy())  # no process has pid 0
         if self._base is None:
             self._base = {pid: seconds for pid, (_, seconds) in self._last.items()}

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 import pika  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench.cpu import CpuAccount, broker_pids  # noqa: E402
+from bench.cpu import BROKER, CpuAccount  # noqa: E402
 from bench.figures import latency_line, load_average, percentile  # noqa: E402
 from services.crm.adapters.work import Notification, Reminder, Task  # noqa: E402
 from services.crm.handlers import reminders  # noqa: E402
@@ -244,7 +244,8 @@ def sample_cpu(cpu: CpuAccount, services: list[Service], session) -> None:
     ).all()
     cpu.sample(
         {s.proc.pid: s.name for s in services if s.proc},
-        {pid: f"{app or '?'}: database" for pid, app in backends} | broker_pids(),
+        {pid: f"{app or '?'}: database" for pid, app in backends},
+        BROKER,
     )
 
 

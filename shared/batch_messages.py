@@ -28,6 +28,7 @@ from typing import Any
 
 from shared.contracts import contract_for
 from shared.messages import Message, message_class
+from shared.outbox import row_values
 from shared.publisher import derived_id
 
 
@@ -89,16 +90,9 @@ def batch_id(type_: str, item_ids: Iterable[object]) -> uuid.UUID:
     return derived_id(type_, *item_ids)
 
 
-def split_rows(
-    batch: Message, queue: str, row_values: Callable[..., dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The outbox rows that send each item of ``batch`` to ``queue`` as a message of its own.
-
-    Parameters:
-      batch: a batch message that could not be applied whole.
-      queue: the consumer's own queue.
-      row_values: the service's ``outbox.row_values``.
-    """
+def split_rows(batch: Message, queue: str) -> list[dict[str, Any]]:
+    """The outbox rows that send each item of ``batch`` (a batch message that could not be
+    applied whole) to ``queue``, the consumer's own, as a message of its own."""
     kind = BATCHED[batch.contract.type]
     return [
         row_values(

@@ -53,7 +53,7 @@ HANDLERS: dict[str, Handler] = {
         session, command, settings
     ),
     # Alone, in the fallback of a group that failed: split into single CreateTask messages.
-    "CreateTasks": lambda session, env, batch: task_commands.split(session, batch),
+    "CreateTasks": task_commands.split,
     "DeliverInApp": inbox.deliver_in_app,
 }
 

@@ -140,10 +140,10 @@ def create_from_batches(
     return create_from_commands(session, unpacked(batches), settings)
 
 
-def split(session: Session, batch: CreateTasks) -> None:
+def split(session: Session, env: dict[str, Any], batch: CreateTasks) -> None:
     """A CreateTasks that could not be applied whole: each task comes back as a CreateTask
     of its own (shared/batch_messages.py)."""
-    outbox.record_many(session, split_rows(batch, CRM, outbox.row_values))
+    outbox.record_many(session, split_rows(batch, CRM))
 
 
 def planned_from_another_rule(session: Session, subject: Any, command: CreateTask) -> bool:

@@ -73,7 +73,7 @@ def batches_due(session: Session, batches: list[CallsDue], *, settings: config.S
 def split(session: Session, env: dict[str, Any], batch: CallsDue) -> None:
     """A CallsDue that could not be applied whole: each call comes back as a CallDue of its
     own (shared/batch_messages.py)."""
-    outbox.record_many(session, split_rows(batch, NOTIFIER, outbox.row_values))
+    outbox.record_many(session, split_rows(batch, NOTIFIER))
 
 
 def calls_due(session: Session, dues: list[CallDue], *, settings: config.Settings) -> None:
